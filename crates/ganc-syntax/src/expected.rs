@@ -1,0 +1,123 @@
+//! Syntax errors in words a person reads: pest's expected rules become "a layer or `}`".
+
+use crate::parser::Rule;
+use ganc_diagnostics::{codes, Diagnostic, FileId, Span};
+use pest::error::{Error, ErrorVariant, InputLocation};
+
+/// What a rule looks like to someone writing a `.gan` file.
+fn describe(rule: Rule) -> &'static str {
+    use Rule::*;
+    match rule {
+        EOI => "end of file",
+        import_decl | data_decl | latent_decl | condition_decl | block_def | network | loss_decl
+        | regularize | train | evaluate => "a section (`data`, `latent`, `generator`, `loss`, `train`, ...)",
+        network_kind => "`generator`, `discriminator` or `encoder`",
+        let_stmt | residual_stmt | repeat_stmt | grow_stmt | shrink_stmt | layer_stmt | wrapper
+        | kw_let | kw_residual | kw_repeat | kw_grow | kw_shrink => "a layer or `}`",
+        body => "`{`",
+        pipe => "`|>` or `{`",
+        args => "`(`",
+        named_arg => "an argument",
+        call | call_expr | ident | path => "a name",
+        ident_list => "an input name",
+        block_params | block_param => "a parameter name",
+        import_names => "`{` or a path string",
+        string | string_inner => "a string",
+        int | float => "a number",
+        value | range | schedule | duration | arith | tuple | paren | boolean | neg => "a value",
+        add | sub | mul | div | rem => "an operator",
+        optimizer_entry | ema_entry | watch_entry | every_entry | option_entry | call_entry
+        | kw_optimizer | kw_ema | kw_watch => "a training option or `}`",
+        watch_item => "a watched quantity or `}`",
+        kw_import => "`import`",
+        kw_from => "`from`",
+        kw_data => "`data`",
+        kw_latent => "`latent`",
+        kw_condition => "`condition`",
+        kw_block => "`block`",
+        kw_skip => "`skip`",
+        kw_to_rgb => "`to_rgb`",
+        kw_from_rgb => "`from_rgb`",
+        kw_loss => "`loss`",
+        kw_regularize => "`regularize`",
+        kw_train => "`train`",
+        kw_evaluate => "`evaluate`",
+        kw_every => "`every`",
+        kw_steps => "`steps`",
+        kw_over => "`over`",
+        file | item | stmt | train_entry | arg | prefix | infix | primary | exponent | digits
+        | ident_char | WHITESPACE | COMMENT => "more input",
+    }
+}
+
+/// Joins descriptions as "a, b or c".
+fn one_of(items: &[&str]) -> String {
+    match items {
+        [] => "something else".to_string(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+/// The token at `pos`, for "found ...".
+fn found_at(text: &str, pos: usize) -> (String, usize) {
+    let rest = &text[pos..];
+    let Some(first) = rest.chars().next() else {
+        return ("end of file".to_string(), 0);
+    };
+    let len = if first.is_alphanumeric() || first == '_' {
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len())
+    } else {
+        first.len_utf8()
+    };
+    (format!("`{}`", &rest[..len].escape_debug()), len)
+}
+
+/// Converts a pest error into an `E0001` diagnostic.
+pub(crate) fn syntax_error(file: FileId, text: &str, error: Error<Rule>) -> Diagnostic {
+    let pos = match error.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let (found, len) = found_at(text, pos);
+    let span = Span::new(file, pos..pos + len);
+    match error.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            let mut wanted: Vec<&str> = Vec::new();
+            for rule in positives {
+                let d = describe(rule);
+                if !wanted.contains(&d) {
+                    wanted.push(d);
+                }
+            }
+            let wanted = one_of(&wanted);
+            let mut d = Diagnostic::new(codes::SYNTAX, span, format!("expected {wanted}, found {found}"))
+                .label(format!("expected {wanted} here"));
+            if let Some(help) = hint(text, pos) {
+                d = d.help(help);
+            }
+            d
+        }
+        ErrorVariant::CustomError { .. } => Diagnostic::new(
+            codes::NESTING_TOO_DEEP,
+            span,
+            "the file is too complex to parse",
+        )
+        .help("split it into smaller blocks or files"),
+    }
+}
+
+/// A targeted hint for common slips.
+fn hint(text: &str, pos: usize) -> Option<String> {
+    let rest = &text[pos..];
+    let before = text[..pos].trim_end();
+    if rest.starts_with('=') && !before.ends_with("let") {
+        Some("arguments and options are written `name: value`, not `name = value`".into())
+    } else if rest.starts_with(';') {
+        Some("statements need no `;`: put each on its own line".into())
+    } else if rest.is_empty() {
+        Some("the file ends early: is a `}` or `)` missing?".into())
+    } else {
+        None
+    }
+}
