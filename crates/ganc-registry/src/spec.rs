@@ -1,0 +1,422 @@
+//! The types registry entries are made of.
+
+/// What an entry is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A layer of a network body.
+    Layer,
+    /// An adversarial loss (`loss ...`).
+    Loss,
+    /// A regularizer (`regularize D { ... }`).
+    Regularizer,
+    /// An optimizer (`optimizer G: ...`).
+    Optimizer,
+    /// A `name: value` option or call of the `train` section.
+    TrainOption,
+    /// A periodic action (`sample every 500 steps`).
+    Periodic,
+    /// A failure-tracking condition in `watch { ... }`.
+    Watch,
+    /// A data source (`data ...`).
+    Data,
+    /// A latent distribution (`latent z ~ ...`).
+    Distribution,
+    /// A condition source (`condition y ~ ...`).
+    Condition,
+    /// An evaluation metric (`evaluate ... { ... }`).
+    Metric,
+}
+
+impl Kind {
+    /// How the kind is called in messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Layer => "layer",
+            Kind::Loss => "loss",
+            Kind::Regularizer => "regularizer",
+            Kind::Optimizer => "optimizer",
+            Kind::TrainOption => "training option",
+            Kind::Periodic => "periodic action",
+            Kind::Watch => "watched quantity",
+            Kind::Data => "data source",
+            Kind::Distribution => "latent distribution",
+            Kind::Condition => "condition source",
+            Kind::Metric => "metric",
+        }
+    }
+}
+
+/// The type of a parameter.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Ty {
+    /// A whole number (integer arithmetic allowed).
+    Int,
+    /// A real number (integers are accepted).
+    Float,
+    /// `true` or `false`.
+    Bool,
+    /// A string.
+    Str,
+    /// One of a fixed set of names.
+    Choice(&'static [&'static str]),
+    /// A pair of reals, `(0.5, 0.999)`.
+    FloatPair,
+    /// A range of reals, `0.7..1.2`.
+    Range,
+    /// A number of steps, `20_000 steps` (a plain integer is accepted).
+    Duration,
+    /// A decay schedule, `linear over 10_000 steps`.
+    Schedule,
+    /// A value of the graph: an input, a `let` name or a block parameter holding one.
+    Value,
+    /// A dotted reference to a named value of another network, `D.features`.
+    Feature,
+    /// Any number of whole numbers (`reshape(128, 7, 7)`).
+    Ints,
+}
+
+impl Ty {
+    /// How the type is called in messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Ty::Int => "an integer".into(),
+            Ty::Float => "a number".into(),
+            Ty::Bool => "`true` or `false`".into(),
+            Ty::Str => "a string".into(),
+            Ty::Choice(c) => format!("one of {}", c.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")),
+            Ty::FloatPair => "a pair of numbers like `(0.5, 0.999)`".into(),
+            Ty::Range => "a range like `0.7..1.2`".into(),
+            Ty::Duration => "a number of steps like `10_000 steps`".into(),
+            Ty::Schedule => "a schedule like `linear over 10_000 steps`".into(),
+            Ty::Value => "the name of a value (an input or a `let`)".into(),
+            Ty::Feature => "a feature reference like `D.features`".into(),
+            Ty::Ints => "integers".into(),
+        }
+    }
+}
+
+/// The allowed range of a numeric parameter (each element of a pair or range).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Bound {
+    /// No restriction.
+    Any,
+    /// `> 0`.
+    Positive,
+    /// `>= 0`.
+    NonNegative,
+    /// `[0, 1]`, a probability.
+    Unit,
+    /// `[0, 1)`, a decay or a momentum.
+    UnitOpen,
+    /// `(0, 1]`.
+    UnitClosedAbove,
+    /// `[lo, hi]`.
+    Between(f64, f64),
+}
+
+impl Bound {
+    /// Whether `x` lies in the bound.
+    pub fn admits(&self, x: f64) -> bool {
+        match *self {
+            Bound::Any => x.is_finite(),
+            Bound::Positive => x > 0.0 && x.is_finite(),
+            Bound::NonNegative => (0.0..f64::INFINITY).contains(&x),
+            Bound::Unit => (0.0..=1.0).contains(&x),
+            Bound::UnitOpen => (0.0..1.0).contains(&x),
+            Bound::UnitClosedAbove => x > 0.0 && x <= 1.0,
+            Bound::Between(lo, hi) => (lo..=hi).contains(&x),
+        }
+    }
+
+    /// The bound in words, for messages: `> 0`, `in [0, 1)`.
+    pub fn describe(&self) -> String {
+        match *self {
+            Bound::Any => "finite".into(),
+            Bound::Positive => "> 0".into(),
+            Bound::NonNegative => ">= 0".into(),
+            Bound::Unit => "in [0, 1]".into(),
+            Bound::UnitOpen => "in [0, 1)".into(),
+            Bound::UnitClosedAbove => "in (0, 1]".into(),
+            Bound::Between(lo, hi) => format!("in [{lo}, {hi}]"),
+        }
+    }
+}
+
+/// A parameter's default.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Default {
+    /// The argument must be given.
+    Required,
+    /// Optional, with no value when left out (the feature is off).
+    Absent,
+    /// An integer default.
+    Int(i64),
+    /// A real default.
+    Float(f64),
+    /// A boolean default.
+    Bool(bool),
+    /// A choice default.
+    Name(&'static str),
+    /// A pair default.
+    Pair(f64, f64),
+    /// A range default.
+    Range(f64, f64),
+}
+
+impl Default {
+    /// The default as a number, when it is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self {
+            Default::Int(i) => Some(i as f64),
+            Default::Float(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The default as source text, for listings (`None` when required or absent).
+    pub fn render(&self) -> Option<String> {
+        match *self {
+            Default::Required | Default::Absent => None,
+            Default::Int(i) => Some(i.to_string()),
+            Default::Float(f) => Some(format!("{f:?}")),
+            Default::Bool(b) => Some(b.to_string()),
+            Default::Name(n) => Some(n.to_string()),
+            Default::Pair(a, b) => Some(format!("({a:?}, {b:?})")),
+            Default::Range(a, b) => Some(format!("{a:?}..{b:?}")),
+        }
+    }
+}
+
+/// One parameter of an entry.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Param {
+    /// Its name (also the keyword of a named argument).
+    pub name: &'static str,
+    /// Its type.
+    pub ty: Ty,
+    /// Its default.
+    pub default: Default,
+    /// Its allowed range.
+    pub bound: Bound,
+    /// What it means.
+    pub doc: &'static str,
+}
+
+/// A parameter (used by the entry table).
+pub const fn param(name: &'static str, ty: Ty, default: Default, bound: Bound, doc: &'static str) -> Param {
+    Param { name, ty, default, bound, doc }
+}
+
+/// How a layer transforms the shape of one sample (the batch dimension is implicit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShapeRule {
+    /// `[n] -> [out]`.
+    Linear,
+    /// `[C, H, W] -> [out, H', W']` by kernel, stride, padding.
+    Conv,
+    /// Transposed convolution: `H' = (H - 1) * stride - 2 * padding + kernel + output_padding`.
+    Deconv,
+    /// `[C, H, W] -> [C, H * scale, W * scale]`.
+    Upsample,
+    /// `[C, H, W] -> [C / f^2, H * f, W * f]`.
+    PixelShuffle,
+    /// `[C, H, W] -> [C, H / k, W / k]` (pooling with a stride that must divide).
+    Pool,
+    /// `[C, H, W] -> [C]`.
+    GlobalPool,
+    /// Any shape to `[product]`.
+    Flatten,
+    /// Any shape to the given dims, keeping the element count.
+    Reshape,
+    /// Ignores its input and yields the learned `[C, H, W]` constant.
+    Constant,
+    /// Class labels to `[dim]`.
+    Embedding,
+    /// Shape-preserving on `[n]` or `[C, H, W]`.
+    Elementwise,
+    /// Shape-preserving on `[C, H, W]` only.
+    Spatial,
+    /// Shape-preserving; the channel count must divide by `groups`.
+    GroupNorm,
+    /// Shape-preserving normalization conditioned on class labels.
+    ConditionalNorm,
+    /// Shape-preserving on `[C, H, W]`, styled by a vector value.
+    Adain,
+    /// Shape-preserving self-attention on `[C, H, W]`; C must divide by `reduction` and `heads`.
+    SelfAttention,
+    /// `[n] -> [n + kernels]`.
+    MinibatchDiscrimination,
+    /// `[C, H, W] -> [C + 1, H, W]`.
+    MinibatchStddev,
+    /// `[n]` and class labels to `[1]`.
+    Projection,
+    /// Joins another value along the first axis (a vector is tiled over an image).
+    Concat,
+    /// Adds another value of the same shape.
+    Add,
+}
+
+/// The family of a layer, for listings and for the checker's advice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// Has weights: linear, conv, deconv, embedding.
+    Weight,
+    /// Normalizes activations.
+    Normalization,
+    /// A pointwise nonlinearity.
+    Activation,
+    /// Changes resolution without weights.
+    Resampling,
+    /// Changes the layout only.
+    Reshaping,
+    /// Adds noise or drops units.
+    Noise,
+    /// Attention.
+    Attention,
+    /// Uses a second input (labels, styles, features).
+    Conditioning,
+    /// Looks across the batch.
+    BatchStatistics,
+}
+
+impl Family {
+    /// The family's heading in `ganc layers`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Family::Weight => "weights",
+            Family::Normalization => "normalization",
+            Family::Activation => "activations",
+            Family::Resampling => "resampling",
+            Family::Reshaping => "reshaping",
+            Family::Noise => "noise and dropout",
+            Family::Attention => "attention",
+            Family::Conditioning => "conditioning",
+            Family::BatchStatistics => "batch statistics",
+        }
+    }
+}
+
+/// What a layer is, beyond its parameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LayerInfo {
+    /// How it maps shapes.
+    pub shape: ShapeRule,
+    /// Its family.
+    pub family: Family,
+}
+
+/// What the discriminator must output for a loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    /// One raw score per sample: `[1]`.
+    Score,
+    /// A reconstruction of its input (an autoencoder), as BEGAN.
+    Reconstruction,
+    /// One score plus one logit per class: `[1 + classes]`.
+    ScoreAndClasses,
+}
+
+/// What a loss is, beyond its parameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LossInfo {
+    /// What D must give.
+    pub needs: Needs,
+    /// Whether D is a Wasserstein critic (weight clipping applies).
+    pub wasserstein: bool,
+}
+
+/// Which networks a regularizer applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The discriminator's training.
+    Discriminator,
+    /// The generator's training.
+    Generator,
+    /// Either.
+    Both,
+}
+
+/// A data source's facts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DataInfo {
+    /// The name of the data's value in graphs (`image`, `point`).
+    pub value: &'static str,
+    /// The fixed sample shape; `None` when parameters decide it.
+    pub shape: Option<&'static [i64]>,
+    /// Number of classes when the data are labelled.
+    pub classes: Option<u32>,
+    /// Whether samples are scaled to [-1, 1] (images for a tanh generator).
+    pub unit_range: bool,
+}
+
+/// Extra facts of an entry, by kind.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Extra {
+    /// Nothing more.
+    None,
+    /// A loss.
+    Loss(LossInfo),
+    /// A regularizer.
+    Regularizer(Side),
+    /// A data source.
+    Data(DataInfo),
+}
+
+/// One registry entry.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spec {
+    /// Its name in `.gan` files.
+    pub name: &'static str,
+    /// Its kind.
+    pub kind: Kind,
+    /// One line saying what it does.
+    pub doc: &'static str,
+    /// The paper or source it comes from.
+    pub paper: &'static str,
+    /// Its parameters, positional order first to last.
+    pub params: &'static [Param],
+    /// Layer facts (layers only).
+    pub layer: Option<LayerInfo>,
+    /// Facts of other kinds.
+    pub extra: Extra,
+}
+
+impl Spec {
+    /// The parameter called `name`.
+    pub fn param(&self, name: &str) -> Option<&'static Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+
+    /// Loss facts, for losses.
+    pub fn loss(&self) -> Option<LossInfo> {
+        match self.extra {
+            Extra::Loss(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// Data facts, for data sources.
+    pub fn data(&self) -> Option<DataInfo> {
+        match self.extra {
+            Extra::Data(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The signature as it would be written: `conv(channels, kernel: 3, stride: 1, ...)`.
+    pub fn signature(&self) -> String {
+        if self.params.is_empty() {
+            return self.name.to_string();
+        }
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .map(|p| match p.default.render() {
+                Some(d) => format!("{}: {d}", p.name),
+                None if p.default == Default::Absent => format!("{}?", p.name),
+                None => p.name.to_string(),
+            })
+            .collect();
+        format!("{}({})", self.name, params.join(", "))
+    }
+}
