@@ -55,17 +55,12 @@ pub fn bind(spec: &'static Spec, call: &Call, env: &Env, diags: &mut Vec<Diagnos
 }
 
 /// [`bind`] for an argument list without a call (options written `name: value`).
-pub fn bind_args(
-    spec: &'static Spec,
-    args: &[Arg],
-    call_span: Span,
-    env: &Env,
-    diags: &mut Vec<Diagnostic>,
-) -> Args {
+pub fn bind_args(spec: &'static Spec, args: &[Arg], call_span: Span, env: &Env, diags: &mut Vec<Diagnostic>) -> Args {
     let mut given: Vec<(&'static Param, Span, Option<Const>)> = Vec::new();
     let variadic = matches!(spec.params.first(), Some(p) if p.ty == Ty::Ints);
     let mut ints = Vec::new();
     let mut positional = 0usize;
+    let mut variadic_span = None;
     for arg in args {
         let param = match &arg.name {
             Some(name) => match spec.param(&name.name) {
@@ -86,6 +81,9 @@ pub fn bind_args(
                 }
             },
             None if variadic => {
+                if ints.is_empty() {
+                    variadic_span = Some(arg.span);
+                }
                 match eval(&arg.value, env) {
                     Ok(c) => match coerce(&spec.params[0], Ty::Int, c, arg.value.span) {
                         Ok(Const::Int(i)) => ints.push(i),
@@ -106,7 +104,12 @@ pub fn bind_args(
                         Diagnostic::new(
                             codes::TOO_MANY_ARGUMENTS,
                             arg.span,
-                            format!("`{}` takes {} argument{}, this is one more", spec.name, spec.params.len(), plural(spec.params.len())),
+                            format!(
+                                "`{}` takes {} argument{}, this is one more",
+                                spec.name,
+                                spec.params.len(),
+                                plural(spec.params.len())
+                            ),
                         )
                         .label("extra argument")
                         .help(format!("the signature is `{}`", spec.signature())),
@@ -146,6 +149,8 @@ pub fn bind_args(
             if ints.is_empty() && args.iter().all(|a| a.name.is_none()) {
                 diags.push(missing(spec, param, call_span));
             } else if !ints.is_empty() {
+                let last = args.iter().rev().find(|a| a.name.is_none()).map_or(call_span, |a| a.span);
+                out.spans.push((param.name, variadic_span.map_or(call_span, |s| s.to(last))));
                 out.values.push((param.name, Const::Ints(std::mem::take(&mut ints))));
             }
             continue;
@@ -293,9 +298,13 @@ pub fn coerce(param: &Param, ty: Ty, value: Const, span: Span) -> Result<Const, 
                 in_range(hi)?;
                 if lo > hi {
                     return Err(Box::new(
-                        Diagnostic::new(codes::OUT_OF_RANGE, span, format!("`{}` is empty: {lo} is above {hi}", param.name))
-                            .label("the lower end must come first")
-                            .help(format!("write `{hi}..{lo}`")),
+                        Diagnostic::new(
+                            codes::OUT_OF_RANGE,
+                            span,
+                            format!("`{}` is empty: {lo} is above {hi}", param.name),
+                        )
+                        .label("the lower end must come first")
+                        .help(format!("write `{hi}..{lo}`")),
                     ));
                 }
                 value
@@ -325,9 +334,13 @@ pub fn coerce(param: &Param, ty: Ty, value: Const, span: Span) -> Result<Const, 
                 }
                 if *n <= 0 {
                     return Err(Box::new(
-                        Diagnostic::new(codes::OUT_OF_RANGE, span, format!("a schedule must last > 0 steps, found {n}"))
-                            .label("no steps to decay over")
-                            .help("give a positive number of steps"),
+                        Diagnostic::new(
+                            codes::OUT_OF_RANGE,
+                            span,
+                            format!("a schedule must last > 0 steps, found {n}"),
+                        )
+                        .label("no steps to decay over")
+                        .help("give a positive number of steps"),
                     ));
                 }
                 value

@@ -15,6 +15,8 @@ use std::collections::HashMap;
 pub const MAX_LAYERS: usize = 20_000;
 /// The largest `repeat` count.
 pub const MAX_REPEAT: i64 = 1024;
+/// How deep blocks may call blocks.
+pub const MAX_BLOCK_DEPTH: usize = 64;
 
 /// A value in scope in a body.
 #[derive(Clone, Debug)]
@@ -177,16 +179,24 @@ impl<'a> Walker<'a> {
                     Ok(Const::Int(n)) if (1..=MAX_REPEAT).contains(&n) => n,
                     Ok(Const::Int(n)) => {
                         self.diags.push(
-                            Diagnostic::new(codes::OUT_OF_RANGE, count.span, format!("`repeat` count must be in [1, {MAX_REPEAT}], found {n}"))
-                                .label("out of range")
-                                .help("repeat a body at least once; for deeper networks use blocks"),
+                            Diagnostic::new(
+                                codes::OUT_OF_RANGE,
+                                count.span,
+                                format!("`repeat` count must be in [1, {MAX_REPEAT}], found {n}"),
+                            )
+                            .label("out of range")
+                            .help("repeat a body at least once; for deeper networks use blocks"),
                         );
                         return Shape::Unknown;
                     }
                     Ok(other) => {
                         self.diags.push(
-                            Diagnostic::new(codes::WRONG_TYPE, count.span, format!("`repeat` count must be an integer, found {}", other.kind()))
-                                .label(format!("`{other}` is not an integer")),
+                            Diagnostic::new(
+                                codes::WRONG_TYPE,
+                                count.span,
+                                format!("`repeat` count must be an integer, found {}", other.kind()),
+                            )
+                            .label(format!("`{other}` is not an integer")),
                         );
                         return Shape::Unknown;
                     }
@@ -211,7 +221,10 @@ impl<'a> Walker<'a> {
                     Diagnostic::new(
                         codes::PROGRESSIVE_MISPLACED,
                         stage.keyword,
-                        format!("a `{}` stage must stand at the top level of a network body", if stage.grows { "grow" } else { "shrink" }),
+                        format!(
+                            "a `{}` stage must stand at the top level of a network body",
+                            if stage.grows { "grow" } else { "shrink" }
+                        ),
                     )
                     .label("nested stage")
                     .help("move the stage out of the block, residual, repeat or let it is in"),
@@ -242,13 +255,23 @@ impl<'a> Walker<'a> {
         if let Some(prev) = scope.find(&l.name.name) {
             let prev_span = prev.span;
             self.diags.push(
-                Diagnostic::new(codes::DUPLICATE_DEFINITION, l.name.span, format!("`{}` is already defined in this body", l.name.name))
-                    .label("defined again here")
-                    .with_secondary(prev_span, "first defined here")
-                    .help("give the new value another name"),
+                Diagnostic::new(
+                    codes::DUPLICATE_DEFINITION,
+                    l.name.span,
+                    format!("`{}` is already defined in this body", l.name.name),
+                )
+                .label("defined again here")
+                .with_secondary(prev_span, "first defined here")
+                .help("give the new value another name"),
             );
         }
-        scope.bindings.push(Binding { name: l.name.name.clone(), shape: shape.clone(), span: l.name.span, used: false, warn_unused: true });
+        scope.bindings.push(Binding {
+            name: l.name.name.clone(),
+            shape: shape.clone(),
+            span: l.name.span,
+            used: false,
+            warn_unused: true,
+        });
         nodes.push(Node::Let { name: l.name.name.clone(), from, body, shape });
     }
 
@@ -275,15 +298,26 @@ impl<'a> Walker<'a> {
         if self.layers > MAX_LAYERS && !self.over_budget {
             self.over_budget = true;
             self.diags.push(
-                Diagnostic::new(codes::OUT_OF_RANGE, span, format!("the network expands to more than {MAX_LAYERS} layers"))
-                    .label("expansion stops here")
-                    .help("lower the `repeat` counts; no GAN of the literature is this deep"),
+                Diagnostic::new(
+                    codes::OUT_OF_RANGE,
+                    span,
+                    format!("the network expands to more than {MAX_LAYERS} layers"),
+                )
+                .label("expansion stops here")
+                .help("lower the `repeat` counts; no GAN of the literature is this deep"),
             );
         }
         !self.over_budget
     }
 
-    fn layer(&mut self, stmt: &LayerStmt, current: Shape, scope: &mut Scope, env: &Env, nodes: &mut Vec<Node>) -> Shape {
+    fn layer(
+        &mut self,
+        stmt: &LayerStmt,
+        current: Shape,
+        scope: &mut Scope,
+        env: &Env,
+        nodes: &mut Vec<Node>,
+    ) -> Shape {
         let call = &stmt.call;
         if !self.count_layer(stmt.span) {
             return Shape::Unknown;
@@ -291,9 +325,16 @@ impl<'a> Walker<'a> {
         if let Some(def) = self.blocks.get(&call.name.name).copied() {
             if let Some(w) = stmt.wrappers.first() {
                 self.diags.push(
-                    Diagnostic::new(codes::INVALID_WRAPPER, w.span, format!("`{}` cannot wrap the block `{}`", w.name, call.name.name))
-                        .label("wraps a block")
-                        .help(format!("write `{}` on the weight layers inside the block, or use `regularize D {{ spectral_norm }}`", w.name)),
+                    Diagnostic::new(
+                        codes::INVALID_WRAPPER,
+                        w.span,
+                        format!("`{}` cannot wrap the block `{}`", w.name, call.name.name),
+                    )
+                    .label("wraps a block")
+                    .help(format!(
+                        "write `{}` on the weight layers inside the block, or use `regularize D {{ spectral_norm }}`",
+                        w.name
+                    )),
                 );
             }
             return self.block_call(def, stmt, current, scope, env, nodes);
@@ -306,9 +347,13 @@ impl<'a> Walker<'a> {
             let weights = spec.layer.map(|l| l.family) == Some(Family::Weight) && spec.name != "constant";
             if !weights {
                 self.diags.push(
-                    Diagnostic::new(codes::INVALID_WRAPPER, w.span, format!("`{}` needs a layer with weights, but `{}` has none", w.name, spec.name))
-                        .label(format!("`{}` has no weight matrix", spec.name))
-                        .help("wrap `linear`, `conv`, `deconv` or `embedding`, or remove the wrapper"),
+                    Diagnostic::new(
+                        codes::INVALID_WRAPPER,
+                        w.span,
+                        format!("`{}` needs a layer with weights, but `{}` has none", w.name, spec.name),
+                    )
+                    .label(format!("`{}` has no weight matrix", spec.name))
+                    .help("wrap `linear`, `conv`, `deconv` or `embedding`, or remove the wrapper"),
                 );
             }
         }
@@ -363,23 +408,46 @@ impl<'a> Walker<'a> {
         let name = &stmt.call.name;
         let mut d = Diagnostic::new(codes::UNKNOWN_LAYER, name.span, format!("unknown layer or block `{}`", name.name))
             .label("not a layer or a block");
-        let candidates = ganc_registry::of_kind(Kind::Layer)
-            .map(|s| s.name)
-            .chain(self.blocks.keys().map(|k| k.as_str()));
+        let candidates =
+            ganc_registry::of_kind(Kind::Layer).map(|s| s.name).chain(self.blocks.keys().map(|k| k.as_str()));
         if let Some(s) = closest(&name.name, candidates) {
             d = d.help(format!("did you mean `{s}`?")).fix(name.span, s);
         } else if let Some(other) = ganc_registry::named(&name.name).next() {
-            d = d.help(format!("`{}` is a {}, not a layer; it belongs in its own section", other.name, other.kind.noun()));
+            d = d.help(format!(
+                "`{}` is a {}, not a layer; it belongs in its own section",
+                other.name,
+                other.kind.noun()
+            ));
         } else {
             d = d.help("`ganc layers` lists every layer; define a `block` or `import` one for anything else");
         }
         self.diags.push(d);
     }
 
-    fn block_call(&mut self, def: &BlockDef, stmt: &LayerStmt, current: Shape, scope: &mut Scope, env: &Env, nodes: &mut Vec<Node>) -> Shape {
+    fn block_call(
+        &mut self,
+        def: &BlockDef,
+        stmt: &LayerStmt,
+        current: Shape,
+        scope: &mut Scope,
+        env: &Env,
+        nodes: &mut Vec<Node>,
+    ) -> Shape {
         let call = &stmt.call;
         if self.stack.contains(&def.name.name) {
             // Reported once at the definition by the recursion check.
+            return Shape::Unknown;
+        }
+        if self.stack.len() >= MAX_BLOCK_DEPTH {
+            self.diags.push(
+                Diagnostic::new(
+                    codes::NESTING_TOO_DEEP,
+                    call.span,
+                    format!("blocks call blocks more than {MAX_BLOCK_DEPTH} deep"),
+                )
+                .label("expansion stops here")
+                .help("flatten the chain of blocks; use `repeat N { ... }` for depth"),
+            );
             return Shape::Unknown;
         }
         let mut block_env = Env::new();
@@ -391,9 +459,13 @@ impl<'a> Walker<'a> {
                 Some(n) => match def.params.iter().find(|p| p.name.name == n.name) {
                     Some(p) => p,
                     None => {
-                        let mut d = Diagnostic::new(codes::UNKNOWN_ARGUMENT, n.span, format!("block `{}` has no parameter `{}`", def.name.name, n.name))
-                            .label("unknown parameter")
-                            .with_secondary(def.name.span, "block defined here");
+                        let mut d = Diagnostic::new(
+                            codes::UNKNOWN_ARGUMENT,
+                            n.span,
+                            format!("block `{}` has no parameter `{}`", def.name.name, n.name),
+                        )
+                        .label("unknown parameter")
+                        .with_secondary(def.name.span, "block defined here");
                         if let Some(s) = closest(&n.name, def.params.iter().map(|p| p.name.name.as_str())) {
                             d = d.help(format!("did you mean `{s}`?")).fix(n.span, s);
                         }
@@ -406,9 +478,17 @@ impl<'a> Walker<'a> {
                     Some(p) => p,
                     None => {
                         self.diags.push(
-                            Diagnostic::new(codes::TOO_MANY_ARGUMENTS, arg.span, format!("block `{}` takes {} argument(s), this is one more", def.name.name, def.params.len()))
-                                .label("extra argument")
-                                .with_secondary(def.name.span, "block defined here"),
+                            Diagnostic::new(
+                                codes::TOO_MANY_ARGUMENTS,
+                                arg.span,
+                                format!(
+                                    "block `{}` takes {} argument(s), this is one more",
+                                    def.name.name,
+                                    def.params.len()
+                                ),
+                            )
+                            .label("extra argument")
+                            .with_secondary(def.name.span, "block defined here"),
                         );
                         ok = false;
                         continue;
@@ -417,9 +497,13 @@ impl<'a> Walker<'a> {
             };
             if bound.contains(&param.name.name.as_str()) {
                 self.diags.push(
-                    Diagnostic::new(codes::DUPLICATE_ARGUMENT, arg.span, format!("argument `{}` given twice", param.name.name))
-                        .label("given again here")
-                        .help("remove one of them"),
+                    Diagnostic::new(
+                        codes::DUPLICATE_ARGUMENT,
+                        arg.span,
+                        format!("argument `{}` given twice", param.name.name),
+                    )
+                    .label("given again here")
+                    .help("remove one of them"),
                 );
                 ok = false;
                 continue;
@@ -429,7 +513,13 @@ impl<'a> Walker<'a> {
                 Ok(Const::Name(n)) => match scope.find(&n) {
                     Some(b) => {
                         b.used = true;
-                        block_scope.bindings.push(Binding { name: param.name.name.clone(), shape: b.shape.clone(), span: param.name.span, used: true, warn_unused: false });
+                        block_scope.bindings.push(Binding {
+                            name: param.name.name.clone(),
+                            shape: b.shape.clone(),
+                            span: param.name.span,
+                            used: true,
+                            warn_unused: false,
+                        });
                     }
                     None => {
                         block_env.insert(param.name.name.clone(), Const::Name(n));
@@ -460,10 +550,18 @@ impl<'a> Walker<'a> {
                 },
                 None => {
                     self.diags.push(
-                        Diagnostic::new(codes::MISSING_ARGUMENT, call.span, format!("block `{}` needs its parameter `{}`", def.name.name, p.name.name))
-                            .label(format!("`{}` missing", p.name.name))
-                            .with_secondary(p.name.span, "parameter declared here")
-                            .help(format!("pass it: `{}({})`", def.name.name, def.params.iter().map(|p| p.name.name.as_str()).collect::<Vec<_>>().join(", "))),
+                        Diagnostic::new(
+                            codes::MISSING_ARGUMENT,
+                            call.span,
+                            format!("block `{}` needs its parameter `{}`", def.name.name, p.name.name),
+                        )
+                        .label(format!("`{}` missing", p.name.name))
+                        .with_secondary(p.name.span, "parameter declared here")
+                        .help(format!(
+                            "pass it: `{}({})`",
+                            def.name.name,
+                            def.params.iter().map(|p| p.name.name.as_str()).collect::<Vec<_>>().join(", ")
+                        )),
                     );
                     ok = false;
                 }
@@ -479,9 +577,12 @@ impl<'a> Walker<'a> {
         if self.stack.is_empty() {
             // Errors inside the block body: point at the call they came from as well.
             for d in &mut self.diags[errors_before..] {
-                let inside = d.primary.span.file == def.span.file && d.primary.span.start >= def.span.start && d.primary.span.end <= def.span.end;
+                let inside = d.primary.span.file == def.span.file
+                    && d.primary.span.start >= def.span.start
+                    && d.primary.span.end <= def.span.end;
                 if inside {
-                    d.secondary.push(ganc_diagnostics::Label { span: call.span, message: "in this call of the block".into() });
+                    d.secondary
+                        .push(ganc_diagnostics::Label { span: call.span, message: "in this call of the block".into() });
                 }
             }
         }
@@ -507,9 +608,13 @@ impl<'a> Walker<'a> {
             Ok(Const::Int(r)) if r > 0 => r,
             Ok(other) => {
                 self.diags.push(
-                    Diagnostic::new(codes::OUT_OF_RANGE, stage.resolution.span, format!("a stage resolution must be a positive integer, found {other}"))
-                        .label("not a resolution")
-                        .help("write the side length in pixels, e.g. `grow 8`"),
+                    Diagnostic::new(
+                        codes::OUT_OF_RANGE,
+                        stage.resolution.span,
+                        format!("a stage resolution must be a positive integer, found {other}"),
+                    )
+                    .label("not a resolution")
+                    .help("write the side length in pixels, e.g. `grow 8`"),
                 );
                 0
             }
@@ -522,16 +627,31 @@ impl<'a> Walker<'a> {
             let (net, want) = if stage.grows { ("discriminator", "shrink") } else { ("generator", "grow") };
             let net = if self.grows.is_none() { "encoder" } else { net };
             self.diags.push(
-                Diagnostic::new(codes::PROGRESSIVE_MISPLACED, stage.keyword, format!("`{word}` stages belong in a {}, not in a {net}", if stage.grows { "generator" } else { "discriminator" }))
-                    .label("misplaced stage")
-                    .help(if self.grows.is_none() { "encoders have no progressive stages".to_string() } else { format!("a {net} uses `{want}` stages") }),
+                Diagnostic::new(
+                    codes::PROGRESSIVE_MISPLACED,
+                    stage.keyword,
+                    format!(
+                        "`{word}` stages belong in a {}, not in a {net}",
+                        if stage.grows { "generator" } else { "discriminator" }
+                    ),
+                )
+                .label("misplaced stage")
+                .help(if self.grows.is_none() {
+                    "encoders have no progressive stages".to_string()
+                } else {
+                    format!("a {net} uses `{want}` stages")
+                }),
             );
         }
         if st.closed {
             self.diags.push(
-                Diagnostic::new(codes::PROGRESSIVE_MISPLACED, stage.keyword, "statements stand between two progressive stages")
-                    .label("this stage follows other statements")
-                    .help("keep the stages together; put shared layers inside each stage"),
+                Diagnostic::new(
+                    codes::PROGRESSIVE_MISPLACED,
+                    stage.keyword,
+                    "statements stand between two progressive stages",
+                )
+                .label("this stage follows other statements")
+                .help("keep the stages together; put shared layers inside each stage"),
             );
         }
         let data_c = self.data_shape.as_ref().and_then(|d| d.first().copied());
@@ -540,9 +660,13 @@ impl<'a> Walker<'a> {
             if let Some((prev, _)) = &st.last {
                 if r != 0 && *prev != 0 && r != prev * 2 {
                     self.diags.push(
-                        Diagnostic::new(codes::PROGRESSIVE_STAGES, stage.resolution.span, format!("stages must double: `grow {r}` follows `grow {prev}`"))
-                            .label(format!("expected {}", prev * 2))
-                            .help(format!("write `grow {}`, or add the missing stages", prev * 2)),
+                        Diagnostic::new(
+                            codes::PROGRESSIVE_STAGES,
+                            stage.resolution.span,
+                            format!("stages must double: `grow {r}` follows `grow {prev}`"),
+                        )
+                        .label(format!("expected {}", prev * 2))
+                        .help(format!("write `grow {}`, or add the missing stages", prev * 2)),
                     );
                 }
             }
@@ -552,9 +676,17 @@ impl<'a> Walker<'a> {
             if let (Some(want), true) = (data_image(r), image != Shape::Unknown && out != Shape::Unknown) {
                 if image != want && r != 0 {
                     self.diags.push(
-                        Diagnostic::new(codes::PROGRESSIVE_STAGES, stage.head.span, format!("`to_rgb` of stage {r} gives {image}, expected an image {want}"))
-                            .label(format!("gives {image}"))
-                            .help(format!("end the head with the data's {} channel(s), e.g. `conv({}, kernel: 1)`", want.dims().unwrap()[0], want.dims().unwrap()[0])),
+                        Diagnostic::new(
+                            codes::PROGRESSIVE_STAGES,
+                            stage.head.span,
+                            format!("`to_rgb` of stage {r} gives {image}, expected an image {want}"),
+                        )
+                        .label(format!("gives {image}"))
+                        .help(format!(
+                            "end the head with the data's {} channel(s), e.g. `conv({}, kernel: 1)`",
+                            want.dims().unwrap()[0],
+                            want.dims().unwrap()[0]
+                        )),
                     );
                 }
             }
@@ -567,17 +699,27 @@ impl<'a> Walker<'a> {
                 None => {
                     if let Some(other) = st.opened_late {
                         self.diags.push(
-                            Diagnostic::new(codes::PROGRESSIVE_MISPLACED, other, "statements stand before the first `shrink` stage")
-                                .label("runs only at full resolution")
-                                .help("move these layers into each stage's `from_rgb` head"),
+                            Diagnostic::new(
+                                codes::PROGRESSIVE_MISPLACED,
+                                other,
+                                "statements stand before the first `shrink` stage",
+                            )
+                            .label("runs only at full resolution")
+                            .help("move these layers into each stage's `from_rgb` head"),
                         );
                     }
                     if let (Some(&[_, h, _]), true) = (current.dims(), r != 0) {
                         if h != r {
                             self.diags.push(
-                                Diagnostic::new(codes::PROGRESSIVE_STAGES, stage.resolution.span, format!("the first stage is at {r} x {r}, but the discriminator receives {current}"))
-                                    .label(format!("expected {h}"))
-                                    .help("the first `shrink` stage must be at the data's resolution"),
+                                Diagnostic::new(
+                                    codes::PROGRESSIVE_STAGES,
+                                    stage.resolution.span,
+                                    format!(
+                                        "the first stage is at {r} x {r}, but the discriminator receives {current}"
+                                    ),
+                                )
+                                .label(format!("expected {h}"))
+                                .help("the first `shrink` stage must be at the data's resolution"),
                             );
                         }
                     }
@@ -586,9 +728,13 @@ impl<'a> Walker<'a> {
                 Some((prev, prev_out)) => {
                     if r != 0 && *prev != 0 && r * 2 != *prev {
                         self.diags.push(
-                            Diagnostic::new(codes::PROGRESSIVE_STAGES, stage.resolution.span, format!("stages must halve: `shrink {r}` follows `shrink {prev}`"))
-                                .label(format!("expected {}", prev / 2))
-                                .help(format!("write `shrink {}`, or add the missing stages", prev / 2)),
+                            Diagnostic::new(
+                                codes::PROGRESSIVE_STAGES,
+                                stage.resolution.span,
+                                format!("stages must halve: `shrink {r}` follows `shrink {prev}`"),
+                            )
+                            .label(format!("expected {}", prev / 2))
+                            .help(format!("write `shrink {}`, or add the missing stages", prev / 2)),
                         );
                     }
                     if *prev_out != Shape::Unknown && from_rgb != Shape::Unknown && from_rgb != *prev_out {
@@ -618,10 +764,14 @@ impl<'a> Walker<'a> {
             Shape::Unknown => {}
             Shape::Tensor(d) if d.len() == 3 && d[1] == r && d[2] == r => {}
             other => self.diags.push(
-                Diagnostic::new(codes::PROGRESSIVE_STAGES, stage.body.span, format!("stage {r} {verb} {}, not {r} x {r}", describe(other)))
-                    .label(format!("{verb} {other}"))
-                    .with_secondary(stage.resolution.span, "the stage's resolution")
-                    .help("each generator stage must double the resolution, e.g. `upsample` then convolutions"),
+                Diagnostic::new(
+                    codes::PROGRESSIVE_STAGES,
+                    stage.body.span,
+                    format!("stage {r} {verb} {}, not {r} x {r}", describe(other)),
+                )
+                .label(format!("{verb} {other}"))
+                .with_secondary(stage.resolution.span, "the stage's resolution")
+                .help("each generator stage must double the resolution, e.g. `upsample` then convolutions"),
             ),
         }
     }
@@ -643,7 +793,8 @@ pub fn check_block_names(def: &BlockDef, blocks: &HashMap<String, &BlockDef>, di
         for stmt in &body.stmts {
             match stmt {
                 Stmt::Layer(l) => {
-                    let known = blocks.contains_key(&l.call.name.name) || ganc_registry::lookup(Kind::Layer, &l.call.name.name).is_some();
+                    let known = blocks.contains_key(&l.call.name.name)
+                        || ganc_registry::lookup(Kind::Layer, &l.call.name.name).is_some();
                     if !known {
                         let mut w = Walker::new(blocks, None, None, diags);
                         w.unknown_layer(l);
@@ -671,7 +822,8 @@ pub fn check_block_names(def: &BlockDef, blocks: &HashMap<String, &BlockDef>, di
     visit(&def.body, blocks, diags);
 }
 
-/// Finds blocks that call themselves through any chain; reports each cycle once.
+/// Finds blocks that call themselves through any chain, in time linear in the number of calls;
+/// reports each cycle once, at the call that closes it.
 pub fn check_recursion(blocks: &HashMap<String, &BlockDef>, diags: &mut Vec<Diagnostic>) {
     fn calls(body: &Body, out: &mut Vec<(String, Span)>) {
         for stmt in &body.stmts {
@@ -696,34 +848,62 @@ pub fn check_recursion(blocks: &HashMap<String, &BlockDef>, diags: &mut Vec<Diag
             }
         }
     }
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        Active,
+        Done,
+    }
     let mut names: Vec<&String> = blocks.keys().collect();
     names.sort();
-    let mut reported: Vec<String> = Vec::new();
-    for start in names {
-        // Depth-first search for a path back to `start`.
-        let mut stack = vec![(start.clone(), vec![start.clone()])];
-        let mut seen = vec![start.clone()];
-        while let Some((name, path)) = stack.pop() {
-            let Some(def) = blocks.get(&name) else { continue };
+    let edges: HashMap<&str, Vec<(String, Span)>> = names
+        .iter()
+        .map(|n| {
             let mut out = Vec::new();
-            calls(&def.body, &mut out);
-            for (callee, span) in out {
-                if &callee == start {
-                    if !reported.iter().any(|r| path.contains(r)) {
-                        let cycle = path.iter().chain(std::iter::once(start)).cloned().collect::<Vec<_>>().join(" -> ");
-                        diags.push(
-                            Diagnostic::new(codes::RECURSIVE_BLOCK, span, format!("block `{start}` calls itself: {cycle}"))
-                                .label("recursive call")
-                                .with_secondary(blocks[start].name.span, "block defined here")
-                                .help("blocks are expanded before training and cannot recurse; use `repeat N { ... }` for depth"),
-                        );
-                        reported.push(start.clone());
-                    }
-                } else if blocks.contains_key(&callee) && !seen.contains(&callee) {
-                    seen.push(callee.clone());
-                    let mut p = path.clone();
-                    p.push(callee.clone());
-                    stack.push((callee, p));
+            calls(&blocks[*n].body, &mut out);
+            out.retain(|(callee, _)| blocks.contains_key(callee));
+            (n.as_str(), out)
+        })
+        .collect();
+    let mut state: HashMap<&str, State> = HashMap::new();
+    for start in names {
+        if state.contains_key(start.as_str()) {
+            continue;
+        }
+        // Iterative depth-first search: (block, index of its next call to follow).
+        let mut path: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
+        state.insert(start.as_str(), State::Active);
+        while let Some((name, next)) = path.last().copied() {
+            let out = &edges[name];
+            if next == out.len() {
+                state.insert(name, State::Done);
+                path.pop();
+                continue;
+            }
+            path.last_mut().unwrap().1 += 1;
+            let (callee, span) = &out[next];
+            match state.get(callee.as_str()) {
+                Some(State::Done) => {}
+                Some(State::Active) => {
+                    let from = path.iter().position(|(n, _)| n == callee).unwrap_or(0);
+                    let cycle: Vec<&str> =
+                        path[from..].iter().map(|(n, _)| *n).chain(std::iter::once(callee.as_str())).collect();
+                    diags.push(
+                        Diagnostic::new(
+                            codes::RECURSIVE_BLOCK,
+                            *span,
+                            format!("block `{callee}` calls itself: {}", cycle.join(" -> ")),
+                        )
+                        .label("recursive call")
+                        .with_secondary(blocks[callee].name.span, "block defined here")
+                        .help(
+                            "blocks are expanded before training and cannot recurse; use `repeat N { ... }` for depth",
+                        ),
+                    );
+                }
+                None => {
+                    let (callee, _) = blocks.get_key_value(callee).unwrap();
+                    state.insert(callee.as_str(), State::Active);
+                    path.push((callee.as_str(), 0));
                 }
             }
         }

@@ -11,17 +11,22 @@ use ganc_syntax::ast::NetworkKind;
 pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
     let loss = &model.loss;
     let loss_info = ganc_registry::lookup(Kind::Loss, loss.name).and_then(|s| s.loss());
-    let discriminators: Vec<&Network> = model.networks.iter().filter(|n| n.kind == NetworkKind::Discriminator).collect();
+    let discriminators: Vec<&Network> =
+        model.networks.iter().filter(|n| n.kind == NetworkKind::Discriminator).collect();
 
     for d in &discriminators {
         // E0401: every loss takes raw scores.
         if let Some(last) = last_layer(&d.body) {
             if last.name == "sigmoid" {
                 diags.push(
-                    Diagnostic::new(codes::LOSS_BEHIND_SIGMOID, last.span, format!("`{}` ends in a sigmoid, but `{}` takes raw logits", d.name, loss.name))
-                        .label("sigmoid here")
-                        .with_secondary(loss.span, "the loss applies its own sigmoid (or none)")
-                        .help("remove the `sigmoid`: the loss is computed stably from logits"),
+                    Diagnostic::new(
+                        codes::LOSS_BEHIND_SIGMOID,
+                        last.span,
+                        format!("`{}` ends in a sigmoid, but `{}` takes raw logits", d.name, loss.name),
+                    )
+                    .label("sigmoid here")
+                    .with_secondary(loss.span, "the loss applies its own sigmoid (or none)")
+                    .help("remove the `sigmoid`: the loss is computed stably from logits"),
                 );
             }
         }
@@ -29,22 +34,41 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
         let autoencoder = d.output == model.data.value;
         match loss_needs(model) {
             Some(Needs::Reconstruction) if !autoencoder => diags.push(
-                Diagnostic::new(codes::BEGAN_NEEDS_AUTOENCODER, loss.span, format!("`began` needs an autoencoder discriminator, but `{}` gives `{}`", d.name, d.output))
-                    .label("BEGAN scores by reconstruction error")
-                    .with_secondary(d.span, format!("`{}` is declared `-> {}`", d.name, d.output))
-                    .help(format!("make `{}` an autoencoder that ends at the data's shape and declare `-> {}`", d.name, model.data.value)),
+                Diagnostic::new(
+                    codes::BEGAN_NEEDS_AUTOENCODER,
+                    loss.span,
+                    format!("`began` needs an autoencoder discriminator, but `{}` gives `{}`", d.name, d.output),
+                )
+                .label("BEGAN scores by reconstruction error")
+                .with_secondary(d.span, format!("`{}` is declared `-> {}`", d.name, d.output))
+                .help(format!(
+                    "make `{}` an autoencoder that ends at the data's shape and declare `-> {}`",
+                    d.name, model.data.value
+                )),
             ),
             Some(Needs::ScoreAndClasses) if d.output != "logits" => diags.push(
-                Diagnostic::new(codes::DISCRIMINATOR_OUTPUT, loss.span, format!("`{}` needs a score and class logits, but `{}` gives `{}`", loss.name, d.name, d.output))
-                    .label("an auxiliary-classifier loss")
-                    .with_secondary(d.span, format!("declared `-> {}`", d.output))
-                    .help("declare `-> logits` and end D with `linear(1 + classes)`"),
+                Diagnostic::new(
+                    codes::DISCRIMINATOR_OUTPUT,
+                    loss.span,
+                    format!("`{}` needs a score and class logits, but `{}` gives `{}`", loss.name, d.name, d.output),
+                )
+                .label("an auxiliary-classifier loss")
+                .with_secondary(d.span, format!("declared `-> {}`", d.output))
+                .help("declare `-> logits` and end D with `linear(1 + classes)`"),
             ),
             Some(Needs::Score) if autoencoder || d.output == "logits" => diags.push(
-                Diagnostic::new(codes::DISCRIMINATOR_OUTPUT, loss.span, format!("`{}` needs one score per sample, but `{}` gives `{}`", loss.name, d.name, d.output))
-                    .label("a score-based loss")
-                    .with_secondary(d.span, format!("declared `-> {}`", d.output))
-                    .help(if autoencoder { "use `loss began` for an autoencoder D, or declare `-> logit`" } else { "use `loss auxiliary_classifier`, or declare `-> logit`" }),
+                Diagnostic::new(
+                    codes::DISCRIMINATOR_OUTPUT,
+                    loss.span,
+                    format!("`{}` needs one score per sample, but `{}` gives `{}`", loss.name, d.name, d.output),
+                )
+                .label("a score-based loss")
+                .with_secondary(d.span, format!("declared `-> {}`", d.output))
+                .help(if autoencoder {
+                    "use `loss began` for an autoencoder D, or declare `-> logit`"
+                } else {
+                    "use `loss auxiliary_classifier`, or declare `-> logit`"
+                }),
             ),
             _ => {}
         }
@@ -74,10 +98,19 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
             let mut diag = Diagnostic::new(
                 codes::STAGES_NOT_MIRRORED,
                 d.span,
-                format!("`{}` shrinks {} but the generator grows {}", d.name, if d_stages.is_empty() { "in no stages".into() } else { fmt(&d_stages) }, if g_stages.is_empty() { "in no stages".into() } else { fmt(&g_stages) }),
+                format!(
+                    "`{}` shrinks {} but the generator grows {}",
+                    d.name,
+                    if d_stages.is_empty() { "in no stages".into() } else { fmt(&d_stages) },
+                    if g_stages.is_empty() { "in no stages".into() } else { fmt(&g_stages) }
+                ),
             )
             .label("stages differ")
-            .help(format!("give `{}` one `shrink` stage per `grow` stage, in reverse order: {}", d.name, fmt(&g_stages.iter().rev().copied().collect::<Vec<_>>())));
+            .help(format!(
+                "give `{}` one `shrink` stage per `grow` stage, in reverse order: {}",
+                d.name,
+                fmt(&g_stages.iter().rev().copied().collect::<Vec<_>>())
+            ));
             if let Some(g) = g {
                 diag = diag.with_secondary(g.span, "the generator's stages");
             }
@@ -115,19 +148,27 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
         for l in layers.iter().filter(|l| matches!(l.name, "maxpool" | "relu")) {
             let alt = if l.name == "relu" { "`leaky_relu(0.2)`" } else { "`avgpool` or a strided `conv`" };
             diags.push(
-                Diagnostic::new(codes::SPARSE_GRADIENTS, l.span, format!("`{}` in the discriminator gives sparse gradients", l.name))
-                    .label("G learns only through the units this passes")
-                    .help(format!("use {alt} (ganhacks #5; Radford et al. 2015)")),
+                Diagnostic::new(
+                    codes::SPARSE_GRADIENTS,
+                    l.span,
+                    format!("`{}` in the discriminator gives sparse gradients", l.name),
+                )
+                .label("G learns only through the units this passes")
+                .help(format!("use {alt} (ganhacks #5; Radford et al. 2015)")),
             );
         }
         if model.train.option("batches").and_then(|o| o.args.name("value")) == Some("mixed") {
             if let Some(bn) = layers.iter().find(|l| l.name == "batchnorm") {
                 let opt = model.train.option("batches").unwrap();
                 diags.push(
-                    Diagnostic::new(codes::MIXED_BATCHES, opt.span, "real and fake samples mixed in one batch through batchnorm")
-                        .label("mixed batches")
-                        .with_secondary(bn.span, "batch statistics then leak which samples are fake")
-                        .help("use `batches: separate` (ganhacks #4: all-real and all-fake batches)"),
+                    Diagnostic::new(
+                        codes::MIXED_BATCHES,
+                        opt.span,
+                        "real and fake samples mixed in one batch through batchnorm",
+                    )
+                    .label("mixed batches")
+                    .with_secondary(bn.span, "batch statistics then leak which samples are fake")
+                    .help("use `batches: separate` (ganhacks #4: all-real and all-fake batches)"),
                 );
             }
         }
@@ -138,19 +179,30 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
             if last.is_none_or(|l| l.name != "tanh") {
                 let span = last.map_or(g.span, |l| l.span);
                 diags.push(
-                    Diagnostic::new(codes::NO_TANH_OUTPUT, span, format!("the generator does not end with `tanh`, but `{}` pixels lie in [-1, 1]", model.data.source.name))
-                        .label(last.map_or("no layer".to_string(), |l| format!("ends with `{}`", l.name)))
-                        .help("end the generator with `tanh` (ganhacks #1; Radford et al. 2015)"),
+                    Diagnostic::new(
+                        codes::NO_TANH_OUTPUT,
+                        span,
+                        format!(
+                            "the generator does not end with `tanh`, but `{}` pixels lie in [-1, 1]",
+                            model.data.source.name
+                        ),
+                    )
+                    .label(last.map_or("no layer".to_string(), |l| format!("ends with `{}`", l.name)))
+                    .help("end the generator with `tanh` (ganhacks #1; Radford et al. 2015)"),
                 );
             }
         }
     }
     if loss.name == "minimax" {
         diags.push(
-            Diagnostic::new(codes::MINIMAX_SATURATES, loss.span, "the minimax generator loss saturates when D wins early")
-                .label("log(1 - D(G(z))) has vanishing gradients")
-                .help("use `loss non_saturating` (Goodfellow et al. 2014; ganhacks #2)")
-                .fix(loss.span, "non_saturating"),
+            Diagnostic::new(
+                codes::MINIMAX_SATURATES,
+                loss.span,
+                "the minimax generator loss saturates when D wins early",
+            )
+            .label("log(1 - D(G(z))) has vanishing gradients")
+            .help("use `loss non_saturating` (Goodfellow et al. 2014; ganhacks #2)")
+            .fix(loss.span, "non_saturating"),
         );
     }
 }

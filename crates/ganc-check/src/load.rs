@@ -18,7 +18,10 @@ impl Loader for FsLoader {
     fn load(&self, path: &Path) -> std::io::Result<String> {
         let bytes = std::fs::read(path)?;
         String::from_utf8(bytes).map_err(|e| {
-            std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to()))
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to()),
+            )
         })
     }
 }
@@ -36,7 +39,13 @@ pub struct Parsed {
 
 /// Parses the root and every file it imports, transitively. Returns `None` when the root
 /// does not parse (its syntax error is in `diags`).
-pub fn load_all(root: FileId, path: &Path, sources: &mut SourceMap, loader: &dyn Loader, diags: &mut Vec<Diagnostic>) -> Option<Vec<Parsed>> {
+pub fn load_all(
+    root: FileId,
+    path: &Path,
+    sources: &mut SourceMap,
+    loader: &dyn Loader,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<Parsed>> {
     let mut files = Vec::new();
     let mut stack = Vec::new();
     let text = sources.get(root).text.clone();
@@ -79,7 +88,11 @@ fn load_one(
         let target = dir.join(&imp.path);
         let key = normalize(&target);
         if stack.iter().any(|p| normalize(p) == key) {
-            let chain: Vec<String> = stack.iter().map(|p| p.display().to_string()).chain(std::iter::once(target.display().to_string())).collect();
+            let chain: Vec<String> = stack
+                .iter()
+                .map(|p| p.display().to_string())
+                .chain(std::iter::once(target.display().to_string()))
+                .collect();
             diags.push(
                 Diagnostic::new(codes::IMPORT_CYCLE, imp.path_span, format!("import cycle: {}", chain.join(" -> ")))
                     .label("this import closes the cycle")
@@ -99,9 +112,13 @@ fn load_one(
             }
             Err(e) => {
                 diags.push(
-                    Diagnostic::new(codes::IMPORT_NOT_FOUND, imp.path_span, format!("cannot read the imported file `{}`: {e}", target.display()))
-                        .label("imported here")
-                        .help(format!("import paths are relative to the importing file's folder `{}`", display_dir(&dir))),
+                    Diagnostic::new(
+                        codes::IMPORT_NOT_FOUND,
+                        imp.path_span,
+                        format!("cannot read the imported file `{}`: {e}", target.display()),
+                    )
+                    .label("imported here")
+                    .help(format!("import paths are relative to the importing file's folder `{}`", display_dir(&dir))),
                 );
                 resolved.push(None);
             }

@@ -47,7 +47,13 @@ fn duplicate(what: &str, name: &str, span: Span, first: Span) -> Diagnostic {
 }
 
 /// Collects the blocks visible from file `index`: its own and the ones it imports.
-fn visible_blocks<'a>(files: &'a [Parsed], index: usize, diags: &mut Vec<Diagnostic>, out: &mut HashMap<String, &'a BlockDef>, visiting: &mut Vec<usize>) {
+fn visible_blocks<'a>(
+    files: &'a [Parsed],
+    index: usize,
+    diags: &mut Vec<Diagnostic>,
+    out: &mut HashMap<String, &'a BlockDef>,
+    visiting: &mut Vec<usize>,
+) {
     if visiting.contains(&index) {
         return;
     }
@@ -74,14 +80,22 @@ fn visible_blocks<'a>(files: &'a [Parsed], index: usize, diags: &mut Vec<Diagnos
                             match theirs.get(&n.name) {
                                 Some(b) => add_block(b, diags, out),
                                 None => {
-                                    let mut d = Diagnostic::new(codes::UNKNOWN_IMPORT, n.span, format!("`{}` defines no block `{}`", imp.path, n.name))
-                                        .label("not in that file");
+                                    let mut d = Diagnostic::new(
+                                        codes::UNKNOWN_IMPORT,
+                                        n.span,
+                                        format!("`{}` defines no block `{}`", imp.path, n.name),
+                                    )
+                                    .label("not in that file");
                                     match closest(&n.name, theirs.keys().map(|k| k.as_str())) {
                                         Some(s) => d = d.help(format!("did you mean `{s}`?")).fix(n.span, s),
                                         None => {
                                             let mut names: Vec<_> = theirs.keys().map(|k| format!("`{k}`")).collect();
                                             names.sort();
-                                            d = d.help(if names.is_empty() { "that file defines no blocks".into() } else { format!("it defines: {}", names.join(", ")) });
+                                            d = d.help(if names.is_empty() {
+                                                "that file defines no blocks".into()
+                                            } else {
+                                                format!("it defines: {}", names.join(", "))
+                                            });
                                         }
                                     }
                                     diags.push(d);
@@ -106,9 +120,13 @@ fn add_block<'a>(b: &'a BlockDef, diags: &mut Vec<Diagnostic>, out: &mut HashMap
     }
     if ganc_registry::lookup(Kind::Layer, &b.name.name).is_some() {
         diags.push(
-            Diagnostic::new(codes::DUPLICATE_DEFINITION, b.name.span, format!("block `{}` has the name of a built-in layer", b.name.name))
-                .label("shadows the layer")
-                .help("give the block another name"),
+            Diagnostic::new(
+                codes::DUPLICATE_DEFINITION,
+                b.name.span,
+                format!("block `{}` has the name of a built-in layer", b.name.name),
+            )
+            .label("shadows the layer")
+            .help("give the block another name"),
         );
         return;
     }
@@ -177,10 +195,14 @@ pub fn check(files: &[Parsed], diags: &mut Vec<Diagnostic>) -> Option<Model> {
         }
         if data.as_ref().is_some_and(|d| d.value == decl.name.name) {
             diags.push(
-                Diagnostic::new(codes::DUPLICATE_DEFINITION, decl.name.span, format!("`{}` is the name of the data's value", decl.name.name))
-                    .label("clashes with the data")
-                    .with_secondary(data_span.unwrap_or(file_start), "the data is declared here")
-                    .help("give the input another name"),
+                Diagnostic::new(
+                    codes::DUPLICATE_DEFINITION,
+                    decl.name.span,
+                    format!("`{}` is the name of the data's value", decl.name.name),
+                )
+                .label("clashes with the data")
+                .with_secondary(data_span.unwrap_or(file_start), "the data is declared here")
+                .help("give the input another name"),
             );
             continue;
         }
@@ -190,18 +212,42 @@ pub fn check(files: &[Parsed], diags: &mut Vec<Diagnostic>) -> Option<Model> {
             InputKind::Condition => Kind::Condition,
         };
         let Some(spec) = lookup(kind, &decl.source, diags) else {
-            inputs.push(Input { name: decl.name.name.clone(), kind: decl.kind, source: unknown_component(decl.source.span), shape: Shape::Unknown });
+            inputs.push(Input {
+                name: decl.name.name.clone(),
+                kind: decl.kind,
+                source: unknown_component(decl.source.span),
+                shape: Shape::Unknown,
+            });
             continue;
         };
         let source = component(spec, &decl.source, diags);
         let shape = match decl.kind {
             InputKind::Latent => {
                 let dim = source.args.int("dim");
-                if dim > 0 { Shape::Tensor(vec![dim]) } else { Shape::Unknown }
+                if dim > 0 {
+                    Shape::Tensor(vec![dim])
+                } else {
+                    Shape::Unknown
+                }
             }
             InputKind::Condition => condition_shape(&source, data.as_ref(), data_span, decl, diags),
         };
         inputs.push(Input { name: decl.name.name.clone(), kind: decl.kind, source, shape });
+    }
+
+    // Values of networks that regularizers read from outside (`feature_matching(at: D.features)`).
+    let mut read_from_outside: Vec<(String, String)> = Vec::new();
+    for item in items {
+        let Item::Regularize(r) = item else { continue };
+        for call in &r.entries {
+            for arg in &call.args {
+                if let ast::ExprKind::Path(p) = &arg.value.kind {
+                    if p.len() == 2 {
+                        read_from_outside.push((p[0].name.clone(), p[1].name.clone()));
+                    }
+                }
+            }
+        }
     }
 
     // ---- networks ----
@@ -228,7 +274,9 @@ pub fn check(files: &[Parsed], diags: &mut Vec<Diagnostic>) -> Option<Model> {
             }
             generator_span = Some(net.name.span);
         }
-        let checked = network(net, data.as_ref(), data_span, &inputs, &blocks, diags);
+        let outside: Vec<&str> =
+            read_from_outside.iter().filter(|(n, _)| *n == net.name.name).map(|(_, v)| v.as_str()).collect();
+        let checked = network(net, data.as_ref(), data_span, &inputs, &blocks, &outside, diags);
         used_inputs.extend(checked.inputs.iter().cloned());
         networks.push(checked);
     }
@@ -238,9 +286,13 @@ pub fn check(files: &[Parsed], diags: &mut Vec<Diagnostic>) -> Option<Model> {
         if !used_inputs.contains(&input.name) {
             if let Some(span) = input_spans.get(&input.name) {
                 diags.push(
-                    Diagnostic::new(codes::UNUSED_VALUE, *span, format!("the input `{}` is not given to any network", input.name))
-                        .label("declared here, used nowhere")
-                        .help(format!("add it to a network's inputs, e.g. `generator G(z, {})`, or remove it", input.name)),
+                    Diagnostic::new(
+                        codes::UNUSED_VALUE,
+                        *span,
+                        format!("the input `{}` is not given to any network", input.name),
+                    )
+                    .label("declared here, used nowhere")
+                    .help(format!("add it to a network's inputs, e.g. `generator G(z, {})`, or remove it", input.name)),
                 );
             }
         }
@@ -286,10 +338,19 @@ pub fn check(files: &[Parsed], diags: &mut Vec<Diagnostic>) -> Option<Model> {
                 if !fits {
                     let role = if side == Side::Generator { "generator" } else { "discriminator" };
                     diags.push(
-                        Diagnostic::new(codes::NETWORK_SIGNATURE, call.name.span, format!("`{}` regularizes the {role}, but `{}` is a {}", spec.name, net.name, net.kind.keyword()))
-                            .label(format!("a {role} regularizer"))
-                            .with_secondary(r.network.span, format!("`{}` is a {}", net.name, net.kind.keyword()))
-                            .help(format!("move it into `regularize` of the {role}")),
+                        Diagnostic::new(
+                            codes::NETWORK_SIGNATURE,
+                            call.name.span,
+                            format!(
+                                "`{}` regularizes the {role}, but `{}` is a {}",
+                                spec.name,
+                                net.name,
+                                net.kind.keyword()
+                            ),
+                        )
+                        .label(format!("a {role} regularizer"))
+                        .with_secondary(r.network.span, format!("`{}` is a {}", net.name, net.kind.keyword()))
+                        .help(format!("move it into `regularize` of the {role}")),
                     );
                 }
             }
@@ -308,7 +369,8 @@ pub fn check(files: &[Parsed], diags: &mut Vec<Diagnostic>) -> Option<Model> {
     for item in items {
         let Item::Evaluate(e) = item else { continue };
         let every = positive_steps(&e.period, diags);
-        let metrics = e.metrics.iter().filter_map(|m| lookup(Kind::Metric, m, diags).map(|s| component(s, m, diags))).collect();
+        let metrics =
+            e.metrics.iter().filter_map(|m| lookup(Kind::Metric, m, diags).map(|s| component(s, m, diags))).collect();
         evaluate = Some(Evaluate { every, metrics });
     }
 
@@ -333,15 +395,7 @@ pub fn check(files: &[Parsed], diags: &mut Vec<Diagnostic>) -> Option<Model> {
         missing("`loss`", "loss non_saturating");
     }
 
-    let model = Model {
-        data: data?,
-        inputs,
-        networks,
-        loss: loss?,
-        regularizers,
-        train,
-        evaluate,
-    };
+    let model = Model { data: data?, inputs, networks, loss: loss?, regularizers, train, evaluate };
     lints::check(&model, diags);
     Some(model)
 }
@@ -350,24 +404,38 @@ fn unknown_component(span: Span) -> Component {
     Component { name: "?", args: Args::default(), span }
 }
 
-fn condition_shape(source: &Component, data: Option<&Data>, data_span: Option<Span>, decl: &ast::InputDecl, diags: &mut Vec<Diagnostic>) -> Shape {
+fn condition_shape(
+    source: &Component,
+    data: Option<&Data>,
+    data_span: Option<Span>,
+    decl: &ast::InputDecl,
+    diags: &mut Vec<Diagnostic>,
+) -> Shape {
     let Some(data) = data else { return Shape::Unknown };
     let Some(classes) = data.classes else {
         diags.push(
-            Diagnostic::new(codes::UNLABELLED_CONDITION, decl.source.span, format!("`{}` has no labels to condition on", data.source.name))
-                .label("labels of unlabelled data")
-                .with_secondary(data_span.unwrap_or(decl.span), "this data set has no class labels")
-                .help("use a labelled data set (mnist, fashion_mnist, cifar10) or drop the condition"),
+            Diagnostic::new(
+                codes::UNLABELLED_CONDITION,
+                decl.source.span,
+                format!("`{}` has no labels to condition on", data.source.name),
+            )
+            .label("labels of unlabelled data")
+            .with_secondary(data_span.unwrap_or(decl.span), "this data set has no class labels")
+            .help("use a labelled data set (mnist, fashion_mnist, cifar10) or drop the condition"),
         );
         return Shape::Unknown;
     };
     if let Some(Const::Int(k)) = source.args.get("classes") {
         if *k != classes as i64 {
             diags.push(
-                Diagnostic::new(codes::UNLABELLED_CONDITION, source.args.span("classes").unwrap_or(decl.source.span), format!("`{}` has {classes} classes, not {k}", data.source.name))
-                    .label(format!("{k} classes"))
-                    .with_secondary(data_span.unwrap_or(decl.span), format!("{classes} classes"))
-                    .help(format!("write `labels` or `labels(classes: {classes})`")),
+                Diagnostic::new(
+                    codes::UNLABELLED_CONDITION,
+                    source.args.span("classes").unwrap_or(decl.source.span),
+                    format!("`{}` has {classes} classes, not {k}", data.source.name),
+                )
+                .label(format!("{k} classes"))
+                .with_secondary(data_span.unwrap_or(decl.span), format!("{classes} classes"))
+                .help(format!("write `labels` or `labels(classes: {classes})`")),
             );
         }
     }
@@ -375,7 +443,8 @@ fn condition_shape(source: &Component, data: Option<&Data>, data_span: Option<Sp
 }
 
 fn unknown_network(name: &ast::Ident, nets: &HashMap<String, Span>, diags: &mut Vec<Diagnostic>) {
-    let mut d = Diagnostic::new(codes::UNKNOWN_NETWORK, name.span, format!("no network named `{}`", name.name)).label("not a network of this file");
+    let mut d = Diagnostic::new(codes::UNKNOWN_NETWORK, name.span, format!("no network named `{}`", name.name))
+        .label("not a network of this file");
     match closest(&name.name, nets.keys().map(|k| k.as_str())) {
         Some(s) => d = d.help(format!("did you mean `{s}`?")).fix(name.span, s),
         None => {
@@ -401,12 +470,15 @@ fn check_feature(comp: &Component, networks: &[Network], diags: &mut Vec<Diagnos
     let mut names = Vec::new();
     collect_lets(&net.body, &mut names);
     if !names.contains(&path[1]) {
-        let mut d = Diagnostic::new(codes::UNKNOWN_FEATURE, span, format!("`{}` has no value named `{}`", net.name, path[1]))
-            .label("no such `let` in that network")
-            .with_secondary(net.span, format!("`{}` is defined here", net.name));
+        let mut d =
+            Diagnostic::new(codes::UNKNOWN_FEATURE, span, format!("`{}` has no value named `{}`", net.name, path[1]))
+                .label("no such `let` in that network")
+                .with_secondary(net.span, format!("`{}` is defined here", net.name));
         d = match closest(&path[1], names.iter().map(|s| s.as_str())) {
             Some(s) => d.help(format!("did you mean `{}.{s}`?", net.name)),
-            None => d.help(format!("name the features in `{}` with `let {}` after the layer to match", net.name, path[1])),
+            None => {
+                d.help(format!("name the features in `{}` with `let {}` after the layer to match", net.name, path[1]))
+            }
         };
         diags.push(d);
     }
@@ -428,9 +500,13 @@ fn positive_steps(expr: &ast::Expr, diags: &mut Vec<Diagnostic>) -> i64 {
         Ok(Const::Int(n)) | Ok(Const::Duration(n)) if n > 0 => n,
         Ok(other) => {
             diags.push(
-                Diagnostic::new(codes::OUT_OF_RANGE, expr.span, format!("a period must be a positive number of steps, found {other}"))
-                    .label("not a positive integer")
-                    .help("write e.g. `every 500 steps`"),
+                Diagnostic::new(
+                    codes::OUT_OF_RANGE,
+                    expr.span,
+                    format!("a period must be a positive number of steps, found {other}"),
+                )
+                .label("not a positive integer")
+                .help("write e.g. `every 500 steps`"),
             );
             0
         }
@@ -441,7 +517,16 @@ fn positive_steps(expr: &ast::Expr, diags: &mut Vec<Diagnostic>) -> i64 {
     }
 }
 
-fn network(net: &ast::Network, data: Option<&Data>, data_span: Option<Span>, inputs: &[Input], blocks: &HashMap<String, &BlockDef>, diags: &mut Vec<Diagnostic>) -> Network {
+#[allow(clippy::too_many_arguments)]
+fn network(
+    net: &ast::Network,
+    data: Option<&Data>,
+    data_span: Option<Span>,
+    inputs: &[Input],
+    blocks: &HashMap<String, &BlockDef>,
+    read_from_outside: &[&str],
+    diags: &mut Vec<Diagnostic>,
+) -> Network {
     let data_value = data.map(|d| d.value);
     let mut scope = Scope::default();
     let mut names = Vec::new();
@@ -449,25 +534,38 @@ fn network(net: &ast::Network, data: Option<&Data>, data_span: Option<Span>, inp
         let shape = if Some(inp.name.as_str()) == data_value {
             if net.kind != NetworkKind::Discriminator && net.kind != NetworkKind::Encoder {
                 diags.push(
-                    Diagnostic::new(codes::NETWORK_SIGNATURE, inp.span, format!("the {} takes the data `{}` as input", net.kind.keyword(), inp.name))
-                        .label("data as a generator input")
-                        .help("a generator maps latents (and conditions) to samples: `generator G(z) -> image`"),
+                    Diagnostic::new(
+                        codes::NETWORK_SIGNATURE,
+                        inp.span,
+                        format!("the {} takes the data `{}` as input", net.kind.keyword(), inp.name),
+                    )
+                    .label("data as a generator input")
+                    .help("a generator maps latents (and conditions) to samples: `generator G(z) -> image`"),
                 );
             }
             Shape::Tensor(data.map(|d| d.shape.clone()).unwrap_or_default())
         } else if let Some(input) = inputs.iter().find(|x| x.name == inp.name) {
             if net.kind != NetworkKind::Generator && input.kind == InputKind::Latent {
                 diags.push(
-                    Diagnostic::new(codes::NETWORK_SIGNATURE, inp.span, format!("the {} takes the latent `{}`", net.kind.keyword(), inp.name))
-                        .label("a latent as a discriminator input")
-                        .help(format!("a {} takes the data (`{}`) and optionally conditions", net.kind.keyword(), data_value.unwrap_or("image"))),
+                    Diagnostic::new(
+                        codes::NETWORK_SIGNATURE,
+                        inp.span,
+                        format!("the {} takes the latent `{}`", net.kind.keyword(), inp.name),
+                    )
+                    .label("a latent as a discriminator input")
+                    .help(format!(
+                        "a {} takes the data (`{}`) and optionally conditions",
+                        net.kind.keyword(),
+                        data_value.unwrap_or("image")
+                    )),
                 );
             }
             input.shape.clone()
         } else {
             let mut candidates: Vec<&str> = inputs.iter().map(|x| x.name.as_str()).collect();
             candidates.extend(data_value);
-            let mut d = Diagnostic::new(codes::UNKNOWN_VALUE, inp.span, format!("no input named `{}`", inp.name)).label("not declared");
+            let mut d = Diagnostic::new(codes::UNKNOWN_VALUE, inp.span, format!("no input named `{}`", inp.name))
+                .label("not declared");
             d = match closest(&inp.name, candidates.iter().copied()) {
                 Some(s) => d.help(format!("did you mean `{s}`?")).fix(inp.span, s),
                 None => d.help(format!(
@@ -480,10 +578,21 @@ fn network(net: &ast::Network, data: Option<&Data>, data_span: Option<Span>, inp
             Shape::Unknown
         };
         if net.inputs[..i].iter().any(|p| p.name == inp.name) {
-            diags.push(duplicate("input", &inp.name, inp.span, net.inputs[..i].iter().find(|p| p.name == inp.name).unwrap().span));
+            diags.push(duplicate(
+                "input",
+                &inp.name,
+                inp.span,
+                net.inputs[..i].iter().find(|p| p.name == inp.name).unwrap().span,
+            ));
         }
         names.push(inp.name.clone());
-        scope.bindings.push(Binding { name: inp.name.clone(), shape, span: inp.span, used: i == 0, warn_unused: i > 0 });
+        scope.bindings.push(Binding {
+            name: inp.name.clone(),
+            shape,
+            span: inp.span,
+            used: i == 0,
+            warn_unused: i > 0,
+        });
     }
     let start = scope.bindings.first().map_or(Shape::Unknown, |b| b.shape.clone());
     let grows = match net.kind {
@@ -493,15 +602,24 @@ fn network(net: &ast::Network, data: Option<&Data>, data_span: Option<Span>, inp
     };
     let mut walker = Walker::new(blocks, data.map(|d| d.shape.clone()), grows, diags);
     let (body, output_shape) = walker.network_body(&net.body, start, &mut scope);
+    for b in &mut scope.bindings {
+        if read_from_outside.contains(&b.name.as_str()) {
+            b.used = true;
+        }
+    }
     walker.warn_unused(&scope);
     if net.inputs.is_empty() {
         diags.push(
-            Diagnostic::new(codes::NETWORK_SIGNATURE, net.name.span, format!("the {} `{}` has no inputs", net.kind.keyword(), net.name.name))
-                .label("no inputs")
-                .help(match net.kind {
-                    NetworkKind::Generator => "give it a latent: `generator G(z) -> image`",
-                    _ => "give it the data: `discriminator D(image) -> logit`",
-                }),
+            Diagnostic::new(
+                codes::NETWORK_SIGNATURE,
+                net.name.span,
+                format!("the {} `{}` has no inputs", net.kind.keyword(), net.name.name),
+            )
+            .label("no inputs")
+            .help(match net.kind {
+                NetworkKind::Generator => "give it a latent: `generator G(z) -> image`",
+                _ => "give it the data: `discriminator D(image) -> logit`",
+            }),
         );
     }
     // The output annotation.
@@ -511,22 +629,36 @@ fn network(net: &ast::Network, data: Option<&Data>, data_span: Option<Span>, inp
             if let Some(data) = data {
                 if out.name != data.value {
                     diags.push(
-                        Diagnostic::new(codes::NETWORK_SIGNATURE, out.span, format!("the generator must produce the data's value `{}`, not `{}`", data.value, out.name))
-                            .label("not the data")
-                            .with_secondary(data_span.unwrap_or(out.span), format!("the data's samples are `{}`", data.value))
-                            .help(format!("write `-> {}`", data.value))
-                            .fix(out.span, data.value),
+                        Diagnostic::new(
+                            codes::NETWORK_SIGNATURE,
+                            out.span,
+                            format!("the generator must produce the data's value `{}`, not `{}`", data.value, out.name),
+                        )
+                        .label("not the data")
+                        .with_secondary(
+                            data_span.unwrap_or(out.span),
+                            format!("the data's samples are `{}`", data.value),
+                        )
+                        .help(format!("write `-> {}`", data.value))
+                        .fix(out.span, data.value),
                     );
                 } else if let Shape::Tensor(d) = &output_shape {
                     if *d != data.shape {
                         diags.push(
-                            Diagnostic::new(codes::GENERATOR_OUTPUT, net.body.span.to(net.body.span), format!(
-                                "the generator gives {} but the data are {}",
-                                output_shape,
-                                Shape::Tensor(data.shape.clone())
-                            ))
+                            Diagnostic::new(
+                                codes::GENERATOR_OUTPUT,
+                                net.body.span.to(net.body.span),
+                                format!(
+                                    "the generator gives {} but the data are {}",
+                                    output_shape,
+                                    Shape::Tensor(data.shape.clone())
+                                ),
+                            )
                             .label(format!("`{}` ends at {}", net.name.name, output_shape))
-                            .with_secondary(data_span.unwrap_or(out.span), format!("`{}` samples are {}", data.source.name, Shape::Tensor(data.shape.clone())))
+                            .with_secondary(
+                                data_span.unwrap_or(out.span),
+                                format!("`{}` samples are {}", data.source.name, Shape::Tensor(data.shape.clone())),
+                            )
                             .help(g_output_help(&output_shape, &data.shape)),
                         );
                     }
@@ -552,44 +684,68 @@ fn network(net: &ast::Network, data: Option<&Data>, data_span: Option<Span>, inp
             };
             if out.name == "logits" && data.is_some_and(|d| d.classes.is_none()) {
                 diags.push(
-                    Diagnostic::new(codes::UNLABELLED_CONDITION, out.span, "`logits` needs class labels, but the data have none")
-                        .label("class logits of unlabelled data")
-                        .with_secondary(data_span.unwrap_or(out.span), "no labels")
-                        .help("use `-> logit`, or a labelled data set"),
+                    Diagnostic::new(
+                        codes::UNLABELLED_CONDITION,
+                        out.span,
+                        "`logits` needs class labels, but the data have none",
+                    )
+                    .label("class logits of unlabelled data")
+                    .with_secondary(data_span.unwrap_or(out.span), "no labels")
+                    .help("use `-> logit`, or a labelled data set"),
                 );
             }
             if let (Some(w), Shape::Tensor(_)) = (&wanted, &output_shape) {
                 if *w != output_shape {
                     diags.push(
-                        Diagnostic::new(codes::DISCRIMINATOR_OUTPUT, net.body.span, format!("`-> {}` needs {} per sample, but `{}` gives {}", out.name, w, net.name.name, output_shape))
-                            .label(format!("ends at {output_shape}"))
-                            .with_secondary(out.span, format!("declared output {w}"))
-                            .help(match (output_shape.dims().map(|d| d.len()), w.dims().map(|d| d.len())) {
-                                (Some(3), Some(1)) => format!("end with `flatten` and `linear({})`", w.dims().unwrap()[0]),
+                        Diagnostic::new(
+                            codes::DISCRIMINATOR_OUTPUT,
+                            net.body.span,
+                            format!(
+                                "`-> {}` needs {} per sample, but `{}` gives {}",
+                                out.name, w, net.name.name, output_shape
+                            ),
+                        )
+                        .label(format!("ends at {output_shape}"))
+                        .with_secondary(out.span, format!("declared output {w}"))
+                        .help(
+                            match (output_shape.dims().map(|d| d.len()), w.dims().map(|d| d.len())) {
+                                (Some(3), Some(1)) => {
+                                    format!("end with `flatten` and `linear({})`", w.dims().unwrap()[0])
+                                }
                                 _ => format!("end with `linear({})`", w.dims().map_or(1, |d| d[0])),
-                            }),
+                            },
+                        ),
                     );
                 }
             }
         }
-        NetworkKind::Encoder => {
-            match inputs.iter().find(|i| i.name == out.name && i.kind == InputKind::Latent) {
-                Some(latent) => {
-                    if output_shape != Shape::Unknown && latent.shape != Shape::Unknown && output_shape != latent.shape {
-                        diags.push(
-                            Diagnostic::new(codes::SHAPES_DIFFER, net.body.span, format!("the encoder gives {} but the latent `{}` is {}", output_shape, out.name, latent.shape))
-                                .label(format!("ends at {output_shape}"))
-                                .help(format!("end with `linear({})`", latent.shape.dims().map_or(1, |d| d[0]))),
-                        );
-                    }
+        NetworkKind::Encoder => match inputs.iter().find(|i| i.name == out.name && i.kind == InputKind::Latent) {
+            Some(latent) => {
+                if output_shape != Shape::Unknown && latent.shape != Shape::Unknown && output_shape != latent.shape {
+                    diags.push(
+                        Diagnostic::new(
+                            codes::SHAPES_DIFFER,
+                            net.body.span,
+                            format!(
+                                "the encoder gives {} but the latent `{}` is {}",
+                                output_shape, out.name, latent.shape
+                            ),
+                        )
+                        .label(format!("ends at {output_shape}"))
+                        .help(format!("end with `linear({})`", latent.shape.dims().map_or(1, |d| d[0]))),
+                    );
                 }
-                None => diags.push(
-                    Diagnostic::new(codes::NETWORK_SIGNATURE, out.span, format!("an encoder must produce a latent, and `{}` is none", out.name))
-                        .label("not a latent")
-                        .help("name a declared latent: `encoder E(image) -> z`"),
-                ),
             }
-        }
+            None => diags.push(
+                Diagnostic::new(
+                    codes::NETWORK_SIGNATURE,
+                    out.span,
+                    format!("an encoder must produce a latent, and `{}` is none", out.name),
+                )
+                .label("not a latent")
+                .help("name a declared latent: `encoder E(image) -> z`"),
+            ),
+        },
     }
     Network {
         name: net.name.name.clone(),
@@ -604,19 +760,27 @@ fn network(net: &ast::Network, data: Option<&Data>, data_span: Option<Span>, inp
 
 fn g_output_help(got: &Shape, want: &[i64]) -> String {
     match got.dims() {
-        Some(d) if d.len() == 3 && want.len() == 3 && d[1..] == want[1..] => format!("end with {} channel(s): e.g. the last `deconv({}, ...)` or `conv({}, ...)`", want[0], want[0], want[0]),
+        Some(d) if d.len() == 3 && want.len() == 3 && d[1..] == want[1..] => format!(
+            "end with {} channel(s): e.g. the last `deconv({}, ...)` or `conv({}, ...)`",
+            want[0], want[0], want[0]
+        ),
         Some(d) if d.len() == 3 && want.len() == 3 => format!(
             "the resolution is {}x{} but must be {}x{}: check the strides, paddings and upsampling",
             d[1], d[2], want[1], want[2]
         ),
         Some(d) if d.len() == 1 && want.len() == 1 => format!("end with `linear({})`", want[0]),
-        Some(d) if d.len() == 1 => format!("end with `linear({})` and `reshape({})`", want.iter().product::<i64>(), want.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")),
+        Some(d) if d.len() == 1 => format!(
+            "end with `linear({})` and `reshape({})`",
+            want.iter().product::<i64>(),
+            want.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
+        ),
         _ => "make the last layers produce the data's shape".into(),
     }
 }
 
 fn train_section(items: &[Item], nets: &HashMap<String, Span>, diags: &mut Vec<Diagnostic>) -> Train {
-    let mut train = Train { options: Vec::new(), optimizers: Vec::new(), ema: Vec::new(), every: Vec::new(), watch: Vec::new() };
+    let mut train =
+        Train { options: Vec::new(), optimizers: Vec::new(), ema: Vec::new(), every: Vec::new(), watch: Vec::new() };
     let mut seen: HashMap<String, Span> = HashMap::new();
     let mut first_train: Option<Span> = None;
     let mut once = |key: String, span: Span, diags: &mut Vec<Diagnostic>| -> bool {
@@ -696,9 +860,16 @@ fn train_section(items: &[Item], nets: &HashMap<String, Span>, diags: &mut Vec<D
                     }
                     if spec.params.len() != 1 || spec.name == "ema" {
                         diags.push(
-                            Diagnostic::new(codes::WRONG_TYPE, *span, format!("`{}` is written as a call, not `{}: value`", spec.name, spec.name))
-                                .label("written as an option")
-                                .help(format!("write `{}`", if spec.name == "ema" { "ema G: 0.999".to_string() } else { spec.signature() })),
+                            Diagnostic::new(
+                                codes::WRONG_TYPE,
+                                *span,
+                                format!("`{}` is written as a call, not `{}: value`", spec.name, spec.name),
+                            )
+                            .label("written as an option")
+                            .help(format!(
+                                "write `{}`",
+                                if spec.name == "ema" { "ema G: 0.999".to_string() } else { spec.signature() }
+                            )),
                         );
                         continue;
                     }
@@ -712,9 +883,17 @@ fn train_section(items: &[Item], nets: &HashMap<String, Span>, diags: &mut Vec<D
                     }
                     if spec.params.len() == 1 && spec.params[0].name == "value" {
                         diags.push(
-                            Diagnostic::new(codes::WRONG_TYPE, call.span, format!("`{}` is written `{}: value`", spec.name, spec.name))
-                                .label("written as a call")
-                                .help(format!("write `{}: {}`", spec.name, spec.params[0].default.render().unwrap_or_default())),
+                            Diagnostic::new(
+                                codes::WRONG_TYPE,
+                                call.span,
+                                format!("`{}` is written `{}: value`", spec.name, spec.name),
+                            )
+                            .label("written as a call")
+                            .help(format!(
+                                "write `{}: {}`",
+                                spec.name,
+                                spec.params[0].default.render().unwrap_or_default()
+                            )),
                         );
                         continue;
                     }
@@ -727,7 +906,11 @@ fn train_section(items: &[Item], nets: &HashMap<String, Span>, diags: &mut Vec<D
     for spec in ganc_registry::of_kind(Kind::TrainOption) {
         if spec.params.len() == 1 && spec.params[0].name == "value" && train.option(spec.name).is_none() {
             if let Some(v) = default_value(&spec.params[0]) {
-                train.options.push(Component { name: spec.name, args: Args { values: vec![("value", v)], spans: Vec::new() }, span: Span::new(FileId(0), 0..0) });
+                train.options.push(Component {
+                    name: spec.name,
+                    args: Args { values: vec![("value", v)], spans: Vec::new() },
+                    span: Span::new(FileId(0), 0..0),
+                });
             }
         }
     }

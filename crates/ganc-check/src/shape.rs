@@ -21,11 +21,11 @@ pub struct ShapeError {
     pub arg: Option<&'static str>,
 }
 
-fn err(code: Code, message: String, label: impl Into<String>, help: impl Into<String>) -> ShapeError {
-    ShapeError { code, message, label: label.into(), help: help.into(), arg: None }
+fn err(code: Code, message: String, label: impl Into<String>, help: impl Into<String>) -> Box<ShapeError> {
+    Box::new(ShapeError { code, message, label: label.into(), help: help.into(), arg: None })
 }
 
-fn rank(spec: &Spec, input: &Shape, wanted: &str, help: &str) -> ShapeError {
+fn rank(spec: &Spec, input: &Shape, wanted: &str, help: &str) -> Box<ShapeError> {
     err(
         codes::RANK_MISMATCH,
         format!("`{}` expects {wanted}, found {}", spec.name, describe(input)),
@@ -45,7 +45,7 @@ pub fn describe(shape: &Shape) -> String {
     }
 }
 
-fn image(spec: &Spec, input: &Shape) -> Result<[i64; 3], ShapeError> {
+fn image(spec: &Spec, input: &Shape) -> Result<[i64; 3], Box<ShapeError>> {
     match input.dims() {
         Some(&[c, h, w]) => Ok([c, h, w]),
         _ => Err(rank(
@@ -61,7 +61,7 @@ fn image(spec: &Spec, input: &Shape) -> Result<[i64; 3], ShapeError> {
     }
 }
 
-fn vector_or_image(spec: &Spec, input: &Shape) -> Result<(), ShapeError> {
+fn vector_or_image(spec: &Spec, input: &Shape) -> Result<(), Box<ShapeError>> {
     match input.dims() {
         Some(d) if d.len() == 1 || d.len() == 3 => Ok(()),
         _ => Err(rank(spec, input, "a vector [n] or an image [C, H, W]", "apply it to features, not to labels")),
@@ -69,12 +69,23 @@ fn vector_or_image(spec: &Spec, input: &Shape) -> Result<(), ShapeError> {
 }
 
 /// Output size of a convolution along one axis, or the error.
-fn conv_axis(spec: &Spec, axis: &str, size: i64, kernel: i64, stride: i64, padding: i64, input: &Shape) -> Result<i64, ShapeError> {
+fn conv_axis(
+    spec: &Spec,
+    axis: &str,
+    size: i64,
+    kernel: i64,
+    stride: i64,
+    padding: i64,
+    input: &Shape,
+) -> Result<i64, Box<ShapeError>> {
     let padded = size + 2 * padding;
     if kernel > padded {
         let mut e = err(
             codes::KERNEL_TOO_LARGE,
-            format!("`{}` kernel {kernel} is larger than its input {input} ({axis} {size}, padded to {padded})", spec.name),
+            format!(
+                "`{}` kernel {kernel} is larger than its input {input} ({axis} {size}, padded to {padded})",
+                spec.name
+            ),
             format!("kernel {kernel} > {padded}"),
             format!("use a kernel of at most {padded}, or apply this layer at a higher resolution"),
         );
@@ -106,7 +117,7 @@ fn suggest_padding(size: i64, kernel: i64, stride: i64, padding: i64) -> String 
 }
 
 /// The output shape of `spec` for `input` (and the `second` value it reads, if any).
-pub fn infer(spec: &Spec, args: &Args, input: &Shape, second: Option<&Shape>) -> Result<Shape, ShapeError> {
+pub fn infer(spec: &Spec, args: &Args, input: &Shape, second: Option<&Shape>) -> Result<Shape, Box<ShapeError>> {
     let rule = spec.layer.expect("only layers have shape rules").shape;
     if rule == ShapeRule::Constant {
         return Ok(Shape::Tensor(vec![args.int("channels"), args.int("height"), args.int("width")]));
@@ -134,12 +145,16 @@ pub fn infer(spec: &Spec, args: &Args, input: &Shape, second: Option<&Shape>) ->
         }
         ShapeRule::Deconv => {
             let [_, h, w] = image(spec, input)?;
-            let (k, s, p, op) = (args.int("kernel"), args.int("stride"), args.int("padding"), args.int("output_padding"));
+            let (k, s, p, op) =
+                (args.int("kernel"), args.int("stride"), args.int("padding"), args.int("output_padding"));
             let out = |x: i64| (x - 1) * s - 2 * p + k + op;
             if out(h) <= 0 || out(w) <= 0 {
                 let mut e = err(
                     codes::KERNEL_TOO_LARGE,
-                    format!("`deconv` padding {p} removes the whole output of {input} ((H - 1) * {s} + {k} = {})", (h - 1) * s + k),
+                    format!(
+                        "`deconv` padding {p} removes the whole output of {input} ((H - 1) * {s} + {k} = {})",
+                        (h - 1) * s + k
+                    ),
                     "the output would be empty",
                     "reduce the padding",
                 );
@@ -316,7 +331,7 @@ pub fn infer(spec: &Spec, args: &Args, input: &Shape, second: Option<&Shape>) ->
     }
 }
 
-fn labels(spec: &Spec, second: Option<&Shape>) -> Result<(), ShapeError> {
+fn labels(spec: &Spec, second: Option<&Shape>) -> Result<(), Box<ShapeError>> {
     match second {
         Some(Shape::Labels(_)) | None => Ok(()),
         Some(s) => Err(err(
@@ -328,7 +343,7 @@ fn labels(spec: &Spec, second: Option<&Shape>) -> Result<(), ShapeError> {
     }
 }
 
-fn concat(input: &Shape, other: &Shape) -> Result<Shape, ShapeError> {
+fn concat(input: &Shape, other: &Shape) -> Result<Shape, Box<ShapeError>> {
     let mismatch = |why: &str| {
         err(
             codes::SHAPES_DIFFER,
@@ -401,10 +416,16 @@ pub fn param_count(spec: &Spec, args: &Args, input: &Shape, output: &Shape, seco
             }
         }
         "layernorm" => 2 * mul(&i),
-        "conditional_batchnorm" => mul(&[2, c, second.and_then(|s| match s {
-            Shape::Labels(k) => Some(*k as u64),
-            _ => None,
-        }).unwrap_or(0)]),
+        "conditional_batchnorm" => mul(&[
+            2,
+            c,
+            second
+                .and_then(|s| match s {
+                    Shape::Labels(k) => Some(*k as u64),
+                    _ => None,
+                })
+                .unwrap_or(0),
+        ]),
         "adain" => {
             let style = second.map(|s| first(&dims(s))).unwrap_or(0);
             sat(&[mul(&[style, 2 * c]), 2 * c])

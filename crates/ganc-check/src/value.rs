@@ -117,9 +117,13 @@ pub fn eval(expr: &Expr, env: &Env) -> Result<Const, Box<Diagnostic>> {
         ExprKind::Path(parts) => Const::Path(parts.iter().map(|p| p.name.clone()).collect()),
         ExprKind::Call(call) => {
             return Err(Box::new(
-                Diagnostic::new(codes::WRONG_TYPE, expr.span, format!("`{}(...)` is a call, not a value", call.name.name))
-                    .label("a call cannot stand here")
-                    .help("write a number, a name, a tuple or a range"),
+                Diagnostic::new(
+                    codes::WRONG_TYPE,
+                    expr.span,
+                    format!("`{}(...)` is a call, not a value", call.name.name),
+                )
+                .label("a call cannot stand here")
+                .help("write a number, a name, a tuple or a range"),
             ))
         }
         ExprKind::Tuple(items) => Const::Tuple(items.iter().map(|e| eval(e, env)).collect::<Result<_, _>>()?),

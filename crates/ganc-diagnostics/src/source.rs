@@ -57,9 +57,7 @@ impl SourceFile {
     /// A file with its line index.
     pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         SourceFile { path: path.into(), text, line_starts }
     }
 
@@ -78,10 +76,7 @@ impl SourceFile {
             return self.text.len();
         };
         let end = self.line_starts.get(line + 1).copied().unwrap_or(self.text.len());
-        self.text[start..end]
-            .char_indices()
-            .nth(column)
-            .map_or(end, |(i, _)| start + i)
+        self.text[start..end].char_indices().nth(column).map_or(end, |(i, _)| start + i)
     }
 }
 

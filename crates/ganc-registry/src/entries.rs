@@ -2,8 +2,7 @@
 
 use crate::spec::Default as Def;
 use crate::spec::{
-    param, Bound::*, DataInfo, Extra, Family, Kind, LayerInfo, LossInfo, Needs, Param, ShapeRule,
-    Side, Spec, Ty::*,
+    param, Bound::*, DataInfo, Extra, Family, Kind, LayerInfo, LossInfo, Needs, Param, ShapeRule, Side, Spec, Ty::*,
 };
 
 const fn layer(
@@ -17,19 +16,46 @@ const fn layer(
     Spec { name, kind: Kind::Layer, doc, paper, params, layer: Some(LayerInfo { shape, family }), extra: Extra::None }
 }
 
-const fn entry(kind: Kind, name: &'static str, doc: &'static str, paper: &'static str, params: &'static [Param]) -> Spec {
+const fn entry(
+    kind: Kind,
+    name: &'static str,
+    doc: &'static str,
+    paper: &'static str,
+    params: &'static [Param],
+) -> Spec {
     Spec { name, kind, doc, paper, params, layer: None, extra: Extra::None }
 }
 
-const fn loss(name: &'static str, doc: &'static str, paper: &'static str, params: &'static [Param], needs: Needs, wasserstein: bool) -> Spec {
-    Spec { name, kind: Kind::Loss, doc, paper, params, layer: None, extra: Extra::Loss(LossInfo { needs, wasserstein }) }
+const fn loss(
+    name: &'static str,
+    doc: &'static str,
+    paper: &'static str,
+    params: &'static [Param],
+    needs: Needs,
+    wasserstein: bool,
+) -> Spec {
+    Spec {
+        name,
+        kind: Kind::Loss,
+        doc,
+        paper,
+        params,
+        layer: None,
+        extra: Extra::Loss(LossInfo { needs, wasserstein }),
+    }
 }
 
 const fn reg(name: &'static str, side: Side, doc: &'static str, paper: &'static str, params: &'static [Param]) -> Spec {
     Spec { name, kind: Kind::Regularizer, doc, paper, params, layer: None, extra: Extra::Regularizer(side) }
 }
 
-const fn data(name: &'static str, doc: &'static str, paper: &'static str, params: &'static [Param], info: DataInfo) -> Spec {
+const fn data(
+    name: &'static str,
+    doc: &'static str,
+    paper: &'static str,
+    params: &'static [Param],
+    info: DataInfo,
+) -> Spec {
     Spec { name, kind: Kind::Data, doc, paper, params, layer: None, extra: Extra::Data(info) }
 }
 
@@ -45,277 +71,798 @@ const INIT: Param = param(
     "weight initialisation: `normal` is N(0, 0.02) as in DCGAN; `default` is burn's",
 );
 const EPS: Param = param("eps", Float, Def::Float(1e-5), Positive, "added to the variance for stability");
-const MOMENTUM: Param = param("momentum", Float, Def::Float(0.1), Unit, "weight of the current batch in the running statistics");
+const MOMENTUM: Param =
+    param("momentum", Float, Def::Float(0.1), Unit, "weight of the current batch in the running statistics");
 const VALUE: Param = param("value", Value, Def::Required, Any, "the value to combine with");
 const LABELS: Param = param("labels", Value, Def::Required, Any, "the class labels (a `condition`)");
 
 /// Every entry of the registry.
 pub static ENTRIES: &[Spec] = &[
     // ---- weights ----------------------------------------------------------------------
-    layer("linear", "Fully connected layer: y = Wx + b.", "Rosenblatt 1958", &[
-        param("features", Int, Def::Required, Positive, "output features"), BIAS, INIT,
-    ], ShapeRule::Linear, Family::Weight),
-    layer("conv", "2D convolution.", "LeCun et al. 1989", &[
-        param("channels", Int, Def::Required, Positive, "output channels"),
-        param("kernel", Int, Def::Int(3), Positive, "kernel size"),
-        param("stride", Int, Def::Int(1), Positive, "stride"),
-        param("padding", Int, Def::Int(0), NonNegative, "zero padding on each side"),
-        BIAS, INIT,
-    ], ShapeRule::Conv, Family::Weight),
-    layer("deconv", "Transposed 2D convolution (fractionally strided), for upsampling in G.", "Radford et al. 2015 (DCGAN)", &[
-        param("channels", Int, Def::Required, Positive, "output channels"),
-        param("kernel", Int, Def::Int(4), Positive, "kernel size"),
-        param("stride", Int, Def::Int(2), Positive, "stride"),
-        param("padding", Int, Def::Int(1), NonNegative, "padding removed on each side"),
-        param("output_padding", Int, Def::Int(0), NonNegative, "extra rows and columns on one side"),
-        BIAS, INIT,
-    ], ShapeRule::Deconv, Family::Weight),
-    layer("embedding", "Learned vector per class label.", "Mirza & Osindero 2014 (cGAN)", &[
-        param("dim", Int, Def::Required, Positive, "embedding size"), INIT,
-    ], ShapeRule::Embedding, Family::Weight),
-    layer("constant", "A learned constant input, ignoring the incoming value.", "Karras et al. 2019 (StyleGAN)", &[
-        param("channels", Int, Def::Required, Positive, "channels"),
-        param("height", Int, Def::Int(4), Positive, "height"),
-        param("width", Int, Def::Int(4), Positive, "width"),
-    ], ShapeRule::Constant, Family::Weight),
+    layer(
+        "linear",
+        "Fully connected layer: y = Wx + b.",
+        "Rosenblatt 1958",
+        &[param("features", Int, Def::Required, Positive, "output features"), BIAS, INIT],
+        ShapeRule::Linear,
+        Family::Weight,
+    ),
+    layer(
+        "conv",
+        "2D convolution.",
+        "LeCun et al. 1989",
+        &[
+            param("channels", Int, Def::Required, Positive, "output channels"),
+            param("kernel", Int, Def::Int(3), Positive, "kernel size"),
+            param("stride", Int, Def::Int(1), Positive, "stride"),
+            param("padding", Int, Def::Int(0), NonNegative, "zero padding on each side"),
+            BIAS,
+            INIT,
+        ],
+        ShapeRule::Conv,
+        Family::Weight,
+    ),
+    layer(
+        "deconv",
+        "Transposed 2D convolution (fractionally strided), for upsampling in G.",
+        "Radford et al. 2015 (DCGAN)",
+        &[
+            param("channels", Int, Def::Required, Positive, "output channels"),
+            param("kernel", Int, Def::Int(4), Positive, "kernel size"),
+            param("stride", Int, Def::Int(2), Positive, "stride"),
+            param("padding", Int, Def::Int(1), NonNegative, "padding removed on each side"),
+            param("output_padding", Int, Def::Int(0), NonNegative, "extra rows and columns on one side"),
+            BIAS,
+            INIT,
+        ],
+        ShapeRule::Deconv,
+        Family::Weight,
+    ),
+    layer(
+        "embedding",
+        "Learned vector per class label.",
+        "Mirza & Osindero 2014 (cGAN)",
+        &[param("dim", Int, Def::Required, Positive, "embedding size"), INIT],
+        ShapeRule::Embedding,
+        Family::Weight,
+    ),
+    layer(
+        "constant",
+        "A learned constant input, ignoring the incoming value.",
+        "Karras et al. 2019 (StyleGAN)",
+        &[
+            param("channels", Int, Def::Required, Positive, "channels"),
+            param("height", Int, Def::Int(4), Positive, "height"),
+            param("width", Int, Def::Int(4), Positive, "width"),
+        ],
+        ShapeRule::Constant,
+        Family::Weight,
+    ),
     // ---- resampling -------------------------------------------------------------------
-    layer("upsample", "Nearest or bilinear upsampling.", "Odena et al. 2016 (Deconvolution and Checkerboard Artifacts)", &[
-        param("scale", Int, Def::Int(2), Positive, "factor per side"),
-        param("mode", Choice(&["nearest", "bilinear"]), Def::Name("nearest"), Any, "interpolation"),
-    ], ShapeRule::Upsample, Family::Resampling),
-    layer("pixel_shuffle", "Moves channels into space: [C*f*f, H, W] -> [C, H*f, W*f].", "Shi et al. 2016 (sub-pixel convolution)", &[
-        param("factor", Int, Def::Int(2), Positive, "factor per side"),
-    ], ShapeRule::PixelShuffle, Family::Resampling),
-    layer("avgpool", "Average pooling.", "LeCun et al. 1998", &[
-        param("kernel", Int, Def::Int(2), Positive, "window and stride"),
-    ], ShapeRule::Pool, Family::Resampling),
-    layer("maxpool", "Max pooling (sparse gradients: avoid in D, ganhacks #5).", "LeCun et al. 1998", &[
-        param("kernel", Int, Def::Int(2), Positive, "window and stride"),
-    ], ShapeRule::Pool, Family::Resampling),
-    layer("downsample", "Average-pool downsampling by a factor, as in PGGAN's D.", "Karras et al. 2017 (PGGAN)", &[
-        param("kernel", Int, Def::Int(2), Positive, "factor per side"),
-    ], ShapeRule::Pool, Family::Resampling),
-    layer("global_sum_pool", "Sums over height and width: [C, H, W] -> [C].", "Miyato & Koyama 2018 (projection discriminator)", &[], ShapeRule::GlobalPool, Family::Resampling),
-    layer("global_avg_pool", "Averages over height and width: [C, H, W] -> [C].", "Lin et al. 2013 (Network in Network)", &[], ShapeRule::GlobalPool, Family::Resampling),
+    layer(
+        "upsample",
+        "Nearest or bilinear upsampling.",
+        "Odena et al. 2016 (Deconvolution and Checkerboard Artifacts)",
+        &[
+            param("scale", Int, Def::Int(2), Positive, "factor per side"),
+            param("mode", Choice(&["nearest", "bilinear"]), Def::Name("nearest"), Any, "interpolation"),
+        ],
+        ShapeRule::Upsample,
+        Family::Resampling,
+    ),
+    layer(
+        "pixel_shuffle",
+        "Moves channels into space: [C*f*f, H, W] -> [C, H*f, W*f].",
+        "Shi et al. 2016 (sub-pixel convolution)",
+        &[param("factor", Int, Def::Int(2), Positive, "factor per side")],
+        ShapeRule::PixelShuffle,
+        Family::Resampling,
+    ),
+    layer(
+        "avgpool",
+        "Average pooling.",
+        "LeCun et al. 1998",
+        &[param("kernel", Int, Def::Int(2), Positive, "window and stride")],
+        ShapeRule::Pool,
+        Family::Resampling,
+    ),
+    layer(
+        "maxpool",
+        "Max pooling (sparse gradients: avoid in D, ganhacks #5).",
+        "LeCun et al. 1998",
+        &[param("kernel", Int, Def::Int(2), Positive, "window and stride")],
+        ShapeRule::Pool,
+        Family::Resampling,
+    ),
+    layer(
+        "downsample",
+        "Average-pool downsampling by a factor, as in PGGAN's D.",
+        "Karras et al. 2017 (PGGAN)",
+        &[param("kernel", Int, Def::Int(2), Positive, "factor per side")],
+        ShapeRule::Pool,
+        Family::Resampling,
+    ),
+    layer(
+        "global_sum_pool",
+        "Sums over height and width: [C, H, W] -> [C].",
+        "Miyato & Koyama 2018 (projection discriminator)",
+        &[],
+        ShapeRule::GlobalPool,
+        Family::Resampling,
+    ),
+    layer(
+        "global_avg_pool",
+        "Averages over height and width: [C, H, W] -> [C].",
+        "Lin et al. 2013 (Network in Network)",
+        &[],
+        ShapeRule::GlobalPool,
+        Family::Resampling,
+    ),
     // ---- reshaping --------------------------------------------------------------------
     layer("flatten", "Flattens a sample to one axis.", "standard", &[], ShapeRule::Flatten, Family::Reshaping),
-    layer("reshape", "Gives a sample new dimensions with the same element count.", "standard", &[
-        param("dims", Ints, Def::Required, Positive, "the new dimensions"),
-    ], ShapeRule::Reshape, Family::Reshaping),
-    layer("concat", "Concatenates another value along the first axis; a vector is tiled over an image.", "Mirza & Osindero 2014 (cGAN)", &[VALUE], ShapeRule::Concat, Family::Conditioning),
-    layer("add", "Adds another value of the same shape.", "He et al. 2016 (ResNet)", &[VALUE], ShapeRule::Add, Family::Conditioning),
+    layer(
+        "reshape",
+        "Gives a sample new dimensions with the same element count.",
+        "standard",
+        &[param("dims", Ints, Def::Required, Positive, "the new dimensions")],
+        ShapeRule::Reshape,
+        Family::Reshaping,
+    ),
+    layer(
+        "concat",
+        "Concatenates another value along the first axis; a vector is tiled over an image.",
+        "Mirza & Osindero 2014 (cGAN)",
+        &[VALUE],
+        ShapeRule::Concat,
+        Family::Conditioning,
+    ),
+    layer(
+        "add",
+        "Adds another value of the same shape.",
+        "He et al. 2016 (ResNet)",
+        &[VALUE],
+        ShapeRule::Add,
+        Family::Conditioning,
+    ),
     // ---- normalization ----------------------------------------------------------------
-    layer("batchnorm", "Batch normalization over the batch (and spatial) axes.", "Ioffe & Szegedy 2015", &[MOMENTUM, EPS], ShapeRule::Elementwise, Family::Normalization),
-    layer("virtual_batchnorm", "Batch normalization with statistics of a fixed reference batch.", "Salimans et al. 2016 (Improved Techniques)", &[
-        param("reference", Int, Def::Int(64), Positive, "size of the reference batch"), EPS,
-    ], ShapeRule::Elementwise, Family::Normalization),
-    layer("instancenorm", "Normalizes each channel of each sample.", "Ulyanov et al. 2016", &[
-        EPS, param("affine", Bool, Def::Bool(true), Any, "learned scale and shift"),
-    ], ShapeRule::Spatial, Family::Normalization),
-    layer("layernorm", "Normalizes each sample over all its features.", "Ba et al. 2016; recommended for GP critics by Gulrajani et al. 2017", &[EPS], ShapeRule::Elementwise, Family::Normalization),
-    layer("groupnorm", "Normalizes groups of channels of each sample.", "Wu & He 2018", &[
-        param("groups", Int, Def::Required, Positive, "number of channel groups"), EPS,
-    ], ShapeRule::GroupNorm, Family::Normalization),
-    layer("pixelnorm", "Normalizes each pixel's feature vector to unit length.", "Karras et al. 2017 (PGGAN)", &[
-        param("eps", Float, Def::Float(1e-8), Positive, "added for stability"),
-    ], ShapeRule::Elementwise, Family::Normalization),
-    layer("conditional_batchnorm", "Batch normalization with a scale and shift per class.", "de Vries et al. 2017; Miyato & Koyama 2018", &[LABELS, MOMENTUM, EPS], ShapeRule::ConditionalNorm, Family::Conditioning),
-    layer("adain", "Adaptive instance normalization: a style vector sets each channel's scale and shift.", "Huang & Belongie 2017; Karras et al. 2019 (StyleGAN)", &[
-        param("style", Value, Def::Required, Any, "the style vector (e.g. StyleGAN's w)"),
-    ], ShapeRule::Adain, Family::Conditioning),
+    layer(
+        "batchnorm",
+        "Batch normalization over the batch (and spatial) axes.",
+        "Ioffe & Szegedy 2015",
+        &[MOMENTUM, EPS],
+        ShapeRule::Elementwise,
+        Family::Normalization,
+    ),
+    layer(
+        "virtual_batchnorm",
+        "Batch normalization with statistics of a fixed reference batch.",
+        "Salimans et al. 2016 (Improved Techniques)",
+        &[param("reference", Int, Def::Int(64), Positive, "size of the reference batch"), EPS],
+        ShapeRule::Elementwise,
+        Family::Normalization,
+    ),
+    layer(
+        "instancenorm",
+        "Normalizes each channel of each sample.",
+        "Ulyanov et al. 2016",
+        &[EPS, param("affine", Bool, Def::Bool(true), Any, "learned scale and shift")],
+        ShapeRule::Spatial,
+        Family::Normalization,
+    ),
+    layer(
+        "layernorm",
+        "Normalizes each sample over all its features.",
+        "Ba et al. 2016; recommended for GP critics by Gulrajani et al. 2017",
+        &[EPS],
+        ShapeRule::Elementwise,
+        Family::Normalization,
+    ),
+    layer(
+        "groupnorm",
+        "Normalizes groups of channels of each sample.",
+        "Wu & He 2018",
+        &[param("groups", Int, Def::Required, Positive, "number of channel groups"), EPS],
+        ShapeRule::GroupNorm,
+        Family::Normalization,
+    ),
+    layer(
+        "pixelnorm",
+        "Normalizes each pixel's feature vector to unit length.",
+        "Karras et al. 2017 (PGGAN)",
+        &[param("eps", Float, Def::Float(1e-8), Positive, "added for stability")],
+        ShapeRule::Elementwise,
+        Family::Normalization,
+    ),
+    layer(
+        "conditional_batchnorm",
+        "Batch normalization with a scale and shift per class.",
+        "de Vries et al. 2017; Miyato & Koyama 2018",
+        &[LABELS, MOMENTUM, EPS],
+        ShapeRule::ConditionalNorm,
+        Family::Conditioning,
+    ),
+    layer(
+        "adain",
+        "Adaptive instance normalization: a style vector sets each channel's scale and shift.",
+        "Huang & Belongie 2017; Karras et al. 2019 (StyleGAN)",
+        &[param("style", Value, Def::Required, Any, "the style vector (e.g. StyleGAN's w)")],
+        ShapeRule::Adain,
+        Family::Conditioning,
+    ),
     // ---- activations ------------------------------------------------------------------
     layer("relu", "max(0, x).", "Nair & Hinton 2010", &[], ShapeRule::Elementwise, Family::Activation),
-    layer("leaky_relu", "max(slope * x, x): keeps gradients flowing in D (ganhacks #5).", "Maas et al. 2013; Radford et al. 2015", &[
-        param("slope", Float, Def::Float(0.2), Unit, "slope for negative inputs"),
-    ], ShapeRule::Elementwise, Family::Activation),
-    layer("tanh", "Hyperbolic tangent: G's output for [-1, 1] data (ganhacks #1).", "Radford et al. 2015 (DCGAN)", &[], ShapeRule::Elementwise, Family::Activation),
+    layer(
+        "leaky_relu",
+        "max(slope * x, x): keeps gradients flowing in D (ganhacks #5).",
+        "Maas et al. 2013; Radford et al. 2015",
+        &[param("slope", Float, Def::Float(0.2), Unit, "slope for negative inputs")],
+        ShapeRule::Elementwise,
+        Family::Activation,
+    ),
+    layer(
+        "tanh",
+        "Hyperbolic tangent: G's output for [-1, 1] data (ganhacks #1).",
+        "Radford et al. 2015 (DCGAN)",
+        &[],
+        ShapeRule::Elementwise,
+        Family::Activation,
+    ),
     layer("sigmoid", "Logistic sigmoid.", "standard", &[], ShapeRule::Elementwise, Family::Activation),
-    layer("gelu", "Gaussian error linear unit.", "Hendrycks & Gimpel 2016", &[], ShapeRule::Elementwise, Family::Activation),
+    layer(
+        "gelu",
+        "Gaussian error linear unit.",
+        "Hendrycks & Gimpel 2016",
+        &[],
+        ShapeRule::Elementwise,
+        Family::Activation,
+    ),
     layer("silu", "x * sigmoid(x) (swish).", "Elfwing et al. 2017", &[], ShapeRule::Elementwise, Family::Activation),
     // ---- noise ------------------------------------------------------------------------
-    layer("dropout", "Drops units at random; `keep_at_sample` keeps it on when sampling (ganhacks #17, dropout in G).", "Srivastava et al. 2014; Isola et al. 2017", &[
-        param("p", Float, Def::Float(0.5), UnitOpen, "probability of dropping a unit"),
-        param("keep_at_sample", Bool, Def::Bool(false), Any, "stay active at sampling time, as a noise source"),
-    ], ShapeRule::Elementwise, Family::Noise),
-    layer("gaussian_noise", "Adds N(0, std^2) noise, optionally decayed to zero (ganhacks #13).", "Arjovsky & Bottou 2017; Sønderby et al. 2016", &[
-        param("std", Float, Def::Float(0.1), NonNegative, "noise standard deviation"),
-        param("decay", Schedule, Def::Absent, Any, "how the std goes to zero"),
-    ], ShapeRule::Elementwise, Family::Noise),
-    layer("noise_injection", "Adds per-pixel noise scaled by a learned per-channel weight.", "Karras et al. 2019 (StyleGAN)", &[], ShapeRule::Spatial, Family::Noise),
+    layer(
+        "dropout",
+        "Drops units at random; `keep_at_sample` keeps it on when sampling (ganhacks #17, dropout in G).",
+        "Srivastava et al. 2014; Isola et al. 2017",
+        &[
+            param("p", Float, Def::Float(0.5), UnitOpen, "probability of dropping a unit"),
+            param("keep_at_sample", Bool, Def::Bool(false), Any, "stay active at sampling time, as a noise source"),
+        ],
+        ShapeRule::Elementwise,
+        Family::Noise,
+    ),
+    layer(
+        "gaussian_noise",
+        "Adds N(0, std^2) noise, optionally decayed to zero (ganhacks #13).",
+        "Arjovsky & Bottou 2017; Sønderby et al. 2016",
+        &[
+            param("std", Float, Def::Float(0.1), NonNegative, "noise standard deviation"),
+            param("decay", Schedule, Def::Absent, Any, "how the std goes to zero"),
+        ],
+        ShapeRule::Elementwise,
+        Family::Noise,
+    ),
+    layer(
+        "noise_injection",
+        "Adds per-pixel noise scaled by a learned per-channel weight.",
+        "Karras et al. 2019 (StyleGAN)",
+        &[],
+        ShapeRule::Spatial,
+        Family::Noise,
+    ),
     // ---- attention --------------------------------------------------------------------
-    layer("self_attention", "Self-attention over spatial positions with a learned gate.", "Zhang et al. 2018 (SAGAN)", &[
-        param("reduction", Int, Def::Int(8), Positive, "channel reduction of queries and keys"),
-        param("heads", Int, Def::Int(1), Positive, "attention heads"),
-    ], ShapeRule::SelfAttention, Family::Attention),
+    layer(
+        "self_attention",
+        "Self-attention over spatial positions with a learned gate.",
+        "Zhang et al. 2018 (SAGAN)",
+        &[
+            param("reduction", Int, Def::Int(8), Positive, "channel reduction of queries and keys"),
+            param("heads", Int, Def::Int(1), Positive, "attention heads"),
+        ],
+        ShapeRule::SelfAttention,
+        Family::Attention,
+    ),
     // ---- batch statistics -------------------------------------------------------------
-    layer("minibatch_discrimination", "Appends closeness to other samples of the batch.", "Salimans et al. 2016 (Improved Techniques)", &[
-        param("kernels", Int, Def::Int(100), Positive, "number of kernels B"),
-        param("dims", Int, Def::Int(5), Positive, "kernel dimension C"),
-    ], ShapeRule::MinibatchDiscrimination, Family::BatchStatistics),
-    layer("minibatch_stddev", "Appends the batch's mean standard deviation as a channel.", "Karras et al. 2017 (PGGAN)", &[
-        param("group", Int, Def::Int(4), Positive, "group size"),
-    ], ShapeRule::MinibatchStddev, Family::BatchStatistics),
-    layer("projection", "Projection discriminator head: linear(h) + <embed(y), h>.", "Miyato & Koyama 2018", &[LABELS], ShapeRule::Projection, Family::Conditioning),
+    layer(
+        "minibatch_discrimination",
+        "Appends closeness to other samples of the batch.",
+        "Salimans et al. 2016 (Improved Techniques)",
+        &[
+            param("kernels", Int, Def::Int(100), Positive, "number of kernels B"),
+            param("dims", Int, Def::Int(5), Positive, "kernel dimension C"),
+        ],
+        ShapeRule::MinibatchDiscrimination,
+        Family::BatchStatistics,
+    ),
+    layer(
+        "minibatch_stddev",
+        "Appends the batch's mean standard deviation as a channel.",
+        "Karras et al. 2017 (PGGAN)",
+        &[param("group", Int, Def::Int(4), Positive, "group size")],
+        ShapeRule::MinibatchStddev,
+        Family::BatchStatistics,
+    ),
+    layer(
+        "projection",
+        "Projection discriminator head: linear(h) + <embed(y), h>.",
+        "Miyato & Koyama 2018",
+        &[LABELS],
+        ShapeRule::Projection,
+        Family::Conditioning,
+    ),
     // ---- losses -----------------------------------------------------------------------
-    loss("minimax", "The original zero-sum loss: G minimizes log(1 - D(G(z))).", "Goodfellow et al. 2014", &[], Needs::Score, false),
-    loss("non_saturating", "G maximizes log D(G(z)) (ganhacks #2).", "Goodfellow et al. 2014", &[], Needs::Score, false),
-    loss("wasserstein", "Critic estimates the Earth-Mover distance: D(x) - D(G(z)).", "Arjovsky et al. 2017 (WGAN)", &[], Needs::Score, true),
-    loss("least_squares", "Least squares to targets: a for fake, b for real, c for G.", "Mao et al. 2017 (LSGAN)", &[
-        param("a", Float, Def::Float(0.0), Any, "target for fakes in D's loss"),
-        param("b", Float, Def::Float(1.0), Any, "target for reals in D's loss"),
-        param("c", Float, Def::Float(1.0), Any, "target G pushes its fakes to"),
-    ], Needs::Score, false),
-    loss("hinge", "D: relu(1 - D(x)) + relu(1 + D(G(z))); G: -D(G(z)).", "Lim & Ye 2017; Miyato et al. 2018", &[], Needs::Score, false),
-    loss("began", "Boundary equilibrium: autoencoder D, reconstruction losses balanced by k.", "Berthelot et al. 2017 (BEGAN)", &[
-        param("gamma", Float, Def::Float(0.5), Unit, "diversity ratio"),
-        param("lambda_k", Float, Def::Float(0.001), NonNegative, "learning rate of k"),
-    ], Needs::Reconstruction, false),
-    loss("relativistic", "D estimates how much more real the real data are than the fakes.", "Jolicoeur-Martineau 2018", &[
-        param("base", Choice(&["non_saturating", "least_squares", "hinge"]), Def::Name("non_saturating"), Any, "the loss made relativistic"),
-        param("average", Bool, Def::Bool(true), Any, "compare against the batch average (RaGAN)"),
-    ], Needs::Score, false),
-    loss("auxiliary_classifier", "AC-GAN: D also classifies; both nets add the class cross-entropy.", "Odena et al. 2017 (AC-GAN)", &[
-        param("base", Choice(&["non_saturating", "hinge", "least_squares"]), Def::Name("non_saturating"), Any, "the adversarial part"),
-        WEIGHT,
-    ], Needs::ScoreAndClasses, false),
+    loss(
+        "minimax",
+        "The original zero-sum loss: G minimizes log(1 - D(G(z))).",
+        "Goodfellow et al. 2014",
+        &[],
+        Needs::Score,
+        false,
+    ),
+    loss(
+        "non_saturating",
+        "G maximizes log D(G(z)) (ganhacks #2).",
+        "Goodfellow et al. 2014",
+        &[],
+        Needs::Score,
+        false,
+    ),
+    loss(
+        "wasserstein",
+        "Critic estimates the Earth-Mover distance: D(x) - D(G(z)).",
+        "Arjovsky et al. 2017 (WGAN)",
+        &[],
+        Needs::Score,
+        true,
+    ),
+    loss(
+        "least_squares",
+        "Least squares to targets: a for fake, b for real, c for G.",
+        "Mao et al. 2017 (LSGAN)",
+        &[
+            param("a", Float, Def::Float(0.0), Any, "target for fakes in D's loss"),
+            param("b", Float, Def::Float(1.0), Any, "target for reals in D's loss"),
+            param("c", Float, Def::Float(1.0), Any, "target G pushes its fakes to"),
+        ],
+        Needs::Score,
+        false,
+    ),
+    loss(
+        "hinge",
+        "D: relu(1 - D(x)) + relu(1 + D(G(z))); G: -D(G(z)).",
+        "Lim & Ye 2017; Miyato et al. 2018",
+        &[],
+        Needs::Score,
+        false,
+    ),
+    loss(
+        "began",
+        "Boundary equilibrium: autoencoder D, reconstruction losses balanced by k.",
+        "Berthelot et al. 2017 (BEGAN)",
+        &[
+            param("gamma", Float, Def::Float(0.5), Unit, "diversity ratio"),
+            param("lambda_k", Float, Def::Float(0.001), NonNegative, "learning rate of k"),
+        ],
+        Needs::Reconstruction,
+        false,
+    ),
+    loss(
+        "relativistic",
+        "D estimates how much more real the real data are than the fakes.",
+        "Jolicoeur-Martineau 2018",
+        &[
+            param(
+                "base",
+                Choice(&["non_saturating", "least_squares", "hinge"]),
+                Def::Name("non_saturating"),
+                Any,
+                "the loss made relativistic",
+            ),
+            param("average", Bool, Def::Bool(true), Any, "compare against the batch average (RaGAN)"),
+        ],
+        Needs::Score,
+        false,
+    ),
+    loss(
+        "auxiliary_classifier",
+        "AC-GAN: D also classifies; both nets add the class cross-entropy.",
+        "Odena et al. 2017 (AC-GAN)",
+        &[
+            param(
+                "base",
+                Choice(&["non_saturating", "hinge", "least_squares"]),
+                Def::Name("non_saturating"),
+                Any,
+                "the adversarial part",
+            ),
+            WEIGHT,
+        ],
+        Needs::ScoreAndClasses,
+        false,
+    ),
     // ---- regularizers -----------------------------------------------------------------
-    reg("gradient_penalty", Side::Discriminator, "Penalizes (||grad D|| - center)^2 at the chosen points.", "Gulrajani et al. 2017 (WGAN-GP); Thanh-Tung & Tran 2019 (0-GP)", &[
-        param("weight", Float, Def::Float(10.0), NonNegative, "lambda"),
-        param("center", Float, Def::Float(1.0), NonNegative, "target gradient norm: 1 for WGAN-GP, 0 for 0-GP"),
-        param("at", Choice(&["interpolates", "real", "fake", "real_and_fake"]), Def::Name("interpolates"), Any, "where the gradient is taken"),
-    ]),
-    reg("r1", Side::Discriminator, "Zero-centered gradient penalty on real data: gamma/2 ||grad D(x)||^2.", "Mescheder et al. 2018", &[
-        param("gamma", Float, Def::Float(10.0), NonNegative, "weight"),
-    ]),
-    reg("r2", Side::Discriminator, "Zero-centered gradient penalty on fake data.", "Mescheder et al. 2018", &[
-        param("gamma", Float, Def::Float(10.0), NonNegative, "weight"),
-    ]),
-    reg("dragan", Side::Discriminator, "Gradient penalty around perturbed real data.", "Kodali et al. 2017 (DRAGAN)", &[
-        param("weight", Float, Def::Float(10.0), NonNegative, "lambda"),
-        param("k", Float, Def::Float(1.0), NonNegative, "target norm"),
-        param("c", Float, Def::Float(0.5), Positive, "perturbation scale"),
-    ]),
-    reg("spectral_norm", Side::Both, "Wraps every weight layer in spectral normalization.", "Miyato et al. 2018 (SN-GAN)", &[
-        param("power_iterations", Int, Def::Int(1), Positive, "power iterations per step"),
-    ]),
-    reg("equalized_lr", Side::Both, "Scales every weight layer at run time (equalized learning rate).", "Karras et al. 2017 (PGGAN)", &[]),
-    reg("instance_noise", Side::Discriminator, "Adds noise to D's inputs, real and fake, decaying to zero (ganhacks #13).", "Sønderby et al. 2016; Arjovsky & Bottou 2017", &[
-        param("std", Float, Def::Float(0.1), NonNegative, "initial standard deviation"),
-        param("decay", Schedule, Def::Absent, Any, "how the std goes to zero"),
-    ]),
-    reg("label_smoothing", Side::Discriminator, "One-sided label smoothing: real targets below 1.", "Salimans et al. 2016 (Improved Techniques)", &[
-        param("real", Float, Def::Float(0.9), Unit, "target for real samples"),
-    ]),
-    reg("noisy_labels", Side::Discriminator, "Soft, noisy targets drawn from ranges (ganhacks #6).", "ganhacks #6 (Chintala et al. 2016)", &[
-        param("real", Range, Def::Range(0.7, 1.2), Between(0.0, 2.0), "range of real targets"),
-        param("fake", Range, Def::Range(0.0, 0.3), Between(0.0, 2.0), "range of fake targets"),
-    ]),
-    reg("label_flip", Side::Discriminator, "Swaps real and fake targets with probability p (ganhacks #6).", "ganhacks #6 (Chintala et al. 2016)", &[
-        param("p", Float, Def::Float(0.05), Unit, "flip probability"),
-    ]),
-    reg("historical_averaging", Side::Both, "Penalizes distance of the weights from their running average.", "Salimans et al. 2016 (Improved Techniques)", &[
-        param("weight", Float, Def::Float(1e-3), NonNegative, "weight of the penalty"),
-    ]),
-    reg("weight_clip", Side::Discriminator, "Clips every weight of the critic to [-c, c].", "Arjovsky et al. 2017 (WGAN)", &[
-        param("c", Float, Def::Float(0.01), Positive, "clip value"),
-    ]),
-    reg("private", Side::Discriminator, "Differentially private D training: per-sample gradient clipping and Gaussian noise (DP-SGD).", "Abadi et al. 2016; Xie et al. 2018 (DPGAN)", &[
-        param("clip", Float, Def::Float(1.0), Positive, "per-sample gradient norm bound"),
-        param("noise", Float, Def::Float(1.1), NonNegative, "noise multiplier"),
-    ]),
-    reg("feature_matching", Side::Generator, "G matches the mean of D's intermediate features on real data.", "Salimans et al. 2016 (Improved Techniques)", &[
-        param("at", Feature, Def::Required, Any, "the D value matched, e.g. `D.features`"), WEIGHT,
-    ]),
-    reg("orthogonal", Side::Both, "Penalizes off-diagonal terms of W^T W.", "Brock et al. 2018 (BigGAN)", &[
-        param("weight", Float, Def::Float(1e-4), NonNegative, "beta"),
-    ]),
-    reg("nagarajan_kolter", Side::Generator, "Adds the squared norm of D's loss gradient to G's loss.", "Nagarajan & Kolter 2017 (Gradient descent GAN optimization is locally stable)", &[
-        param("weight", Float, Def::Float(0.1), NonNegative, "eta"),
-    ]),
+    reg(
+        "gradient_penalty",
+        Side::Discriminator,
+        "Penalizes (||grad D|| - center)^2 at the chosen points.",
+        "Gulrajani et al. 2017 (WGAN-GP); Thanh-Tung & Tran 2019 (0-GP)",
+        &[
+            param("weight", Float, Def::Float(10.0), NonNegative, "lambda"),
+            param("center", Float, Def::Float(1.0), NonNegative, "target gradient norm: 1 for WGAN-GP, 0 for 0-GP"),
+            param(
+                "at",
+                Choice(&["interpolates", "real", "fake", "real_and_fake"]),
+                Def::Name("interpolates"),
+                Any,
+                "where the gradient is taken",
+            ),
+        ],
+    ),
+    reg(
+        "r1",
+        Side::Discriminator,
+        "Zero-centered gradient penalty on real data: gamma/2 ||grad D(x)||^2.",
+        "Mescheder et al. 2018",
+        &[param("gamma", Float, Def::Float(10.0), NonNegative, "weight")],
+    ),
+    reg(
+        "r2",
+        Side::Discriminator,
+        "Zero-centered gradient penalty on fake data.",
+        "Mescheder et al. 2018",
+        &[param("gamma", Float, Def::Float(10.0), NonNegative, "weight")],
+    ),
+    reg(
+        "dragan",
+        Side::Discriminator,
+        "Gradient penalty around perturbed real data.",
+        "Kodali et al. 2017 (DRAGAN)",
+        &[
+            param("weight", Float, Def::Float(10.0), NonNegative, "lambda"),
+            param("k", Float, Def::Float(1.0), NonNegative, "target norm"),
+            param("c", Float, Def::Float(0.5), Positive, "perturbation scale"),
+        ],
+    ),
+    reg(
+        "spectral_norm",
+        Side::Both,
+        "Wraps every weight layer in spectral normalization.",
+        "Miyato et al. 2018 (SN-GAN)",
+        &[param("power_iterations", Int, Def::Int(1), Positive, "power iterations per step")],
+    ),
+    reg(
+        "equalized_lr",
+        Side::Both,
+        "Scales every weight layer at run time (equalized learning rate).",
+        "Karras et al. 2017 (PGGAN)",
+        &[],
+    ),
+    reg(
+        "instance_noise",
+        Side::Discriminator,
+        "Adds noise to D's inputs, real and fake, decaying to zero (ganhacks #13).",
+        "Sønderby et al. 2016; Arjovsky & Bottou 2017",
+        &[
+            param("std", Float, Def::Float(0.1), NonNegative, "initial standard deviation"),
+            param("decay", Schedule, Def::Absent, Any, "how the std goes to zero"),
+        ],
+    ),
+    reg(
+        "label_smoothing",
+        Side::Discriminator,
+        "One-sided label smoothing: real targets below 1.",
+        "Salimans et al. 2016 (Improved Techniques)",
+        &[param("real", Float, Def::Float(0.9), Unit, "target for real samples")],
+    ),
+    reg(
+        "noisy_labels",
+        Side::Discriminator,
+        "Soft, noisy targets drawn from ranges (ganhacks #6).",
+        "ganhacks #6 (Chintala et al. 2016)",
+        &[
+            param("real", Range, Def::Range(0.7, 1.2), Between(0.0, 2.0), "range of real targets"),
+            param("fake", Range, Def::Range(0.0, 0.3), Between(0.0, 2.0), "range of fake targets"),
+        ],
+    ),
+    reg(
+        "label_flip",
+        Side::Discriminator,
+        "Swaps real and fake targets with probability p (ganhacks #6).",
+        "ganhacks #6 (Chintala et al. 2016)",
+        &[param("p", Float, Def::Float(0.05), Unit, "flip probability")],
+    ),
+    reg(
+        "historical_averaging",
+        Side::Both,
+        "Penalizes distance of the weights from their running average.",
+        "Salimans et al. 2016 (Improved Techniques)",
+        &[param("weight", Float, Def::Float(1e-3), NonNegative, "weight of the penalty")],
+    ),
+    reg(
+        "weight_clip",
+        Side::Discriminator,
+        "Clips every weight of the critic to [-c, c].",
+        "Arjovsky et al. 2017 (WGAN)",
+        &[param("c", Float, Def::Float(0.01), Positive, "clip value")],
+    ),
+    reg(
+        "private",
+        Side::Discriminator,
+        "Differentially private D training: per-sample gradient clipping and Gaussian noise (DP-SGD).",
+        "Abadi et al. 2016; Xie et al. 2018 (DPGAN)",
+        &[
+            param("clip", Float, Def::Float(1.0), Positive, "per-sample gradient norm bound"),
+            param("noise", Float, Def::Float(1.1), NonNegative, "noise multiplier"),
+        ],
+    ),
+    reg(
+        "feature_matching",
+        Side::Generator,
+        "G matches the mean of D's intermediate features on real data.",
+        "Salimans et al. 2016 (Improved Techniques)",
+        &[param("at", Feature, Def::Required, Any, "the D value matched, e.g. `D.features`"), WEIGHT],
+    ),
+    reg(
+        "orthogonal",
+        Side::Both,
+        "Penalizes off-diagonal terms of W^T W.",
+        "Brock et al. 2018 (BigGAN)",
+        &[param("weight", Float, Def::Float(1e-4), NonNegative, "beta")],
+    ),
+    reg(
+        "nagarajan_kolter",
+        Side::Generator,
+        "Adds the squared norm of D's loss gradient to G's loss.",
+        "Nagarajan & Kolter 2017 (Gradient descent GAN optimization is locally stable)",
+        &[param("weight", Float, Def::Float(0.1), NonNegative, "eta")],
+    ),
     // ---- optimizers -------------------------------------------------------------------
-    entry(Kind::Optimizer, "adam", "Adam; DCGAN uses lr 2e-4, betas (0.5, 0.999) (ganhacks #9).", "Kingma & Ba 2014", &[
-        param("lr", Float, Def::Float(2e-4), Positive, "learning rate"),
-        param("betas", FloatPair, Def::Pair(0.5, 0.999), UnitOpen, "moment decays"),
-        param("eps", Float, Def::Float(1e-8), Positive, "added to the denominator"),
-        param("weight_decay", Float, Def::Float(0.0), NonNegative, "L2 penalty"),
-    ]),
-    entry(Kind::Optimizer, "sgd", "Stochastic gradient descent with momentum.", "Robbins & Monro 1951", &[
-        param("lr", Float, Def::Float(1e-2), Positive, "learning rate"),
-        param("momentum", Float, Def::Float(0.0), UnitOpen, "momentum"),
-        param("weight_decay", Float, Def::Float(0.0), NonNegative, "L2 penalty"),
-    ]),
-    entry(Kind::Optimizer, "rmsprop", "RMSprop; WGAN uses lr 5e-5.", "Tieleman & Hinton 2012; Arjovsky et al. 2017", &[
-        param("lr", Float, Def::Float(5e-5), Positive, "learning rate"),
-        param("alpha", Float, Def::Float(0.99), UnitOpen, "smoothing constant"),
-        param("eps", Float, Def::Float(1e-8), Positive, "added to the denominator"),
-        param("weight_decay", Float, Def::Float(0.0), NonNegative, "L2 penalty"),
-    ]),
+    entry(
+        Kind::Optimizer,
+        "adam",
+        "Adam; DCGAN uses lr 2e-4, betas (0.5, 0.999) (ganhacks #9).",
+        "Kingma & Ba 2014",
+        &[
+            param("lr", Float, Def::Float(2e-4), Positive, "learning rate"),
+            param("betas", FloatPair, Def::Pair(0.5, 0.999), UnitOpen, "moment decays"),
+            param("eps", Float, Def::Float(1e-8), Positive, "added to the denominator"),
+            param("weight_decay", Float, Def::Float(0.0), NonNegative, "L2 penalty"),
+        ],
+    ),
+    entry(
+        Kind::Optimizer,
+        "sgd",
+        "Stochastic gradient descent with momentum.",
+        "Robbins & Monro 1951",
+        &[
+            param("lr", Float, Def::Float(1e-2), Positive, "learning rate"),
+            param("momentum", Float, Def::Float(0.0), UnitOpen, "momentum"),
+            param("weight_decay", Float, Def::Float(0.0), NonNegative, "L2 penalty"),
+        ],
+    ),
+    entry(
+        Kind::Optimizer,
+        "rmsprop",
+        "RMSprop; WGAN uses lr 5e-5.",
+        "Tieleman & Hinton 2012; Arjovsky et al. 2017",
+        &[
+            param("lr", Float, Def::Float(5e-5), Positive, "learning rate"),
+            param("alpha", Float, Def::Float(0.99), UnitOpen, "smoothing constant"),
+            param("eps", Float, Def::Float(1e-8), Positive, "added to the denominator"),
+            param("weight_decay", Float, Def::Float(0.0), NonNegative, "L2 penalty"),
+        ],
+    ),
     // ---- training options -------------------------------------------------------------
-    entry(Kind::TrainOption, "batch", "Samples per batch.", "standard", &[param("value", Int, Def::Int(64), Positive, "batch size")]),
-    entry(Kind::TrainOption, "steps", "Generator updates to train for.", "standard", &[param("value", Int, Def::Int(10_000), Positive, "steps")]),
-    entry(Kind::TrainOption, "seed", "Seed of every random choice, for reproducible runs.", "standard", &[param("value", Int, Def::Int(0), NonNegative, "seed")]),
-    entry(Kind::TrainOption, "d_steps", "D updates per G update (n_critic).", "Arjovsky et al. 2017; Heusel et al. 2017 (TTUR is two learning rates)", &[param("value", Int, Def::Int(1), Positive, "updates")]),
-    entry(Kind::TrainOption, "g_steps", "G updates per step.", "standard", &[param("value", Int, Def::Int(1), Positive, "updates")]),
-    entry(Kind::TrainOption, "unroll", "Unrolled GAN: G's loss looks k D updates ahead.", "Metz et al. 2016 (Unrolled GAN)", &[param("value", Int, Def::Int(0), Between(0.0, 100.0), "unrolling steps")]),
-    entry(Kind::TrainOption, "truncation", "Truncation trick at sampling: resample latents beyond this threshold.", "Brock et al. 2018 (BigGAN)", &[param("value", Float, Def::Float(1.0), Positive, "threshold")]),
-    entry(Kind::TrainOption, "batches", "Real and fake batches through D separately (ganhacks #4) or mixed.", "ganhacks #4 (Chintala et al. 2016)", &[
-        param("value", Choice(&["separate", "mixed"]), Def::Name("separate"), Any, "batch composition"),
-    ]),
-    entry(Kind::TrainOption, "ema", "Exponential moving average of a network's weights, used for sampling.", "Yazıcı et al. 2019; Karras et al. 2017", &[param("decay", Float, Def::Float(0.999), UnitOpen, "decay")]),
-    entry(Kind::TrainOption, "replay", "Experience replay: D also sees old fakes from a buffer (ganhacks #8).", "Shrivastava et al. 2017; ganhacks #8", &[
-        param("buffer", Int, Def::Int(10_000), Positive, "samples kept"),
-        param("p", Float, Def::Float(0.5), Unit, "share of a fake batch drawn from the buffer"),
-    ]),
-    entry(Kind::TrainOption, "progressive", "Progressive growing: each stage fades in, then holds.", "Karras et al. 2017 (PGGAN)", &[
-        param("fade", Duration, Def::Int(20_000), Positive, "steps to fade a stage in"),
-        param("hold", Duration, Def::Int(20_000), Positive, "steps a stage trains alone"),
-    ]),
+    entry(
+        Kind::TrainOption,
+        "batch",
+        "Samples per batch.",
+        "standard",
+        &[param("value", Int, Def::Int(64), Positive, "batch size")],
+    ),
+    entry(
+        Kind::TrainOption,
+        "steps",
+        "Generator updates to train for.",
+        "standard",
+        &[param("value", Int, Def::Int(10_000), Positive, "steps")],
+    ),
+    entry(
+        Kind::TrainOption,
+        "seed",
+        "Seed of every random choice, for reproducible runs.",
+        "standard",
+        &[param("value", Int, Def::Int(0), NonNegative, "seed")],
+    ),
+    entry(
+        Kind::TrainOption,
+        "d_steps",
+        "D updates per G update (n_critic).",
+        "Arjovsky et al. 2017; Heusel et al. 2017 (TTUR is two learning rates)",
+        &[param("value", Int, Def::Int(1), Positive, "updates")],
+    ),
+    entry(
+        Kind::TrainOption,
+        "g_steps",
+        "G updates per step.",
+        "standard",
+        &[param("value", Int, Def::Int(1), Positive, "updates")],
+    ),
+    entry(
+        Kind::TrainOption,
+        "unroll",
+        "Unrolled GAN: G's loss looks k D updates ahead.",
+        "Metz et al. 2016 (Unrolled GAN)",
+        &[param("value", Int, Def::Int(0), Between(0.0, 100.0), "unrolling steps")],
+    ),
+    entry(
+        Kind::TrainOption,
+        "truncation",
+        "Truncation trick at sampling: resample latents beyond this threshold.",
+        "Brock et al. 2018 (BigGAN)",
+        &[param("value", Float, Def::Float(1.0), Positive, "threshold")],
+    ),
+    entry(
+        Kind::TrainOption,
+        "batches",
+        "Real and fake batches through D separately (ganhacks #4) or mixed.",
+        "ganhacks #4 (Chintala et al. 2016)",
+        &[param("value", Choice(&["separate", "mixed"]), Def::Name("separate"), Any, "batch composition")],
+    ),
+    entry(
+        Kind::TrainOption,
+        "ema",
+        "Exponential moving average of a network's weights, used for sampling.",
+        "Yazıcı et al. 2019; Karras et al. 2017",
+        &[param("decay", Float, Def::Float(0.999), UnitOpen, "decay")],
+    ),
+    entry(
+        Kind::TrainOption,
+        "replay",
+        "Experience replay: D also sees old fakes from a buffer (ganhacks #8).",
+        "Shrivastava et al. 2017; ganhacks #8",
+        &[
+            param("buffer", Int, Def::Int(10_000), Positive, "samples kept"),
+            param("p", Float, Def::Float(0.5), Unit, "share of a fake batch drawn from the buffer"),
+        ],
+    ),
+    entry(
+        Kind::TrainOption,
+        "progressive",
+        "Progressive growing: each stage fades in, then holds.",
+        "Karras et al. 2017 (PGGAN)",
+        &[
+            param("fade", Duration, Def::Int(20_000), Positive, "steps to fade a stage in"),
+            param("hold", Duration, Def::Int(20_000), Positive, "steps a stage trains alone"),
+        ],
+    ),
     entry(Kind::Periodic, "sample", "Writes a sample grid from a fixed latent batch.", "standard", &[]),
     entry(Kind::Periodic, "checkpoint", "Writes a checkpoint atomically.", "standard", &[]),
     entry(Kind::Periodic, "log", "Writes a metrics line.", "standard", &[]),
     entry(Kind::Watch, "nan", "Stops on a NaN or Inf loss (ganhacks #10).", "ganhacks #10", &[]),
-    entry(Kind::Watch, "d_loss_below", "Warns when D's loss stays below this (D won; G learns nothing).", "ganhacks #10", &[param("value", Float, Def::Float(1e-4), Positive, "threshold")]),
-    entry(Kind::Watch, "grad_norm_above", "Warns when a gradient norm exceeds this.", "ganhacks #10", &[param("value", Float, Def::Float(100.0), Positive, "threshold")]),
+    entry(
+        Kind::Watch,
+        "d_loss_below",
+        "Warns when D's loss stays below this (D won; G learns nothing).",
+        "ganhacks #10",
+        &[param("value", Float, Def::Float(1e-4), Positive, "threshold")],
+    ),
+    entry(
+        Kind::Watch,
+        "grad_norm_above",
+        "Warns when a gradient norm exceeds this.",
+        "ganhacks #10",
+        &[param("value", Float, Def::Float(100.0), Positive, "threshold")],
+    ),
     // ---- data -------------------------------------------------------------------------
-    data("mnist", "MNIST handwritten digits, 1x28x28, labels 0-9, pixels in [-1, 1].", "LeCun et al. 1998", &[SPLIT],
-        DataInfo { value: "image", shape: Some(&[1, 28, 28]), classes: Some(10), unit_range: true }),
-    data("fashion_mnist", "Fashion-MNIST articles, 1x28x28, 10 classes, pixels in [-1, 1].", "Xiao et al. 2017", &[SPLIT],
-        DataInfo { value: "image", shape: Some(&[1, 28, 28]), classes: Some(10), unit_range: true }),
-    data("cifar10", "CIFAR-10 binary batches, 3x32x32, 10 classes, pixels in [-1, 1].", "Krizhevsky 2009", &[SPLIT],
-        DataInfo { value: "image", shape: Some(&[3, 32, 32]), classes: Some(10), unit_range: true }),
-    data("images", "A folder of PNG/JPEG images, resized and centre-cropped, pixels in [-1, 1].", "standard", &[
-        param("path", Str, Def::Required, Any, "the folder"),
-        param("size", Int, Def::Int(64), Positive, "height and width"),
-        param("channels", Int, Def::Int(3), Between(1.0, 4.0), "1 (grey), 3 (RGB) or 4 (RGBA)"),
-    ], DataInfo { value: "image", shape: None, classes: None, unit_range: true }),
-    data("ring", "2D mixture of Gaussians on a circle.", "Metz et al. 2016; Srivastava et al. 2017 (VEEGAN)", &[
-        param("modes", Int, Def::Int(8), Positive, "number of Gaussians"),
-        param("radius", Float, Def::Float(2.0), Positive, "circle radius"),
-        param("std", Float, Def::Float(0.02), Positive, "standard deviation of each mode"),
-    ], DataInfo { value: "point", shape: Some(&[2]), classes: None, unit_range: false }),
-    data("grid", "2D mixture of Gaussians on a square grid.", "Thanh-Tung & Tran 2019 (0-GP)", &[
-        param("modes", Int, Def::Int(25), Positive, "number of Gaussians (a square number)"),
-        param("spacing", Float, Def::Float(2.0), Positive, "distance between neighbours"),
-        param("std", Float, Def::Float(0.05), Positive, "standard deviation of each mode"),
-    ], DataInfo { value: "point", shape: Some(&[2]), classes: None, unit_range: false }),
+    data(
+        "mnist",
+        "MNIST handwritten digits, 1x28x28, labels 0-9, pixels in [-1, 1].",
+        "LeCun et al. 1998",
+        &[SPLIT],
+        DataInfo { value: "image", shape: Some(&[1, 28, 28]), classes: Some(10), unit_range: true },
+    ),
+    data(
+        "fashion_mnist",
+        "Fashion-MNIST articles, 1x28x28, 10 classes, pixels in [-1, 1].",
+        "Xiao et al. 2017",
+        &[SPLIT],
+        DataInfo { value: "image", shape: Some(&[1, 28, 28]), classes: Some(10), unit_range: true },
+    ),
+    data(
+        "cifar10",
+        "CIFAR-10 binary batches, 3x32x32, 10 classes, pixels in [-1, 1].",
+        "Krizhevsky 2009",
+        &[SPLIT],
+        DataInfo { value: "image", shape: Some(&[3, 32, 32]), classes: Some(10), unit_range: true },
+    ),
+    data(
+        "images",
+        "A folder of PNG/JPEG images, resized and centre-cropped, pixels in [-1, 1].",
+        "standard",
+        &[
+            param("path", Str, Def::Required, Any, "the folder"),
+            param("size", Int, Def::Int(64), Positive, "height and width"),
+            param("channels", Int, Def::Int(3), Between(1.0, 4.0), "1 (grey), 3 (RGB) or 4 (RGBA)"),
+        ],
+        DataInfo { value: "image", shape: None, classes: None, unit_range: true },
+    ),
+    data(
+        "ring",
+        "2D mixture of Gaussians on a circle.",
+        "Metz et al. 2016; Srivastava et al. 2017 (VEEGAN)",
+        &[
+            param("modes", Int, Def::Int(8), Positive, "number of Gaussians"),
+            param("radius", Float, Def::Float(2.0), Positive, "circle radius"),
+            param("std", Float, Def::Float(0.02), Positive, "standard deviation of each mode"),
+        ],
+        DataInfo { value: "point", shape: Some(&[2]), classes: None, unit_range: false },
+    ),
+    data(
+        "grid",
+        "2D mixture of Gaussians on a square grid.",
+        "Thanh-Tung & Tran 2019 (0-GP)",
+        &[
+            param("modes", Int, Def::Int(25), Positive, "number of Gaussians (a square number)"),
+            param("spacing", Float, Def::Float(2.0), Positive, "distance between neighbours"),
+            param("std", Float, Def::Float(0.05), Positive, "standard deviation of each mode"),
+        ],
+        DataInfo { value: "point", shape: Some(&[2]), classes: None, unit_range: false },
+    ),
     // ---- inputs -----------------------------------------------------------------------
-    entry(Kind::Distribution, "normal", "Standard normal latent, N(0, I) (ganhacks #3: spherical z).", "White 2016 (Sampling Generative Networks); ganhacks #3", &[DIM]),
-    entry(Kind::Distribution, "uniform", "Uniform latent in [low, high].", "Goodfellow et al. 2014", &[
-        DIM, param("low", Float, Def::Float(-1.0), Any, "lower end"), param("high", Float, Def::Float(1.0), Any, "upper end"),
-    ]),
-    entry(Kind::Distribution, "sphere", "Normal latent projected onto the unit sphere.", "White 2016 (Sampling Generative Networks)", &[DIM]),
-    entry(Kind::Condition, "labels", "The data's class labels; G gets labels drawn uniformly (ganhacks #16: use labels).", "Mirza & Osindero 2014; ganhacks #16", &[
-        param("classes", Int, Def::Absent, Positive, "number of classes (must match the data)"),
-    ]),
+    entry(
+        Kind::Distribution,
+        "normal",
+        "Standard normal latent, N(0, I) (ganhacks #3: spherical z).",
+        "White 2016 (Sampling Generative Networks); ganhacks #3",
+        &[DIM],
+    ),
+    entry(
+        Kind::Distribution,
+        "uniform",
+        "Uniform latent in [low, high].",
+        "Goodfellow et al. 2014",
+        &[
+            DIM,
+            param("low", Float, Def::Float(-1.0), Any, "lower end"),
+            param("high", Float, Def::Float(1.0), Any, "upper end"),
+        ],
+    ),
+    entry(
+        Kind::Distribution,
+        "sphere",
+        "Normal latent projected onto the unit sphere.",
+        "White 2016 (Sampling Generative Networks)",
+        &[DIM],
+    ),
+    entry(
+        Kind::Condition,
+        "labels",
+        "The data's class labels; G gets labels drawn uniformly (ganhacks #16: use labels).",
+        "Mirza & Osindero 2014; ganhacks #16",
+        &[param("classes", Int, Def::Absent, Positive, "number of classes (must match the data)")],
+    ),
     // ---- metrics ----------------------------------------------------------------------
-    entry(Kind::Metric, "fid", "Fréchet Inception Distance between real and generated features.", "Heusel et al. 2017", &[
-        param("samples", Int, Def::Int(10_000), Positive, "generated samples"),
-    ]),
-    entry(Kind::Metric, "inception_score", "Inception Score of generated samples.", "Salimans et al. 2016", &[
-        param("samples", Int, Def::Int(5_000), Positive, "generated samples"),
-        param("splits", Int, Def::Int(10), Positive, "splits"),
-    ]),
-    entry(Kind::Metric, "modes", "Modes covered and share of high-quality samples (2D mixtures).", "Srivastava et al. 2017 (VEEGAN)", &[
-        param("samples", Int, Def::Int(2_500), Positive, "generated samples"),
-    ]),
+    entry(
+        Kind::Metric,
+        "fid",
+        "Fréchet Inception Distance between real and generated features.",
+        "Heusel et al. 2017",
+        &[param("samples", Int, Def::Int(10_000), Positive, "generated samples")],
+    ),
+    entry(
+        Kind::Metric,
+        "inception_score",
+        "Inception Score of generated samples.",
+        "Salimans et al. 2016",
+        &[
+            param("samples", Int, Def::Int(5_000), Positive, "generated samples"),
+            param("splits", Int, Def::Int(10), Positive, "splits"),
+        ],
+    ),
+    entry(
+        Kind::Metric,
+        "modes",
+        "Modes covered and share of high-quality samples (2D mixtures).",
+        "Srivastava et al. 2017 (VEEGAN)",
+        &[param("samples", Int, Def::Int(2_500), Positive, "generated samples")],
+    ),
 ];

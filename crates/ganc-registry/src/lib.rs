@@ -35,7 +35,12 @@ mod tests {
     fn names_are_unique_within_a_kind_and_every_entry_is_documented() {
         for (i, a) in ENTRIES.iter().enumerate() {
             assert!(!a.doc.is_empty() && !a.paper.is_empty(), "{} lacks a doc or a paper", a.name);
-            assert_eq!(a.kind == Kind::Layer, a.layer.is_some(), "{}: layers and only layers have a shape rule", a.name);
+            assert_eq!(
+                a.kind == Kind::Layer,
+                a.layer.is_some(),
+                "{}: layers and only layers have a shape rule",
+                a.name
+            );
             for b in &ENTRIES[i + 1..] {
                 assert!(!(a.kind == b.kind && a.name == b.name), "{} is registered twice", a.name);
             }

@@ -9,11 +9,11 @@ fn describe(rule: Rule) -> &'static str {
     use Rule::*;
     match rule {
         EOI => "end of file",
-        import_decl | data_decl | latent_decl | condition_decl | block_def | network | loss_decl
-        | regularize | train | evaluate => "a section (`data`, `latent`, `generator`, `loss`, `train`, ...)",
+        import_decl | data_decl | latent_decl | condition_decl | block_def | network | loss_decl | regularize
+        | train | evaluate => "a section (`data`, `latent`, `generator`, `loss`, `train`, ...)",
         network_kind => "`generator`, `discriminator` or `encoder`",
-        let_stmt | residual_stmt | repeat_stmt | grow_stmt | shrink_stmt | layer_stmt | wrapper
-        | kw_let | kw_residual | kw_repeat | kw_grow | kw_shrink => "a layer or `}`",
+        let_stmt | residual_stmt | repeat_stmt | grow_stmt | shrink_stmt | layer_stmt | wrapper | kw_let
+        | kw_residual | kw_repeat | kw_grow | kw_shrink => "a layer or `}`",
         body => "`{`",
         pipe => "`|>` or `{`",
         args => "`(`",
@@ -26,8 +26,8 @@ fn describe(rule: Rule) -> &'static str {
         int | float => "a number",
         value | range | schedule | duration | arith | tuple | paren | boolean | neg => "a value",
         add | sub | mul | div | rem => "an operator",
-        optimizer_entry | ema_entry | watch_entry | every_entry | option_entry | call_entry
-        | kw_optimizer | kw_ema | kw_watch => "a training option or `}`",
+        optimizer_entry | ema_entry | watch_entry | every_entry | option_entry | call_entry | kw_optimizer | kw_ema
+        | kw_watch => "a training option or `}`",
         watch_item => "a watched quantity or `}`",
         kw_import => "`import`",
         kw_from => "`from`",
@@ -45,8 +45,8 @@ fn describe(rule: Rule) -> &'static str {
         kw_every => "`every`",
         kw_steps => "`steps`",
         kw_over => "`over`",
-        file | item | stmt | train_entry | arg | prefix | infix | primary | exponent | digits
-        | ident_char | WHITESPACE | COMMENT => "more input",
+        file | item | stmt | train_entry | arg | prefix | infix | primary | exponent | digits | ident_char
+        | WHITESPACE | COMMENT => "more input",
     }
 }
 
@@ -98,12 +98,10 @@ pub(crate) fn syntax_error(file: FileId, text: &str, error: Error<Rule>) -> Diag
             }
             d
         }
-        ErrorVariant::CustomError { .. } => Diagnostic::new(
-            codes::NESTING_TOO_DEEP,
-            span,
-            "the file is too complex to parse",
-        )
-        .help("split it into smaller blocks or files"),
+        ErrorVariant::CustomError { .. } => {
+            Diagnostic::new(codes::NESTING_TOO_DEEP, span, "the file is too complex to parse")
+                .help("split it into smaller blocks or files")
+        }
     }
 }
 

@@ -6,12 +6,38 @@ use ganc_diagnostics::{codes, Diagnostic, FileId, Span};
 /// The deepest nesting of `{`, `(` accepted. Real models stay below 20.
 pub const MAX_NESTING: usize = 64;
 
-/// Returns an error at the first bracket that goes deeper than [`MAX_NESTING`].
+/// The most operators one expression may hold (`1 + 1 + ...`, `- - 1`): the expression tree is
+/// as deep as this, and every pass over it recurses.
+pub const MAX_OPERATORS: usize = 256;
+
+/// Returns an error at the first bracket that goes deeper than [`MAX_NESTING`], or at the
+/// first expression with more than [`MAX_OPERATORS`] operators.
 pub(crate) fn check_nesting(file: FileId, text: &str) -> Option<Diagnostic> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
+    let mut operators = 0usize;
     let mut i = 0;
     while i < bytes.len() {
+        match bytes[i] {
+            b'+' | b'-' | b'*' | b'/' | b'%'
+                if !(bytes[i] == b'/' && matches!(bytes.get(i + 1), Some(b'/' | b'*'))) =>
+            {
+                operators += 1;
+                if operators > MAX_OPERATORS {
+                    return Some(
+                        Diagnostic::new(
+                            codes::NESTING_TOO_DEEP,
+                            Span::new(file, i..i + 1),
+                            format!("an expression with more than {MAX_OPERATORS} operators"),
+                        )
+                        .label("too many operators")
+                        .help("compute the value once and write the number, or use block parameters"),
+                    );
+                }
+            }
+            b',' | b'(' | b')' | b'{' | b'}' | b'\n' | b':' => operators = 0,
+            _ => {}
+        }
         match bytes[i] {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 while i < bytes.len() && bytes[i] != b'\n' {

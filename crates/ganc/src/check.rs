@@ -28,7 +28,12 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     let meta = std::fs::metadata(path)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot read `{}`", path.display()))
-        .map_err(|e| e.wrap_err(miette!(help = "check the path; `ganc check` takes .gan files and directories", "no such file or directory")))?;
+        .map_err(|e| {
+            e.wrap_err(miette!(
+                help = "check the path; `ganc check` takes .gan files and directories",
+                "no such file or directory"
+            ))
+        })?;
     if meta.is_dir() {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
             .into_diagnostic()

@@ -15,9 +15,15 @@ pub fn run(what: &str) -> Result<ExitCode> {
     if entries.is_empty() {
         let looks_like_code = what.len() == 5 && what[1..].chars().all(|c| c.is_ascii_digit());
         return Err(if looks_like_code {
-            miette!(help = "codes are E0001-E0409 and W0001-W0006; `ganc check` prints them", "no diagnostic code `{what}`")
+            miette!(
+                help = "codes are E0001-E0409 and W0001-W0006; `ganc check` prints them",
+                "no diagnostic code `{what}`"
+            )
         } else {
-            miette!(help = "`ganc layers` lists every name", "`{what}` is neither a diagnostic code nor a layer, loss, regularizer or option")
+            miette!(
+                help = "`ganc layers` lists every name",
+                "`{what}` is neither a diagnostic code nor a layer, loss, regularizer or option"
+            )
         });
     }
     for spec in entries {

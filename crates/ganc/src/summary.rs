@@ -22,12 +22,8 @@ fn rows(nodes: &[Node], depth: usize, out: &mut Vec<Row>) {
                     what.push(' ');
                 }
                 what.push_str(l.name);
-                let args: Vec<String> = l
-                    .args
-                    .spans
-                    .iter()
-                    .filter_map(|(n, _)| l.args.get(n).map(|v| format!("{n}: {v}")))
-                    .collect();
+                let args: Vec<String> =
+                    l.args.spans.iter().filter_map(|(n, _)| l.args.get(n).map(|v| format!("{n}: {v}"))).collect();
                 if !args.is_empty() {
                     what.push_str(&format!("({})", args.join(", ")));
                 }

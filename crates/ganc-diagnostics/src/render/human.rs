@@ -5,12 +5,7 @@ use codespan_reporting::term::{self, termcolor};
 use std::io::{self, Write};
 
 /// Renders diagnostics as codespan-reporting's rich text, with colour when `color` is set.
-pub fn human(
-    out: &mut dyn Write,
-    sources: &SourceMap,
-    diagnostics: &[Diagnostic],
-    color: bool,
-) -> io::Result<()> {
+pub fn human(out: &mut dyn Write, sources: &SourceMap, diagnostics: &[Diagnostic], color: bool) -> io::Result<()> {
     let mut files = SimpleFiles::new();
     let ids: Vec<usize> = sources.files().map(|(_, f)| files.add(f.path.clone(), f.text.clone())).collect();
     let file = |id: FileId| ids[id.0 as usize];

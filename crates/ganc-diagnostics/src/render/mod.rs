@@ -26,12 +26,7 @@ pub enum Format {
 }
 
 /// Writes `diagnostics` to `out` in `format`.
-pub fn render(
-    out: &mut dyn Write,
-    sources: &SourceMap,
-    diagnostics: &[Diagnostic],
-    format: Format,
-) -> io::Result<()> {
+pub fn render(out: &mut dyn Write, sources: &SourceMap, diagnostics: &[Diagnostic], format: Format) -> io::Result<()> {
     match format {
         Format::Human { color } => human(out, sources, diagnostics, color),
         Format::Short => {

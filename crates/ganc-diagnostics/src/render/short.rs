@@ -4,15 +4,8 @@ use crate::{Diagnostic, SourceMap};
 pub fn short(sources: &SourceMap, d: &Diagnostic) -> String {
     let file = sources.get(d.primary.span.file);
     let at = file.line_col(d.primary.span.start);
-    let mut line = format!(
-        "{}:{}:{}: {}[{}]: {}",
-        file.path,
-        at.line,
-        at.column,
-        d.severity.as_str(),
-        d.code.id,
-        d.message
-    );
+    let mut line =
+        format!("{}:{}:{}: {}[{}]: {}", file.path, at.line, at.column, d.severity.as_str(), d.code.id, d.message);
     if let Some(help) = &d.help {
         line.push_str(&format!(" (help: {help})"));
     }
