@@ -778,7 +778,7 @@ impl<'a> Walker<'a> {
 }
 
 /// The span of a statement.
-fn stmt_span(stmt: &Stmt) -> Span {
+pub fn stmt_span(stmt: &Stmt) -> Span {
     match stmt {
         Stmt::Layer(l) => l.span,
         Stmt::Let(l) => l.span,

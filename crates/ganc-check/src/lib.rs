@@ -52,7 +52,6 @@ pub fn check_source(path: &Path, text: &str, loader: &dyn Loader) -> Analysis {
     let root = sources.add(path.display().to_string(), text);
     let files = load::load_all(root, path, &mut sources, loader, &mut diagnostics);
     let model = files.as_ref().and_then(|files| sections::check(files, &mut diagnostics));
-    diagnostics.dedup_by(|a, b| a == b);
     let mut seen = Vec::new();
     diagnostics.retain(|d| {
         let key = (d.code.id, d.primary.span, d.message.clone());

@@ -1,7 +1,7 @@
 //! Checks the top-level sections of the root file and assembles the [`Model`].
 
 use crate::args::{bind, bind_args, default_value, Args};
-use crate::graph::{check_block_names, check_recursion, Binding, Scope, Walker};
+use crate::graph::{check_block_names, check_recursion, stmt_span, Binding, Scope, Walker};
 use crate::ir::{Component, Data, Evaluate, Input, Model, Network, Regularizer, Shape, Train};
 use crate::lints;
 use crate::load::Parsed;
@@ -622,8 +622,9 @@ fn network(
             }),
         );
     }
-    // The output annotation.
+    // The output annotation, checked against the last statement.
     let out = &net.output;
+    let last_stmt = shaping_span(&body).unwrap_or_else(|| net.body.stmts.last().map_or(net.body.span, stmt_span));
     match net.kind {
         NetworkKind::Generator => {
             if let Some(data) = data {
@@ -647,14 +648,14 @@ fn network(
                         diags.push(
                             Diagnostic::new(
                                 codes::GENERATOR_OUTPUT,
-                                net.body.span.to(net.body.span),
+                                last_stmt,
                                 format!(
                                     "the generator gives {} but the data are {}",
                                     output_shape,
                                     Shape::Tensor(data.shape.clone())
                                 ),
                             )
-                            .label(format!("`{}` ends at {}", net.name.name, output_shape))
+                            .label(format!("`{}` reaches {} here", net.name.name, output_shape))
                             .with_secondary(
                                 data_span.unwrap_or(out.span),
                                 format!("`{}` samples are {}", data.source.name, Shape::Tensor(data.shape.clone())),
@@ -699,7 +700,7 @@ fn network(
                     diags.push(
                         Diagnostic::new(
                             codes::DISCRIMINATOR_OUTPUT,
-                            net.body.span,
+                            last_stmt,
                             format!(
                                 "`-> {}` needs {} per sample, but `{}` gives {}",
                                 out.name, w, net.name.name, output_shape
@@ -725,7 +726,7 @@ fn network(
                     diags.push(
                         Diagnostic::new(
                             codes::SHAPES_DIFFER,
-                            net.body.span,
+                            last_stmt,
                             format!(
                                 "the encoder gives {} but the latent `{}` is {}",
                                 output_shape, out.name, latent.shape
@@ -756,6 +757,17 @@ fn network(
         output_shape,
         span: net.name.span,
     }
+}
+
+/// The span of the last top-level statement that changed the shape: where a wrong output
+/// shape was made.
+fn shaping_span(nodes: &[crate::ir::Node]) -> Option<Span> {
+    use crate::ir::Node;
+    nodes.iter().rev().find_map(|n| match n {
+        Node::Layer(l) if l.input != l.output => Some(l.span),
+        Node::Block { span, .. } | Node::Residual { span, .. } | Node::Stage { span, .. } => Some(*span),
+        _ => None,
+    })
 }
 
 fn g_output_help(got: &Shape, want: &[i64]) -> String {
