@@ -65,8 +65,8 @@ fn load_one(
 ) -> Option<usize> {
     let ast = match ganc_syntax::parse(id, text) {
         Ok(ast) => ast,
-        Err(d) => {
-            diags.push(*d);
+        Err(errors) => {
+            diags.extend(errors);
             return None;
         }
     };

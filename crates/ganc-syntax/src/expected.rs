@@ -13,7 +13,7 @@ fn describe(rule: Rule) -> &'static str {
         | train | evaluate => "a section (`data`, `latent`, `generator`, `loss`, `train`, ...)",
         network_kind => "`generator`, `discriminator` or `encoder`",
         let_stmt | residual_stmt | repeat_stmt | grow_stmt | shrink_stmt | layer_stmt | wrapper | kw_let
-        | kw_residual | kw_repeat | kw_grow | kw_shrink => "a layer or `}`",
+        | kw_residual | kw_repeat | kw_grow | kw_shrink => "a layer",
         body => "`{`",
         pipe => "`|>` or `{`",
         args => "`(`",
@@ -27,8 +27,8 @@ fn describe(rule: Rule) -> &'static str {
         value | range | schedule | duration | arith | tuple | paren | boolean | neg => "a value",
         add | sub | mul | div | rem => "an operator",
         optimizer_entry | ema_entry | watch_entry | every_entry | option_entry | call_entry | kw_optimizer | kw_ema
-        | kw_watch => "a training option or `}`",
-        watch_item => "a watched quantity or `}`",
+        | kw_watch => "a training option",
+        watch_item => "a watched quantity",
         kw_import => "`import`",
         kw_from => "`from`",
         kw_data => "`data`",
@@ -90,6 +90,10 @@ pub(crate) fn syntax_error(file: FileId, text: &str, error: Error<Rule>) -> Diag
                     wanted.push(d);
                 }
             }
+            // Closing braces are literals, which pest does not list: add them where a list may end.
+            if wanted.iter().any(|w| matches!(*w, "a layer" | "a training option" | "a watched quantity")) {
+                wanted.push("`}`");
+            }
             let wanted = one_of(&wanted);
             let mut d = Diagnostic::new(codes::SYNTAX, span, format!("expected {wanted}, found {found}"))
                 .label(format!("expected {wanted} here"));
@@ -109,6 +113,26 @@ pub(crate) fn syntax_error(file: FileId, text: &str, error: Error<Rule>) -> Diag
 fn hint(text: &str, pos: usize) -> Option<String> {
     let rest = &text[pos..];
     let before = text[..pos].trim_end();
+    let (mut parens, mut braces) = (0i64, 0i64);
+    for line in text[..pos].lines() {
+        let code = line.split("//").next().unwrap_or("");
+        for c in code.chars() {
+            match c {
+                '(' => parens += 1,
+                ')' => parens -= 1,
+                '{' => braces += 1,
+                '}' => braces -= 1,
+                _ => {}
+            }
+        }
+    }
+    if parens > 0 && !rest.starts_with(')') {
+        return Some("a `(` before this point is not closed: is a `)` or a `,` missing?".into());
+    }
+    let at_line_start = text[..pos].ends_with('\n') || pos == 0;
+    if braces > 0 && (rest.is_empty() || at_line_start) {
+        return Some("a `{` before this point is not closed: is a `}` missing?".into());
+    }
     if rest.starts_with('=') && !before.ends_with("let") {
         Some("arguments and options are written `name: value`, not `name = value`".into())
     } else if rest.starts_with(';') {

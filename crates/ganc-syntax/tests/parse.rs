@@ -58,16 +58,24 @@ fn the_sketch_parses_into_its_items() {
 
 #[test]
 fn errors_are_phrased_for_people() {
-    let err = parse(FileId(0), "generator G(z) -> image {\n  conv(64,\n}\n").unwrap_err();
+    let err = parse(FileId(0), "generator G(z) -> image {\n  conv(64,\n}\n").unwrap_err().remove(0);
     assert_eq!(err.code.id, "E0001");
     assert!(err.message.contains("expected"), "{}", err.message);
     assert!(!err.message.contains("_stmt"), "rule names leak: {}", err.message);
-    let err = parse(FileId(0), "train { batch = 64 }").unwrap_err();
+    let err = parse(FileId(0), "train { batch = 64 }").unwrap_err().remove(0);
     assert!(err.help.unwrap().contains("name: value"));
 }
 
 #[test]
 fn deep_nesting_is_a_diagnostic_not_a_crash() {
     let text = format!("data mnist(x: {}1{})", "(".repeat(10_000), ")".repeat(10_000));
-    assert_eq!(parse(FileId(0), &text).unwrap_err().code.id, "E0002");
+    assert_eq!(parse(FileId(0), &text).unwrap_err()[0].code.id, "E0002");
+}
+
+#[test]
+fn independent_syntax_errors_in_separate_sections_are_all_reported() {
+    let text = "data mnist(split: train\nlatent z ~ normal(100)\ngenerator G(z) -> image {\n  conv(64 kernel: 3)\n}\nloss hinge\ntrain { batch = 64 }\n";
+    let errors = parse(FileId(0), text).unwrap_err();
+    let lines: Vec<usize> = errors.iter().map(|e| text[..e.primary.span.start].matches('\n').count() + 1).collect();
+    assert_eq!(lines, vec![2, 4, 7], "{errors:#?}");
 }
