@@ -17,8 +17,18 @@ const MAX_ERRORS: usize = 20;
 
 /// Words that start a top-level item at the beginning of a line: where recovery resumes.
 const ITEM_STARTS: &[&str] = &[
-    "import", "data", "latent", "condition", "block", "generator", "discriminator", "encoder", "loss", "regularize",
-    "train", "evaluate",
+    "import",
+    "data",
+    "latent",
+    "condition",
+    "block",
+    "generator",
+    "discriminator",
+    "encoder",
+    "loss",
+    "regularize",
+    "train",
+    "evaluate",
 ];
 
 /// Parses one file. On syntax errors, returns them all: after each error the top-level item
@@ -50,7 +60,10 @@ pub fn parse(file: FileId, text: &str) -> Result<ast::File, Vec<Diagnostic>> {
                     return Err(errors);
                 }
                 // Blank the item, keeping line breaks so that later spans stay put.
-                let blank: String = work[start..end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }.to_string().repeat(c.len_utf8())).collect();
+                let blank: String = work[start..end]
+                    .chars()
+                    .map(|c| if c == '\n' { '\n' } else { ' ' }.to_string().repeat(c.len_utf8()))
+                    .collect();
                 work.replace_range(start..end, &blank);
             }
         }
@@ -61,7 +74,9 @@ pub fn parse(file: FileId, text: &str) -> Result<ast::File, Vec<Diagnostic>> {
 /// with an item keyword to the next such line (or the end).
 fn item_around(text: &str, at: usize) -> (usize, usize) {
     let starts_item = |line: &str| {
-        ITEM_STARTS.iter().any(|k| line.strip_prefix(k).is_some_and(|rest| rest.starts_with([' ', '\t', '{', '\r']) || rest.is_empty()))
+        ITEM_STARTS.iter().any(|k| {
+            line.strip_prefix(k).is_some_and(|rest| rest.starts_with([' ', '\t', '{', '\r']) || rest.is_empty())
+        })
     };
     let mut start = None;
     let mut end = text.len();

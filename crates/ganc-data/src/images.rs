@@ -1,0 +1,135 @@
+//! Images held in memory as bytes: CIFAR-10 binary batches and folders of PNG/JPEG files.
+
+use crate::sampler::batch_indices;
+use crate::{Batch, DataError, Split};
+use image::imageops::FilterType;
+use std::path::Path;
+
+/// Images stored as bytes in [0, 255], channel-major per image.
+#[derive(Debug)]
+pub struct ImageSet {
+    /// `len * C * H * W` bytes.
+    pub pixels: Vec<u8>,
+    /// `[C, H, W]`.
+    pub dims: [usize; 3],
+    /// One label per image, for labelled sets.
+    pub labels: Option<Vec<u32>>,
+}
+
+impl ImageSet {
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        self.pixels.len() / self.dims.iter().product::<usize>().max(1)
+    }
+
+    /// The `k`-th batch, pixels scaled to [-1, 1] by `p / 127.5 - 1`.
+    pub fn batch(&self, seed: u64, k: u64, n: usize) -> Batch {
+        let size: usize = self.dims.iter().product();
+        let idx = batch_indices(seed, k, n, self.len());
+        let mut x = Vec::with_capacity(n * size);
+        for &i in &idx {
+            x.extend(self.pixels[i * size..(i + 1) * size].iter().map(|&p| p as f32 / 127.5 - 1.0));
+        }
+        let labels = self.labels.as_ref().map(|l| idx.iter().map(|&i| l[i]).collect());
+        Batch { x, labels, n }
+    }
+}
+
+/// CIFAR-10 binary version: `data_batch_1.bin` ... `data_batch_5.bin`, `test_batch.bin`.
+pub fn load_cifar10(dir: &Path, split: Split) -> Result<ImageSet, DataError> {
+    let base = ["cifar-10-batches-bin", "cifar10", "cifar-10"]
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| dir.join("cifar-10-batches-bin"));
+    let names: Vec<String> = match split {
+        Split::Train => (1..=5).map(|i| format!("data_batch_{i}.bin")).collect(),
+        Split::Test => vec!["test_batch.bin".into()],
+    };
+    const RECORD: usize = 1 + 3 * 32 * 32;
+    let mut pixels = Vec::new();
+    let mut labels = Vec::new();
+    for name in names {
+        let path = base.join(&name);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            DataError::new(
+                &path,
+                format!("cannot read CIFAR-10 batch {name}: {e}"),
+                format!(
+                    "put the binary version's files under `{}`, or point --data-dir (or {}) at their parent",
+                    base.display(),
+                    crate::DATA_DIR_ENV
+                ),
+            )
+        })?;
+        if bytes.is_empty() || bytes.len() % RECORD != 0 {
+            return Err(DataError::new(
+                &path,
+                format!("{} bytes is not a whole number of 3073-byte records", bytes.len()),
+                "the file is damaged or not the binary version of CIFAR-10",
+            ));
+        }
+        for record in bytes.chunks_exact(RECORD) {
+            if record[0] > 9 {
+                return Err(DataError::new(&path, format!("label {} outside 0-9", record[0]), "the file is damaged"));
+            }
+            labels.push(record[0] as u32);
+            pixels.extend_from_slice(&record[1..]);
+        }
+    }
+    Ok(ImageSet { pixels, dims: [3, 32, 32], labels: Some(labels) })
+}
+
+/// Every PNG/JPEG in `path` (sorted by name), resized so the shorter side is `size`, then
+/// centre-cropped to `size` x `size`.
+pub fn load_folder(data_dir: &Path, path: &Path, size: usize, channels: usize) -> Result<ImageSet, DataError> {
+    let folder = if path.is_absolute() || path.is_dir() { path.to_path_buf() } else { data_dir.join(path) };
+    let entries = std::fs::read_dir(&folder).map_err(|e| {
+        DataError::new(
+            &folder,
+            format!("cannot list the image folder: {e}"),
+            "give `images(path: ...)` a folder of .png or .jpg files (relative paths are tried under the data directory)",
+        )
+    })?;
+    let mut files: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg"))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(DataError::new(
+            &folder,
+            "no .png or .jpg images in the folder",
+            "add images, or point the path elsewhere",
+        ));
+    }
+    let mut pixels = Vec::with_capacity(files.len() * channels * size * size);
+    for file in &files {
+        let img = image::open(file).map_err(|e| {
+            DataError::new(file, format!("cannot decode the image: {e}"), "remove or replace the damaged file")
+        })?;
+        let (w, h) = (img.width().max(1), img.height().max(1));
+        let scale = size as f64 / w.min(h) as f64;
+        let (nw, nh) = (
+            ((w as f64 * scale).round() as u32).max(size as u32),
+            ((h as f64 * scale).round() as u32).max(size as u32),
+        );
+        let resized = img.resize_exact(nw, nh, FilterType::Triangle);
+        let (x0, y0) = ((nw - size as u32) / 2, (nh - size as u32) / 2);
+        let cropped = resized.crop_imm(x0, y0, size as u32, size as u32);
+        let raw: Vec<u8> = match channels {
+            1 => cropped.to_luma8().into_raw(),
+            4 => cropped.to_rgba8().into_raw(),
+            _ => cropped.to_rgb8().into_raw(),
+        };
+        // Interleaved HWC to planar CHW.
+        for c in 0..channels {
+            pixels.extend(raw.iter().skip(c).step_by(channels));
+        }
+    }
+    Ok(ImageSet { pixels, dims: [channels, size, size], labels: None })
+}

@@ -1,0 +1,94 @@
+//! 2D Gaussian mixtures: the 8-mode ring (Metz et al. 2016; VEEGAN) and the 25-mode grid
+//! (the 0-GP paper), generated, never read from files.
+
+use crate::{mix_seed, Batch};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use rand_distr::{Distribution, StandardNormal};
+
+/// A mixture of equal-weight isotropic Gaussians.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mixture {
+    /// Centres of the modes.
+    pub centers: Vec<[f32; 2]>,
+    /// Standard deviation of each mode.
+    pub std: f32,
+}
+
+impl Mixture {
+    /// `modes` Gaussians evenly on a circle of `radius`.
+    pub fn ring(modes: usize, radius: f32, std: f32) -> Self {
+        let centers = (0..modes)
+            .map(|i| {
+                let a = 2.0 * std::f32::consts::PI * i as f32 / modes as f32;
+                [radius * a.cos(), radius * a.sin()]
+            })
+            .collect();
+        Mixture { centers, std }
+    }
+
+    /// `modes` Gaussians on a square grid with `spacing`, centred on the origin (25 modes with
+    /// spacing 2 gives {-4, -2, 0, 2, 4}^2).
+    pub fn grid(modes: usize, spacing: f32, std: f32) -> Self {
+        let side = (modes as f64).sqrt().round().max(1.0) as usize;
+        let offset = (side as f32 - 1.0) / 2.0;
+        let centers = (0..side * side)
+            .map(|i| [((i / side) as f32 - offset) * spacing, ((i % side) as f32 - offset) * spacing])
+            .collect();
+        Mixture { centers, std }
+    }
+
+    /// The `k`-th batch of `n` points for `seed`.
+    pub fn batch(&self, seed: u64, k: u64, n: usize) -> Batch {
+        let mut rng = StdRng::seed_from_u64(mix_seed(seed, 2, k));
+        let mut x = Vec::with_capacity(2 * n);
+        for _ in 0..n {
+            let c = self.centers[rng.random_range(0..self.centers.len())];
+            let dx: f32 = StandardNormal.sample(&mut rng);
+            let dy: f32 = StandardNormal.sample(&mut rng);
+            x.push(c[0] + self.std * dx);
+            x.push(c[1] + self.std * dy);
+        }
+        Batch { x, labels: None, n }
+    }
+
+    /// For each point of `xy` (pairs), the index of the nearest mode and its distance.
+    pub fn nearest(&self, xy: &[f32]) -> Vec<(usize, f32)> {
+        xy.chunks_exact(2)
+            .map(|p| {
+                self.centers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (i, ((p[0] - c[0]).powi(2) + (p[1] - c[1]).powi(2)).sqrt()))
+                    .fold((0, f32::INFINITY), |best, cur| if cur.1 < best.1 { cur } else { best })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Mixture;
+
+    #[test]
+    fn layouts_match_the_papers() {
+        let ring = Mixture::ring(8, 2.0, 0.02);
+        assert!((ring.centers[2][1] - 2.0).abs() < 1e-5 && ring.centers[2][0].abs() < 1e-5);
+        let grid = Mixture::grid(25, 2.0, 0.05);
+        assert_eq!(grid.centers.len(), 25);
+        assert_eq!(grid.centers[0], [-4.0, -4.0]);
+        assert_eq!(grid.centers[24], [4.0, 4.0]);
+    }
+
+    #[test]
+    fn samples_lie_near_their_modes_and_are_reproducible() {
+        let ring = Mixture::ring(8, 2.0, 0.02);
+        let b = ring.batch(1, 0, 500);
+        assert_eq!(b.x.len(), 1000);
+        assert!(ring.nearest(&b.x).iter().all(|(_, d)| *d < 0.15));
+        let modes: std::collections::BTreeSet<usize> = ring.nearest(&b.x).iter().map(|(m, _)| *m).collect();
+        assert_eq!(modes.len(), 8);
+        assert_eq!(ring.batch(1, 0, 500), b);
+        assert_ne!(ring.batch(1, 1, 500), b);
+    }
+}
