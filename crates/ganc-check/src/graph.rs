@@ -57,6 +57,8 @@ struct Stages {
     closed: bool,
     /// Whether a non-stage statement came before the first stage.
     opened_late: Option<Span>,
+    /// Whether a stage error was reported: the network's output is then unknown.
+    poisoned: bool,
 }
 
 /// Walks bodies of one network.
@@ -75,6 +77,8 @@ pub struct Walker<'a> {
     layers: usize,
     /// Whether the expansion budget error was reported.
     over_budget: bool,
+    /// Whether unknown layer names go unreported (an import failed, so they may be its blocks).
+    pub quiet_unknown: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -85,7 +89,16 @@ impl<'a> Walker<'a> {
         grows: Option<bool>,
         diags: &'a mut Vec<Diagnostic>,
     ) -> Self {
-        Walker { blocks, data_shape, grows, diags, stack: Vec::new(), layers: 0, over_budget: false }
+        Walker {
+            blocks,
+            data_shape,
+            grows,
+            diags,
+            stack: Vec::new(),
+            layers: 0,
+            over_budget: false,
+            quiet_unknown: false,
+        }
     }
 
     /// Walks a network's top-level body, where progressive stages may stand.
@@ -116,6 +129,29 @@ impl<'a> Walker<'a> {
             if let Some(image) = stages.image.take() {
                 current = image;
             }
+        }
+        if let (Some((r, _)), Some(true), Some(&[_, h, _])) =
+            (stages.last.as_ref(), self.grows, self.data_shape.as_deref())
+        {
+            if *r != 0 && *r != h && !stages.poisoned {
+                let last = body.stmts.iter().rev().find_map(|s| match s {
+                    Stmt::Stage(st) => Some(st.resolution.span),
+                    _ => None,
+                });
+                self.diags.push(
+                    Diagnostic::new(
+                        codes::PROGRESSIVE_STAGES,
+                        last.unwrap_or(body.span),
+                        format!("the last stage is at {r} x {r}, but the data are {h} x {h}"),
+                    )
+                    .label("the top resolution")
+                    .help(format!("grow up to `grow {h}`, the data's resolution")),
+                );
+                stages.poisoned = true;
+            }
+        }
+        if stages.poisoned {
+            current = Shape::Unknown;
         }
         (nodes, current)
     }
@@ -340,7 +376,9 @@ impl<'a> Walker<'a> {
             return self.block_call(def, stmt, current, scope, env, nodes);
         }
         let Some(spec) = ganc_registry::lookup(Kind::Layer, &call.name.name) else {
-            self.unknown_layer(stmt);
+            if !self.quiet_unknown {
+                self.unknown_layer(stmt);
+            }
             return Shape::Unknown;
         };
         for w in &stmt.wrappers {
@@ -357,7 +395,9 @@ impl<'a> Walker<'a> {
                 );
             }
         }
+        let before = self.diags.len();
         let args = bind(spec, call, env, self.diags);
+        let args_failed = self.diags[before..].iter().any(Diagnostic::is_error);
         let mut second = None;
         if let Some(p) = spec.params.iter().find(|p| p.ty == Ty::Value) {
             if let Some(Const::Name(n)) = args.get(p.name) {
@@ -378,7 +418,8 @@ impl<'a> Walker<'a> {
             }
         }
         let second_shape = second.as_ref().map(|(_, s)| s);
-        let output = match shape::infer(spec, &args, &current, second_shape) {
+        let inferred = if args_failed { Ok(Shape::Unknown) } else { shape::infer(spec, &args, &current, second_shape) };
+        let output = match inferred {
             Ok(s) => s,
             Err(e) => {
                 let span = e.arg.and_then(|a| args.span(a)).unwrap_or(call.span);
@@ -434,8 +475,10 @@ impl<'a> Walker<'a> {
         nodes: &mut Vec<Node>,
     ) -> Shape {
         let call = &stmt.call;
-        if self.stack.contains(&def.name.name) {
-            // Reported once at the definition by the recursion check.
+        let duplicate_params =
+            def.params.iter().enumerate().any(|(i, p)| def.params[..i].iter().any(|q| q.name.name == p.name.name));
+        if self.stack.contains(&def.name.name) || duplicate_params {
+            // Reported once at the definition (recursion check, duplicate parameter).
             return Shape::Unknown;
         }
         if self.stack.len() >= MAX_BLOCK_DEPTH {
@@ -642,8 +685,13 @@ impl<'a> Walker<'a> {
                     format!("a {net} uses `{want}` stages")
                 }),
             );
+            st.poisoned = true;
+            return (
+                Node::Stage { grows: stage.grows, resolution: r, body: Vec::new(), head: Vec::new(), span: stage.span },
+                Shape::Unknown,
+            );
         }
-        if st.closed {
+        if st.closed && !st.poisoned {
             self.diags.push(
                 Diagnostic::new(
                     codes::PROGRESSIVE_MISPLACED,
@@ -653,7 +701,9 @@ impl<'a> Walker<'a> {
                 .label("this stage follows other statements")
                 .help("keep the stages together; put shared layers inside each stage"),
             );
+            st.poisoned = true;
         }
+        st.closed = false;
         let data_c = self.data_shape.as_ref().and_then(|d| d.first().copied());
         let data_image = |r: i64| data_c.map(|c| Shape::Tensor(vec![c, r, r]));
         let (body, head, out) = if stage.grows {
@@ -670,8 +720,11 @@ impl<'a> Walker<'a> {
                     );
                 }
             }
-            let (body, out) = self.body(&stage.body, current, scope, env);
-            self.check_resolution(&out, r, stage, "ends at");
+            let (body, mut out) = self.body(&stage.body, current, scope, env);
+            if !self.check_resolution(&out, r, stage, "ends at") {
+                st.poisoned = true;
+                out = Shape::Unknown;
+            }
             let (head, image) = self.body(&stage.head, out.clone(), scope, env);
             if let (Some(want), true) = (data_image(r), image != Shape::Unknown && out != Shape::Unknown) {
                 if image != want && r != 0 {
@@ -688,6 +741,7 @@ impl<'a> Walker<'a> {
                             want.dims().unwrap()[0]
                         )),
                     );
+                    st.poisoned = true;
                 }
             }
             st.image = Some(image);
@@ -721,6 +775,7 @@ impl<'a> Walker<'a> {
                                 .label(format!("expected {h}"))
                                 .help("the first `shrink` stage must be at the data's resolution"),
                             );
+                            st.poisoned = true;
                         }
                     }
                     from_rgb
@@ -756,23 +811,27 @@ impl<'a> Walker<'a> {
         (Node::Stage { grows: stage.grows, resolution: r, body, head, span: stage.span }, out)
     }
 
-    fn check_resolution(&mut self, out: &Shape, r: i64, stage: &Stage, verb: &str) {
+    /// Whether the stage's body ends at `r` x `r` (an unknown shape passes); reports if not.
+    fn check_resolution(&mut self, out: &Shape, r: i64, stage: &Stage, verb: &str) -> bool {
         if r == 0 {
-            return;
+            return true;
         }
         match out {
-            Shape::Unknown => {}
-            Shape::Tensor(d) if d.len() == 3 && d[1] == r && d[2] == r => {}
-            other => self.diags.push(
-                Diagnostic::new(
-                    codes::PROGRESSIVE_STAGES,
-                    stage.body.span,
-                    format!("stage {r} {verb} {}, not {r} x {r}", describe(other)),
-                )
-                .label(format!("{verb} {other}"))
-                .with_secondary(stage.resolution.span, "the stage's resolution")
-                .help("each generator stage must double the resolution, e.g. `upsample` then convolutions"),
-            ),
+            Shape::Unknown => true,
+            Shape::Tensor(d) if d.len() == 3 && d[1] == r && d[2] == r => true,
+            other => {
+                self.diags.push(
+                    Diagnostic::new(
+                        codes::PROGRESSIVE_STAGES,
+                        stage.body.span,
+                        format!("stage {r} {verb} {}, not {r} x {r}", describe(other)),
+                    )
+                    .label(format!("{verb} {other}"))
+                    .with_secondary(stage.resolution.span, "the stage's resolution")
+                    .help("each generator stage must double the resolution, e.g. `upsample` then convolutions"),
+                );
+                false
+            }
         }
     }
 }
@@ -789,6 +848,13 @@ pub fn stmt_span(stmt: &Stmt) -> Span {
 
 /// Checks a layer name inside a block body that may never be called: only that it exists.
 pub fn check_block_names(def: &BlockDef, blocks: &HashMap<String, &BlockDef>, diags: &mut Vec<Diagnostic>) {
+    for p in &def.params {
+        if let Some(Err(d)) = p.default.as_ref().map(|e| eval(e, &Env::new())) {
+            if d.code == codes::INTEGER_OVERFLOW {
+                diags.push(*d);
+            }
+        }
+    }
     fn visit(body: &Body, blocks: &HashMap<String, &BlockDef>, diags: &mut Vec<Diagnostic>) {
         for stmt in &body.stmts {
             match stmt {

@@ -144,9 +144,11 @@ pub fn check(files: &[Parsed], diags: &mut Vec<Diagnostic>) -> Option<Model> {
     let mut blocks = HashMap::new();
     visible_blocks(files, 0, diags, &mut blocks, &mut Vec::new());
     check_recursion(&blocks, diags);
+    // After a failed import, unknown layer names may be that file's blocks: stay quiet on them.
+    let import_failed = diags.iter().any(|d| matches!(d.code.id, "E0108" | "E0109" | "E0110"));
     let mut defs: Vec<&&BlockDef> = blocks.values().collect();
     defs.sort_by_key(|b| (b.span.file, b.span.start));
-    for def in defs {
+    for def in defs.into_iter().filter(|_| !import_failed) {
         check_block_names(def, &blocks, diags);
     }
     let file_start = Span::new(root.id, 0..0);
@@ -276,13 +278,14 @@ pub fn check(files: &[Parsed], diags: &mut Vec<Diagnostic>) -> Option<Model> {
         }
         let outside: Vec<&str> =
             read_from_outside.iter().filter(|(n, _)| *n == net.name.name).map(|(_, v)| v.as_str()).collect();
-        let checked = network(net, data.as_ref(), data_span, &inputs, &blocks, &outside, diags);
+        let context = Context { data: data.as_ref(), data_span, inputs: &inputs, blocks: &blocks, import_failed };
+        let checked = network(net, &context, &outside, diags);
         used_inputs.extend(checked.inputs.iter().cloned());
         networks.push(checked);
     }
 
     // Unused inputs.
-    for input in &inputs {
+    for input in inputs.iter().filter(|_| !networks.is_empty()) {
         if !used_inputs.contains(&input.name) {
             if let Some(span) = input_spans.get(&input.name) {
                 diags.push(
@@ -517,16 +520,17 @@ fn positive_steps(expr: &ast::Expr, diags: &mut Vec<Diagnostic>) -> i64 {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn network(
-    net: &ast::Network,
-    data: Option<&Data>,
+/// What every network is checked against.
+struct Context<'a> {
+    data: Option<&'a Data>,
     data_span: Option<Span>,
-    inputs: &[Input],
-    blocks: &HashMap<String, &BlockDef>,
-    read_from_outside: &[&str],
-    diags: &mut Vec<Diagnostic>,
-) -> Network {
+    inputs: &'a [Input],
+    blocks: &'a HashMap<String, &'a BlockDef>,
+    import_failed: bool,
+}
+
+fn network(net: &ast::Network, cx: &Context<'_>, read_from_outside: &[&str], diags: &mut Vec<Diagnostic>) -> Network {
+    let (data, data_span, inputs, blocks) = (cx.data, cx.data_span, cx.inputs, cx.blocks);
     let data_value = data.map(|d| d.value);
     let mut scope = Scope::default();
     let mut names = Vec::new();
@@ -561,6 +565,9 @@ fn network(
                 );
             }
             input.shape.clone()
+        } else if data.is_none() {
+            // No usable data declaration (reported already): its value name is unknown.
+            Shape::Unknown
         } else {
             let mut candidates: Vec<&str> = inputs.iter().map(|x| x.name.as_str()).collect();
             candidates.extend(data_value);
@@ -577,13 +584,9 @@ fn network(
             diags.push(d);
             Shape::Unknown
         };
-        if net.inputs[..i].iter().any(|p| p.name == inp.name) {
-            diags.push(duplicate(
-                "input",
-                &inp.name,
-                inp.span,
-                net.inputs[..i].iter().find(|p| p.name == inp.name).unwrap().span,
-            ));
+        if let Some(first) = net.inputs[..i].iter().find(|p| p.name == inp.name) {
+            diags.push(duplicate("input", &inp.name, inp.span, first.span));
+            continue;
         }
         names.push(inp.name.clone());
         scope.bindings.push(Binding {
@@ -601,6 +604,7 @@ fn network(
         NetworkKind::Encoder => None,
     };
     let mut walker = Walker::new(blocks, data.map(|d| d.shape.clone()), grows, diags);
+    walker.quiet_unknown = cx.import_failed;
     let (body, output_shape) = walker.network_body(&net.body, start, &mut scope);
     for b in &mut scope.bindings {
         if read_from_outside.contains(&b.name.as_str()) {
