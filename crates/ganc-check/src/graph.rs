@@ -79,6 +79,10 @@ pub struct Walker<'a> {
     over_budget: bool,
     /// Whether unknown layer names go unreported (an import failed, so they may be its blocks).
     pub quiet_unknown: bool,
+    /// Names passed to the blocks being expanded that are no value of the caller: each with
+    /// the call's argument and the values the caller had, outermost call first. A block that
+    /// reads one as a value is told at the call, where the mistake is.
+    passed: Vec<(String, Span, Vec<String>)>,
 }
 
 impl<'a> Walker<'a> {
@@ -98,6 +102,7 @@ impl<'a> Walker<'a> {
             layers: 0,
             over_budget: false,
             quiet_unknown: false,
+            passed: Vec::new(),
         }
     }
 
@@ -280,7 +285,8 @@ impl<'a> Walker<'a> {
                         b.shape.clone()
                     }
                     None => {
-                        self.unknown_value(&src.from.name, src.from.span, scope);
+                        let names: Vec<String> = scope.bindings.iter().map(|b| b.name.clone()).collect();
+                        self.unknown_value(&src.from.name, src.from.span, &names);
                         Shape::Unknown
                     }
                 };
@@ -311,14 +317,14 @@ impl<'a> Walker<'a> {
         nodes.push(Node::Let { name: l.name.name.clone(), from, body, shape });
     }
 
-    /// Reports an unknown value name with a suggestion from the scope.
-    fn unknown_value(&mut self, name: &str, span: Span, scope: &Scope) {
+    /// Reports an unknown value name with a suggestion from the values in scope.
+    fn unknown_value(&mut self, name: &str, span: Span, in_scope: &[String]) {
         let mut d = Diagnostic::new(codes::UNKNOWN_VALUE, span, format!("no value named `{name}` in this body"))
             .label("not defined");
-        match closest(name, scope.bindings.iter().map(|b| b.name.as_str())) {
+        match closest(name, in_scope.iter().map(String::as_str)) {
             Some(s) => d = d.help(format!("did you mean `{s}`?")).fix(span, s),
             None => {
-                let known: Vec<String> = scope.bindings.iter().map(|b| format!("`{}`", b.name)).collect();
+                let known: Vec<String> = in_scope.iter().map(|b| format!("`{b}`")).collect();
                 d = d.help(if known.is_empty() {
                     "name the value first with `let NAME` (or pass it to the block as a parameter)".to_string()
                 } else {
@@ -408,7 +414,13 @@ impl<'a> Walker<'a> {
                         second = Some((n.clone(), b.shape.clone()));
                     }
                     None => {
-                        self.unknown_value(n, span, scope);
+                        match self.passed.iter().find(|(m, _, _)| m == n).cloned() {
+                            Some((_, at, caller)) => self.unknown_value(n, at, &caller),
+                            None => {
+                                let names: Vec<String> = scope.bindings.iter().map(|b| b.name.clone()).collect();
+                                self.unknown_value(n, span, &names)
+                            }
+                        }
                         second = Some((n.clone(), Shape::Unknown));
                     }
                 }
@@ -496,6 +508,7 @@ impl<'a> Walker<'a> {
         let mut block_env = Env::new();
         let mut block_scope = Scope::default();
         let mut bound: Vec<&str> = Vec::new();
+        let mut passed = Vec::new();
         let mut ok = true;
         for (i, arg) in call.args.iter().enumerate() {
             let param = match &arg.name {
@@ -565,6 +578,10 @@ impl<'a> Walker<'a> {
                         });
                     }
                     None => {
+                        if !self.passed.iter().any(|(m, _, _)| *m == n) {
+                            let caller = scope.bindings.iter().map(|b| b.name.clone()).collect();
+                            passed.push((n.clone(), arg.span, caller));
+                        }
                         block_env.insert(param.name.name.clone(), Const::Name(n));
                     }
                 },
@@ -614,8 +631,11 @@ impl<'a> Walker<'a> {
             return Shape::Unknown;
         }
         self.stack.push(def.name.name.clone());
+        let passed_before = self.passed.len();
+        self.passed.extend(passed);
         let errors_before = self.diags.len();
         let (body, out) = self.body(&def.body, current, &mut block_scope, &block_env);
+        self.passed.truncate(passed_before);
         self.stack.pop();
         if self.stack.is_empty() {
             // Errors inside the block body: point at the call they came from as well.
@@ -674,8 +694,9 @@ impl<'a> Walker<'a> {
                     codes::PROGRESSIVE_MISPLACED,
                     stage.keyword,
                     format!(
-                        "`{word}` stages belong in a {}, not in a {net}",
-                        if stage.grows { "generator" } else { "discriminator" }
+                        "`{word}` stages belong in a {}, not in {} {net}",
+                        if stage.grows { "generator" } else { "discriminator" },
+                        if net == "encoder" { "an" } else { "a" }
                     ),
                 )
                 .label("misplaced stage")

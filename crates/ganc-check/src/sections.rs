@@ -29,7 +29,7 @@ fn lookup_name(kind: Kind, name: &ast::Ident, diags: &mut Vec<Diagnostic>) -> Op
         d = d.help(format!("`{}` is a {}, not a {}", other.name, other.kind.noun(), kind.noun()));
     } else {
         let all: Vec<String> = ganc_registry::of_kind(kind).map(|s| format!("`{}`", s.name)).collect();
-        d = d.help(format!("the {}s are: {}", kind.noun(), all.join(", ")));
+        d = d.help(format!("known: {}", all.join(", ")));
     }
     diags.push(d);
     None
@@ -768,10 +768,15 @@ fn network(net: &ast::Network, cx: &Context<'_>, read_from_outside: &[&str], dia
 fn shaping_span(nodes: &[crate::ir::Node]) -> Option<Span> {
     use crate::ir::Node;
     nodes.iter().rev().find_map(|n| match n {
-        Node::Layer(l) if l.input != l.output => Some(l.span),
+        Node::Layer(l) if l.input != l.output || !preserves_shape(l.name) => Some(l.span),
         Node::Block { span, .. } | Node::Residual { span, .. } | Node::Stage { span, .. } => Some(*span),
         _ => None,
     })
+}
+
+/// Whether the layer `name` always keeps its input's shape (activations, normalizations).
+fn preserves_shape(name: &str) -> bool {
+    ganc_registry::lookup(Kind::Layer, name).and_then(|s| s.layer).is_some_and(|l| l.shape.preserves_shape())
 }
 
 fn g_output_help(got: &Shape, want: &[i64]) -> String {

@@ -256,6 +256,21 @@ pub enum ShapeRule {
     Add,
 }
 
+impl ShapeRule {
+    /// Whether every layer of this rule gives back the shape it takes.
+    pub fn preserves_shape(self) -> bool {
+        matches!(
+            self,
+            ShapeRule::Elementwise
+                | ShapeRule::Spatial
+                | ShapeRule::GroupNorm
+                | ShapeRule::ConditionalNorm
+                | ShapeRule::Adain
+                | ShapeRule::SelfAttention
+        )
+    }
+}
+
 /// The family of a layer, for listings and for the checker's advice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Family {

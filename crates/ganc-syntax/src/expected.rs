@@ -15,7 +15,7 @@ fn describe(rule: Rule) -> &'static str {
         let_stmt | residual_stmt | repeat_stmt | grow_stmt | shrink_stmt | layer_stmt | wrapper | kw_let
         | kw_residual | kw_repeat | kw_grow | kw_shrink => "a layer",
         body => "`{`",
-        pipe => "`|>` or `{`",
+        pipe => "`|>`",
         args => "`(`",
         named_arg => "an argument",
         call | call_expr | ident | path => "a name",
@@ -73,40 +73,76 @@ fn found_at(text: &str, pos: usize) -> (String, usize) {
     (format!("`{}`", &rest[..len].escape_debug()), len)
 }
 
+fn push_unique(list: &mut Vec<String>, item: String) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
 /// Converts a pest error into an `E0001` diagnostic.
+///
+/// pest's own error lists only the rules tried where the parse failed, not the punctuation
+/// (`~`, `->`, `:`), and so places a missing `->` at the start of the whole item. With error
+/// detail on ([`pest::set_error_detail`]) it also records the farthest position any token was
+/// tried at, and which tokens: that is where the text went wrong.
 pub(crate) fn syntax_error(file: FileId, text: &str, error: Error<Rule>) -> Diagnostic {
-    let pos = match error.location {
+    let mut pos = match error.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let (found, len) = found_at(text, pos);
-    let span = Span::new(file, pos..pos + len);
-    match error.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
-            let mut wanted: Vec<&str> = Vec::new();
-            for rule in positives {
-                let d = describe(rule);
-                if !wanted.contains(&d) {
-                    wanted.push(d);
+    let mut wanted: Vec<String> = Vec::new();
+    match (&error.variant, error.parse_attempts()) {
+        (ErrorVariant::ParsingError { .. }, Some(attempts)) if attempts.max_position > pos => {
+            pos = attempts.max_position;
+            // The rules that failed inside the item; the item itself ("a section") only says
+            // where the parser was, not what it wanted.
+            for stack in &attempts.call_stacks {
+                if let Some(rule) = stack.deepest.get_rule() {
+                    let d = describe(*rule);
+                    if !d.starts_with("a section") {
+                        push_unique(&mut wanted, d.to_string());
+                    }
                 }
             }
+            for token in attempts.expected_tokens().iter().map(ToString::to_string) {
+                // Literal text only: not character ranges (`a..z`), built-in rules or comments.
+                let range = token.chars().count() == 4 && token.get(1..3) == Some("..");
+                let comment = token == "//" || token == "/*";
+                if !range && !comment && token != "BUILTIN_RULE" && !token.trim().is_empty() {
+                    push_unique(&mut wanted, format!("`{token}`"));
+                }
+            }
+        }
+        (ErrorVariant::ParsingError { positives, .. }, _) => {
+            for rule in positives {
+                push_unique(&mut wanted, describe(*rule).to_string());
+            }
             // Closing braces are literals, which pest does not list: add them where a list may end.
-            if wanted.iter().any(|w| matches!(*w, "a layer" | "a training option" | "a watched quantity")) {
-                wanted.push("`}`");
+            if wanted.iter().any(|w| matches!(w.as_str(), "a layer" | "a training option" | "a watched quantity")) {
+                push_unique(&mut wanted, "`}`".to_string());
             }
-            let wanted = one_of(&wanted);
-            let mut d = Diagnostic::new(codes::SYNTAX, span, format!("expected {wanted}, found {found}"))
-                .label(format!("expected {wanted} here"));
-            if let Some(help) = hint(text, pos) {
-                d = d.help(help);
-            }
-            d
         }
-        ErrorVariant::CustomError { .. } => {
-            Diagnostic::new(codes::NESTING_TOO_DEEP, span, "the file is too complex to parse")
-                .help("split it into smaller blocks or files")
-        }
+        (ErrorVariant::CustomError { .. }, _) => {}
     }
+    let (found, len) = found_at(text, pos);
+    let span = Span::new(file, pos..pos + len);
+    if let ErrorVariant::CustomError { .. } = error.variant {
+        return Diagnostic::new(codes::NESTING_TOO_DEEP, span, "the file is too complex to parse")
+            .help("split it into smaller blocks or files");
+    }
+    let wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+    let wanted = one_of(&wanted);
+    let mut d = Diagnostic::new(codes::SYNTAX, span, format!("expected {wanted}, found {found}"))
+        .label(format!("expected {wanted} here"));
+    let help = if wanted == "`~`" {
+        Some("inputs are drawn from a distribution with `~`, e.g. `latent z ~ normal(128)`".to_string())
+    } else {
+        hint(text, pos)
+    };
+    if let Some(help) = help {
+        d = d.help(help);
+    }
+    d
 }
 
 /// A targeted hint for common slips.

@@ -39,6 +39,7 @@ pub fn parse(file: FileId, text: &str) -> Result<ast::File, Vec<Diagnostic>> {
         return Err(vec![d]);
     }
     pest::set_call_limit(NonZeroUsize::new(CALL_LIMIT));
+    pest::set_error_detail(true);
     let mut errors = Vec::new();
     let mut work = text.to_string();
     loop {

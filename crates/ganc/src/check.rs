@@ -4,7 +4,7 @@ use crate::{summary, ColorChoice, OutputFormat};
 use ganc_check::{check_source, FsLoader, Loader};
 use ganc_diagnostics::render::{render, Format};
 use ganc_diagnostics::Severity;
-use miette::{miette, IntoDiagnostic, Result, WrapErr};
+use miette::{miette, IntoDiagnostic, Result};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,19 +25,16 @@ pub struct Options {
 
 /// Collects `*.gan` files under `path` (or `path` itself), sorted.
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let meta = std::fs::metadata(path)
-        .into_diagnostic()
-        .wrap_err_with(|| format!("cannot read `{}`", path.display()))
-        .map_err(|e| {
-            e.wrap_err(miette!(
-                help = "check the path; `ganc check` takes .gan files and directories",
-                "no such file or directory"
-            ))
-        })?;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        miette!(
+            help = "check the path; `ganc check` takes .gan files and directories",
+            "cannot read `{}`: {e}",
+            path.display()
+        )
+    })?;
     if meta.is_dir() {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .into_diagnostic()
-            .wrap_err_with(|| format!("cannot list the directory `{}`", path.display()))?
+            .map_err(|e| miette!(help = "check the directory's permissions", "cannot list `{}`: {e}", path.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .collect();
         entries.sort();
