@@ -29,14 +29,14 @@ fn generated() -> String {
     s.push_str("generator G(z) -> image {\n  linear(64 * 4 * 4)\n  reshape(64, 4, 4)\n");
     for i in 0..3 {
         s.push_str("  upsample\n  conv(64, kernel: 3, padding: 1)\n  batchnorm\n  relu\n");
-        for _ in 0..20 {
+        for _ in 0..30 {
             s.push_str(&format!("  res(64) // stage {i}\n"));
         }
     }
     s.push_str("  conv(3, kernel: 3, padding: 1)\n  tanh\n}\n");
     s.push_str("discriminator D(image) -> logit {\n  conv(64, kernel: 3, padding: 1)\n");
     for _ in 0..3 {
-        for _ in 0..20 {
+        for _ in 0..30 {
             s.push_str("  spectral conv(64, kernel: 3, padding: 1)\n  leaky_relu(0.2)\n");
         }
         s.push_str("  avgpool\n");
