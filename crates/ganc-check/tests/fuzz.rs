@@ -3,6 +3,7 @@
 
 use ganc_check::{check_source, FsLoader};
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 use std::path::{Path, PathBuf};
 
 const TINY: &str = r#"data ring(8)
@@ -33,7 +34,13 @@ fn corpus() -> Vec<(PathBuf, String)> {
 /// Checks `text` and asserts the contract: no panic (the test would fail), and an answer.
 fn answers(path: &Path, text: &str) {
     let analysis = check_source(path, text, &FsLoader);
-    let library = text.contains("block") && !text.contains("generator");
+    // A file of blocks and imports only is a library: it checks clean with no model.
+    let code: Vec<&str> = text.lines().map(|l| l.split("//").next().unwrap_or("").trim()).collect();
+    let library = !code.iter().any(|l| {
+        ["data", "latent", "condition", "generator", "discriminator", "encoder", "loss", "regularize", "train", "evaluate"]
+            .iter()
+            .any(|k| l.starts_with(k))
+    });
     assert!(
         analysis.model.is_some()
             || !analysis.diagnostics.is_empty()
@@ -113,7 +120,14 @@ fn apply(text: &str, m: &Mutation) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+    // A fixed seed: the same cases every run, so a failure is reproducible and CI never flakes.
+    // Change the seed to explore new cases.
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        failure_persistence: None,
+        rng_seed: RngSeed::Fixed(0x6a6e_c0de),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn mutated_models_never_panic(index in any::<usize>(), mutations in prop::collection::vec(mutation(), 1..4)) {

@@ -12,7 +12,7 @@ mod mixture;
 mod sampler;
 
 pub use error::DataError;
-pub use mixture::Mixture;
+pub use mixture::{Coverage, Mixture};
 
 use std::path::{Path, PathBuf};
 

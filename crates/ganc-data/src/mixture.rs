@@ -66,9 +66,60 @@ impl Mixture {
     }
 }
 
+/// How well generated points cover a mixture (the measure of VEEGAN's and the 0-GP paper's
+/// tables).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Coverage {
+    /// Modes with enough high-quality samples.
+    pub modes: usize,
+    /// Modes in the mixture.
+    pub total: usize,
+    /// Share of points within three standard deviations of their nearest mode.
+    pub high_quality: f64,
+}
+
+impl Mixture {
+    /// The coverage of `xy` (pairs): a point is of high quality when it lies within three
+    /// standard deviations of its nearest mode; a mode is covered when at least 20 in 2,500 of
+    /// the points (0.8%, at least one) are high-quality points of that mode (PacGAN's rule,
+    /// Lin et al. 2018, on VEEGAN's setup).
+    pub fn coverage(&self, xy: &[f32]) -> Coverage {
+        let nearest = self.nearest(xy);
+        let mut per_mode = vec![0usize; self.centers.len()];
+        let mut good = 0usize;
+        for (mode, dist) in &nearest {
+            if *dist <= 3.0 * self.std {
+                per_mode[*mode] += 1;
+                good += 1;
+            }
+        }
+        let needed = ((nearest.len() as f64 * 20.0 / 2500.0).round() as usize).max(1);
+        Coverage {
+            modes: per_mode.iter().filter(|&&c| c >= needed).count(),
+            total: self.centers.len(),
+            high_quality: good as f64 / nearest.len().max(1) as f64,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Mixture;
+
+    #[test]
+    fn coverage_counts_modes_and_high_quality_points() {
+        let ring = Mixture::ring(8, 2.0, 0.02);
+        let real = ring.batch(1, 0, 2500).x;
+        let c = ring.coverage(&real);
+        assert_eq!((c.modes, c.total), (8, 8));
+        assert!(c.high_quality > 0.98, "{c:?}");
+        // Everything on one mode, slightly off: one mode covered; far off: none good.
+        let one: Vec<f32> = (0..2500).flat_map(|_| [2.01, 0.0]).collect();
+        assert_eq!(ring.coverage(&one).modes, 1);
+        let off: Vec<f32> = (0..2500).flat_map(|_| [1.0, 1.0]).collect();
+        let c = ring.coverage(&off);
+        assert_eq!((c.modes, c.high_quality), (0, 0.0));
+    }
 
     #[test]
     fn layouts_match_the_papers() {

@@ -132,6 +132,9 @@ codes! {
     /// Progressive-growing options or stages where they cannot apply.
     PROGRESSIVE_MISPLACED = "E0409", "progressive stage or option misplaced";
 
+    /// A construct the checker accepts but the runtime cannot train yet.
+    NOT_YET_SUPPORTED = "E0501", "not yet supported by the runtime";
+
     /// Batch normalization in a critic trained with a gradient penalty.
     BATCHNORM_IN_GP_CRITIC = "W0001", "batchnorm in a gradient-penalty critic";
     /// Image data in [-1, 1] but no tanh at the generator's end.

@@ -49,6 +49,14 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// Prints an analysis's diagnostics as human text on stderr (coloured on a terminal).
+pub fn render_analysis(analysis: &ganc_check::Analysis) -> Result<()> {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    render(&mut err, &analysis.sources, &analysis.diagnostics, Format::Human { color }).into_diagnostic()
+}
+
 /// Runs `ganc check`.
 pub fn run(opts: &Options) -> Result<ExitCode> {
     let mut files = Vec::new();

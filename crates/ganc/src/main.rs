@@ -4,12 +4,13 @@ mod check;
 mod explain;
 mod layers;
 mod summary;
+mod train;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// The GAN compiler: validates `.gan` experiments before anything trains.
+/// The GAN compiler: validates `.gan` experiments before anything trains, then trains them.
 #[derive(Parser)]
 #[command(name = "ganc", version, about)]
 struct Cli {
@@ -64,6 +65,68 @@ enum Command {
         /// A code or a name.
         what: String,
     },
+    /// Train a model: samples, metrics, curves and checkpoints go to a run directory.
+    Train {
+        /// The model (optional with --resume).
+        model: Option<PathBuf>,
+        /// Steps to train (overrides the file).
+        #[arg(long)]
+        steps: Option<u64>,
+        /// Batch size (overrides the file).
+        #[arg(long)]
+        batch: Option<usize>,
+        /// Seed (overrides the file).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// The run directory (default runs/<model>-<time>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// cpu (burn flex), ndarray, or cuda[:N] (built with --features cuda).
+        #[arg(long, default_value = "cpu")]
+        device: String,
+        /// Where data files are (else $GANC_DATA_DIR, else ./data).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Continue a run from its checkpoint.
+        #[arg(long)]
+        resume: Option<PathBuf>,
+    },
+    /// Generate samples from a run's checkpoint (no data needed): .npy, a .png grid, or a folder of PNGs.
+    Sample {
+        /// A run directory or its checkpoint folder.
+        run: PathBuf,
+        /// How many samples.
+        #[arg(short = 'n', long, default_value_t = 64)]
+        n: usize,
+        /// Output: `x.npy`, `grid.png`, or a folder name.
+        #[arg(short = 'o', long)]
+        out: PathBuf,
+        /// Seed of the latents.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Use the raw generator even when the run keeps an EMA copy.
+        #[arg(long)]
+        no_ema: bool,
+        /// Device.
+        #[arg(long, default_value = "cpu")]
+        device: String,
+    },
+    /// Write a run's generator weights as safetensors, named after the .gan statements.
+    Export {
+        /// A run directory or its checkpoint folder.
+        run: PathBuf,
+        /// The .safetensors file to write.
+        #[arg(short = 'o', long)]
+        out: PathBuf,
+        /// Export the raw generator even when the run keeps an EMA copy.
+        #[arg(long)]
+        no_ema: bool,
+    },
+    /// Redraw a run's loss curves (loss.png) from its metrics.csv.
+    Plot {
+        /// A run directory.
+        run: PathBuf,
+    },
     /// List every layer, loss, regularizer, optimizer, option and data source with its parameters.
     Layers {
         /// Only this kind: layer, loss, regularizer, optimizer, option, data, distribution, metric.
@@ -80,6 +143,13 @@ fn main() -> ExitCode {
         }
         Command::Explain { what } => explain::run(&what),
         Command::Layers { kind } => layers::run(kind.as_deref()),
+        Command::Train { model, steps, batch, seed, out, device, data_dir, resume } => {
+            let options = ganc_runtime::run::TrainOptions { steps, batch, seed, out, device, data_dir, resume };
+            train::run(train::TrainArgs { model, options })
+        }
+        Command::Sample { run, n, out, seed, no_ema, device } => train::sample(&run, n, &out, seed, !no_ema, &device),
+        Command::Export { run, out, no_ema } => train::export(&run, &out, !no_ema, "cpu"),
+        Command::Plot { run } => train::plot(&run),
     };
     match result {
         Ok(code) => code,

@@ -99,7 +99,8 @@ fn ui_cases_match_their_annotations_and_snapshots() {
             }
         }
     }
-    for code in ganc_diagnostics::codes::ALL {
+    // Runtime codes (E05xx) come from `ganc train`, not `ganc check`; the runtime's tests cover them.
+    for code in ganc_diagnostics::codes::ALL.iter().filter(|c| !c.id.starts_with("E05")) {
         if !codes_seen.contains(code.id) {
             failures.push(format!("no ui case produces {}", code.id));
         }

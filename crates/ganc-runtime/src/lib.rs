@@ -1,0 +1,27 @@
+//! The ganc runtime: lowers a checked model to burn modules at run time (no code generation)
+//! and trains it, on any burn device chosen when the command runs.
+//!
+//! - [`plan::plan`] reads what to train from the checked IR, refusing what the runtime does not
+//!   support yet with `E0501` diagnostics at their spans;
+//! - [`network::lower`] builds each network as a tree of burn modules;
+//! - [`trainer::Trainer::step`] is one training step, a function of the networks, optimizers
+//!   and step index;
+//! - [`run`] drives a whole run: run directory, metrics, samples, plots, atomic checkpoints,
+//!   resume, Ctrl-C; [`sample`] and [`export`] read finished runs.
+
+pub mod checkpoint;
+pub mod device;
+pub mod export;
+pub mod images;
+mod inputs;
+pub mod layers;
+pub mod losses;
+pub mod network;
+mod params;
+pub mod plan;
+pub mod run;
+pub mod sample;
+pub mod trainer;
+pub mod value;
+
+pub use burn;

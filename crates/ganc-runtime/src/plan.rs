@@ -1,0 +1,371 @@
+//! What to train, read from the checked model: the networks, the loss and its label tricks,
+//! optimizers, schedule and watches. Everything the runtime cannot do yet is collected as an
+//! `E0501` diagnostic at its span, so a model is refused whole before any data is read.
+
+use crate::layers::Decay;
+use crate::losses::Loss;
+use crate::network::Unsupported;
+use ganc_check::ir::{Component, Model, Shape};
+use ganc_check::value::Const;
+use ganc_data::{Mixture, Source, Split};
+use ganc_diagnostics::{codes, Diagnostic, Span};
+use ganc_syntax::ast::{InputKind, NetworkKind};
+
+/// An optimizer and its hyper-parameters.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub enum Optimizer {
+    /// Adam.
+    Adam {
+        /// Learning rate.
+        lr: f64,
+        /// Moment decays.
+        betas: (f64, f64),
+        /// Denominator epsilon.
+        eps: f64,
+        /// L2 penalty.
+        weight_decay: f64,
+    },
+    /// SGD with momentum.
+    Sgd {
+        /// Learning rate.
+        lr: f64,
+        /// Momentum.
+        momentum: f64,
+        /// L2 penalty.
+        weight_decay: f64,
+    },
+    /// RMSprop.
+    RmsProp {
+        /// Learning rate.
+        lr: f64,
+        /// Smoothing constant.
+        alpha: f64,
+        /// Denominator epsilon.
+        eps: f64,
+        /// L2 penalty.
+        weight_decay: f64,
+    },
+}
+
+impl Optimizer {
+    /// The learning rate.
+    pub fn lr(&self) -> f64 {
+        match self {
+            Optimizer::Adam { lr, .. } | Optimizer::Sgd { lr, .. } | Optimizer::RmsProp { lr, .. } => *lr,
+        }
+    }
+
+    fn from(c: Option<&Component>) -> Optimizer {
+        let Some(c) = c else {
+            return Optimizer::Adam { lr: 2e-4, betas: (0.5, 0.999), eps: 1e-8, weight_decay: 0.0 };
+        };
+        let a = &c.args;
+        match c.name {
+            "sgd" => Optimizer::Sgd {
+                lr: a.float("lr"),
+                momentum: a.float("momentum"),
+                weight_decay: a.float("weight_decay"),
+            },
+            "rmsprop" => Optimizer::RmsProp {
+                lr: a.float("lr"),
+                alpha: a.float("alpha"),
+                eps: a.float("eps"),
+                weight_decay: a.float("weight_decay"),
+            },
+            _ => {
+                let betas = match a.get("betas") {
+                    Some(Const::Tuple(t)) => (t[0].as_f64().unwrap_or(0.5), t[1].as_f64().unwrap_or(0.999)),
+                    _ => (0.5, 0.999),
+                };
+                Optimizer::Adam { lr: a.float("lr"), betas, eps: a.float("eps"), weight_decay: a.float("weight_decay") }
+            }
+        }
+    }
+}
+
+/// How a latent is drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Latent {
+    /// N(0, I) of `dim`.
+    Normal(usize),
+    /// U(low, high) of `dim`.
+    Uniform(usize, f64, f64),
+    /// Normal projected to the unit sphere.
+    Sphere(usize),
+    /// Class labels drawn uniformly from `classes` (for G); real labels for D.
+    Labels(usize),
+}
+
+/// Failure tracking (ganhacks #10).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Watch {
+    /// Stop on a NaN or infinite loss (always on).
+    pub nan: bool,
+    /// Warn when D's loss stays below this for many steps.
+    pub d_loss_below: Option<f64>,
+    /// Warn when a gradient norm exceeds this.
+    pub grad_norm_above: Option<f64>,
+}
+
+/// Label tricks on D's targets (Salimans et al. 2016; ganhacks #6).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Labels {
+    /// One-sided label smoothing: the real target.
+    pub smoothing: Option<f64>,
+    /// Noisy targets: ranges for real and fake.
+    pub noisy: Option<((f64, f64), (f64, f64))>,
+    /// Probability of swapping real and fake targets.
+    pub flip: Option<f64>,
+}
+
+/// Everything the trainer needs, resolved from the model and the command line.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The data source.
+    pub source: Source,
+    /// Shape of one sample.
+    pub data_shape: Vec<usize>,
+    /// Number of classes of labelled data.
+    pub classes: Option<usize>,
+    /// Inputs of G, in order, with how each is drawn.
+    pub g_inputs: Vec<(String, Latent)>,
+    /// Whether D's second input is the labels.
+    pub d_takes_labels: bool,
+    /// The loss.
+    pub loss: Loss,
+    /// Label tricks.
+    pub labels: Labels,
+    /// Weight clipping of D.
+    pub weight_clip: Option<f64>,
+    /// Instance noise on D's inputs.
+    pub instance_noise: Option<(f64, Option<Decay>)>,
+    /// G's optimizer.
+    pub opt_g: Optimizer,
+    /// D's optimizer.
+    pub opt_d: Optimizer,
+    /// Samples per batch.
+    pub batch: usize,
+    /// G updates to train for.
+    pub steps: u64,
+    /// Seed.
+    pub seed: u64,
+    /// D updates per step.
+    pub d_steps: usize,
+    /// G updates per step.
+    pub g_steps: usize,
+    /// EMA decay of G's weights.
+    pub ema: Option<f64>,
+    /// Real and fake in one batch through D.
+    pub mixed_batches: bool,
+    /// Truncation threshold at sampling.
+    pub truncation: Option<f64>,
+    /// Periods.
+    pub sample_every: u64,
+    /// Periods.
+    pub checkpoint_every: u64,
+    /// Periods.
+    pub log_every: u64,
+    /// Failure tracking.
+    pub watch: Watch,
+    /// Mode coverage measured during training (2D mixtures).
+    pub evaluate: Option<Evaluate>,
+}
+
+/// `evaluate every N steps { modes(samples: S) }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluate {
+    /// Period in steps.
+    pub every: u64,
+    /// Generated points per measurement.
+    pub samples: usize,
+}
+
+fn unsupported(span: Span, what: impl Into<String>) -> Diagnostic {
+    let what = what.into();
+    Diagnostic::new(codes::NOT_YET_SUPPORTED, span, format!("{what} not yet supported by the runtime"))
+        .label("`ganc train` cannot lower this yet")
+        .help("`ganc check` validates it; remove or replace it to train now (see `ganc explain E0501`)")
+}
+
+/// Turns lowering failures into diagnostics.
+pub fn unsupported_diagnostics(missing: Vec<Unsupported>) -> Vec<Diagnostic> {
+    missing.into_iter().map(|m| unsupported(m.span, format!("{} is", m.what))).collect()
+}
+
+fn source(data: &ganc_check::ir::Data) -> Source {
+    let a = &data.source.args;
+    let split = if a.name("split") == Some("test") { Split::Test } else { Split::Train };
+    match data.source.name {
+        "mnist" => Source::Mnist { fashion: false, split },
+        "fashion_mnist" => Source::Mnist { fashion: true, split },
+        "cifar10" => Source::Cifar10 { split },
+        "ring" => {
+            Source::Mixture(Mixture::ring(a.int("modes") as usize, a.float("radius") as f32, a.float("std") as f32))
+        }
+        "grid" => {
+            Source::Mixture(Mixture::grid(a.int("modes") as usize, a.float("spacing") as f32, a.float("std") as f32))
+        }
+        _ => Source::Images {
+            path: match a.get("path") {
+                Some(Const::Str(p)) => p.into(),
+                _ => "images".into(),
+            },
+            size: a.int("size") as usize,
+            channels: a.int("channels") as usize,
+        },
+    }
+}
+
+fn option_int(model: &Model, name: &str) -> i64 {
+    model.train.option(name).map_or(0, |o| o.args.int("value"))
+}
+
+/// Reads the plan, or returns every construct the runtime cannot train yet.
+pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let loss = match model.loss.name {
+        "minimax" => Loss::Minimax,
+        "non_saturating" => Loss::NonSaturating,
+        "wasserstein" => Loss::Wasserstein,
+        "hinge" => Loss::Hinge,
+        "least_squares" => {
+            let a = &model.loss.args;
+            Loss::LeastSquares { a: a.float("a"), b: a.float("b"), c: a.float("c") }
+        }
+        other => {
+            diags.push(unsupported(model.loss.span, format!("the `{other}` loss is")));
+            Loss::NonSaturating
+        }
+    };
+    let mut labels = Labels::default();
+    let (mut weight_clip, mut instance_noise) = (None, None);
+    for r in &model.regularizers {
+        let c = &r.component;
+        match c.name {
+            "label_smoothing" | "noisy_labels" | "label_flip"
+                if !loss.is_probabilistic() && !matches!(loss, Loss::LeastSquares { .. }) =>
+            {
+                diags.push(unsupported(c.span, format!("`{}` with the `{}` loss is", c.name, model.loss.name)))
+            }
+            "label_smoothing" => labels.smoothing = Some(c.args.float("real")),
+            "noisy_labels" => {
+                let range = |n: &str| match c.args.get(n) {
+                    Some(Const::Range(a, b)) => (*a, *b),
+                    _ => (0.0, 0.0),
+                };
+                labels.noisy = Some((range("real"), range("fake")));
+            }
+            "label_flip" => labels.flip = Some(c.args.float("p")),
+            "weight_clip" => weight_clip = Some(c.args.float("c")),
+            "instance_noise" => {
+                let decay = match c.args.get("decay") {
+                    Some(Const::Schedule(kind, steps)) => {
+                        Some(Decay { kind: kind.clone(), steps: (*steps).max(1) as u64 })
+                    }
+                    _ => None,
+                };
+                instance_noise = Some((c.args.float("std"), decay));
+            }
+            other => diags.push(unsupported(c.span, format!("the regularizer `{other}` is"))),
+        }
+    }
+    let discriminators: Vec<_> = model.networks.iter().filter(|n| n.kind == NetworkKind::Discriminator).collect();
+    for extra in discriminators.iter().skip(1) {
+        diags.push(unsupported(extra.span, "more than one discriminator is"));
+    }
+    for enc in model.networks.iter().filter(|n| n.kind == NetworkKind::Encoder) {
+        diags.push(unsupported(enc.span, "an encoder network is"));
+    }
+    for (name, opt) in ["unroll", "replay", "progressive"].iter().map(|n| (*n, model.train.option(n))) {
+        if let Some(opt) = opt {
+            let on = name != "unroll" || opt.args.int("value") > 0;
+            if on && opt.span != Span::default() {
+                diags.push(unsupported(opt.span, format!("the training option `{name}` is")));
+            }
+        }
+    }
+    let mut evaluate = None;
+    if let Some(eval) = &model.evaluate {
+        for m in &eval.metrics {
+            match (m.name, &model.data.source.name) {
+                ("modes", &"ring" | &"grid") => {
+                    evaluate = Some(Evaluate {
+                        every: eval.every.max(1) as u64,
+                        samples: m.args.int("samples").max(1) as usize,
+                    })
+                }
+                ("modes", _) => {
+                    diags.push(unsupported(m.span, "the metric `modes` on data other than `ring` or `grid` is"))
+                }
+                (other, _) => diags.push(unsupported(m.span, format!("the metric `{other}` is"))),
+            }
+        }
+    }
+    let g = model.generator().expect("a checked model has a generator");
+    let mut g_inputs = Vec::new();
+    for name in &g.inputs {
+        let Some(input) = model.inputs.iter().find(|i| &i.name == name) else { continue };
+        let a = &input.source.args;
+        let dim = a.int("dim").max(0) as usize;
+        let latent = match (input.kind, input.source.name) {
+            (InputKind::Condition, _) => Latent::Labels(match input.shape {
+                Shape::Labels(k) => k as usize,
+                _ => 1,
+            }),
+            (_, "uniform") => Latent::Uniform(dim, a.float("low"), a.float("high")),
+            (_, "sphere") => Latent::Sphere(dim),
+            _ => Latent::Normal(dim),
+        };
+        g_inputs.push((name.clone(), latent));
+    }
+    let d = discriminators[0];
+    if d.output != "logit" && d.output != "score" {
+        diags.push(unsupported(d.span, format!("a discriminator with output `{}` is", d.output)));
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let optimizer = |net: &str| Optimizer::from(model.train.optimizers.iter().find(|(n, _)| n == net).map(|(_, c)| c));
+    let every = |action: &str, default: u64| {
+        model.train.every.iter().find(|(a, _)| *a == action).map_or(default, |(_, n)| (*n).max(1) as u64)
+    };
+    let mut watch = Watch { nan: true, ..Watch::default() };
+    for w in &model.train.watch {
+        match w.name {
+            "d_loss_below" => watch.d_loss_below = Some(w.args.float("value")),
+            "grad_norm_above" => watch.grad_norm_above = Some(w.args.float("value")),
+            _ => {}
+        }
+    }
+    let steps = option_int(model, "steps").max(1) as u64;
+    Ok(Plan {
+        source: source(&model.data),
+        data_shape: model.data.shape.iter().map(|x| *x as usize).collect(),
+        classes: model.data.classes.map(|k| k as usize),
+        g_inputs,
+        d_takes_labels: d.inputs.len() > 1,
+        loss,
+        labels,
+        weight_clip,
+        instance_noise,
+        opt_g: optimizer(&g.name),
+        opt_d: optimizer(&d.name),
+        batch: option_int(model, "batch").max(1) as usize,
+        steps,
+        seed: option_int(model, "seed").max(0) as u64,
+        d_steps: option_int(model, "d_steps").max(1) as usize,
+        g_steps: option_int(model, "g_steps").max(1) as usize,
+        ema: model.train.ema.iter().find(|(n, _)| *n == g.name).map(|(_, d)| *d),
+        mixed_batches: model.train.option("batches").and_then(|o| o.args.name("value")) == Some("mixed"),
+        truncation: model
+            .train
+            .option("truncation")
+            .filter(|o| o.span != Span::default())
+            .map(|o| o.args.float("value")),
+        sample_every: every("sample", (steps / 10).max(1)),
+        checkpoint_every: every("checkpoint", (steps / 4).max(1)),
+        log_every: every("log", 10),
+        watch,
+        evaluate,
+    })
+}

@@ -1,0 +1,381 @@
+//! A whole training run: its directory, metrics, samples, plots, checkpoints and resumption.
+
+use crate::checkpoint;
+use crate::images;
+use crate::inputs::Stream;
+use crate::network::{lower, Net};
+use crate::plan::{plan, unsupported_diagnostics, Plan};
+use crate::trainer::{StepMetrics, Trainer};
+use crate::value::Value;
+use burn::tensor::Device;
+use ganc_check::ir::Model;
+use ganc_diagnostics::Diagnostic;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// What the command line asks of a run.
+#[derive(Clone, Debug, Default)]
+pub struct TrainOptions {
+    /// Overrides `train { steps }`.
+    pub steps: Option<u64>,
+    /// Overrides `train { batch }`.
+    pub batch: Option<usize>,
+    /// Overrides `train { seed }`.
+    pub seed: Option<u64>,
+    /// The run directory (default `runs/<model>-<time>`).
+    pub out: Option<PathBuf>,
+    /// `cpu`, `ndarray`, `cuda[:N]`.
+    pub device: String,
+    /// Where data files are (`--data-dir`, else `GANC_DATA_DIR`, else `./data`).
+    pub data_dir: Option<PathBuf>,
+    /// Continue this run directory from its checkpoint.
+    pub resume: Option<PathBuf>,
+}
+
+/// Why a run could not start or stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// The model uses constructs the runtime cannot train yet.
+    #[error("the model cannot be trained yet")]
+    Unsupported(Vec<Diagnostic>),
+    /// The data could not be loaded.
+    #[error(transparent)]
+    Data(#[from] ganc_data::DataError),
+    /// A file of the run could not be written or read.
+    #[error("{0}")]
+    Io(String),
+    /// The device name is not known or not built in.
+    #[error("{0}")]
+    Device(String),
+    /// A loss became NaN or infinite.
+    #[error("the {loss} loss became {value} at step {step}; the last good checkpoint is kept in {}", run.display())]
+    NonFinite {
+        /// Which loss.
+        loss: &'static str,
+        /// Its value.
+        value: f64,
+        /// At which step.
+        step: u64,
+        /// The run directory.
+        run: PathBuf,
+    },
+}
+
+/// Something a user should see while a run goes on.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The run directory is ready; training starts at `step` of `steps`.
+    Started {
+        /// The run directory.
+        run: &'a Path,
+        /// First step.
+        step: u64,
+        /// Last step.
+        steps: u64,
+    },
+    /// A step finished.
+    Step(&'a StepMetrics, f64),
+    /// A warning from failure tracking.
+    Warning(String),
+    /// A file was written (sample grid, checkpoint, plot).
+    Wrote(PathBuf),
+    /// Mode coverage was measured at a step.
+    Evaluated(u64, &'a ganc_data::Coverage),
+}
+
+fn io_err(what: &str, path: &Path, e: impl std::fmt::Display) -> TrainError {
+    TrainError::Io(format!("cannot {what} `{}`: {e}", path.display()))
+}
+
+/// The plan for a model with the command line's overrides applied.
+pub fn resolve(model: &Model, opts: &TrainOptions) -> Result<Plan, TrainError> {
+    let mut p = plan(model).map_err(TrainError::Unsupported)?;
+    if let Some(s) = opts.steps {
+        p.steps = s.max(1);
+    }
+    if let Some(b) = opts.batch {
+        p.batch = b.max(1);
+    }
+    if let Some(s) = opts.seed {
+        p.seed = s;
+    }
+    Ok(p)
+}
+
+/// `given` completed by the options the run in `run` was started with (its `run.json`): a
+/// resumed or sampled run keeps the steps, batch and seed it had unless told otherwise.
+pub fn with_saved_options(given: &TrainOptions, run: &Path) -> TrainOptions {
+    let saved: serde_json::Value =
+        fs::read_to_string(run.join("run.json")).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+    TrainOptions {
+        steps: given.steps.or(saved["steps"].as_u64()),
+        batch: given.batch.or(saved["batch"].as_u64().map(|b| b as usize)),
+        seed: given.seed.or(saved["seed"].as_u64()),
+        ..given.clone()
+    }
+}
+
+/// Lowers G and D of `model` on `device` (autodiff for training).
+pub fn networks(model: &Model, device: &Device) -> Result<(Net, Net), TrainError> {
+    let g_ir = model.generator().expect("checked models have a generator");
+    let d_ir = model
+        .networks
+        .iter()
+        .find(|n| n.kind == ganc_syntax::ast::NetworkKind::Discriminator)
+        .expect("and a discriminator");
+    let (g, d) = (lower(g_ir, device), lower(d_ir, device));
+    match (g, d) {
+        (Ok(g), Ok(d)) => Ok((g, d)),
+        (g, d) => {
+            let mut missing = g.err().unwrap_or_default();
+            missing.extend(d.err().unwrap_or_default());
+            Err(TrainError::Unsupported(unsupported_diagnostics(missing)))
+        }
+    }
+}
+
+/// `YYYYmmdd-HHMMSS` in UTC.
+fn timestamp() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}{m:02}{d:02}-{:02}{:02}{:02}", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+/// The header of `metrics.csv`.
+pub const METRICS_HEADER: &str = "step,d_loss,g_loss,d_real,d_fake,grad_norm_g,grad_norm_d,lr_g,lr_d,steps_per_sec";
+
+/// Trains `model` (whose source text is `source`, read from `model_path`). Returns the run
+/// directory. `stop` is polled between steps: when set, a checkpoint is written and the run
+/// returns as if finished.
+pub fn train(
+    model: &Model,
+    source: &str,
+    model_path: &Path,
+    opts: &TrainOptions,
+    stop: &AtomicBool,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<PathBuf, TrainError> {
+    let opts = &match &opts.resume {
+        Some(run) => with_saved_options(opts, run),
+        None => opts.clone(),
+    };
+    let plan = resolve(model, opts)?;
+    let device = crate::device::parse(&opts.device).map_err(TrainError::Device)?;
+    let train_device = device.clone().autodiff();
+    train_device.seed(plan.seed);
+    let (g, d) = networks(model, &train_device)?;
+    let data = ganc_data::open(&plan.source, &ganc_data::data_dir(opts.data_dir.as_deref()))?;
+
+    let run = match (&opts.resume, &opts.out) {
+        (Some(r), _) => r.clone(),
+        (None, Some(o)) => o.clone(),
+        (None, None) => {
+            let stem = model_path.file_stem().map_or("model".into(), |s| s.to_string_lossy().into_owned());
+            PathBuf::from("runs").join(format!("{stem}-{}", timestamp()))
+        }
+    };
+    fs::create_dir_all(run.join("samples")).map_err(|e| io_err("create", &run, e))?;
+    let mut trainer = Trainer::new(plan.clone(), g, d, train_device.clone());
+    if opts.resume.is_some() {
+        let dir = checkpoint::find(&run).ok_or_else(|| {
+            TrainError::Io(format!(
+                "no checkpoint in `{}` to resume from (looked for checkpoint/state.json)",
+                run.display()
+            ))
+        })?;
+        trainer = checkpoint::restore(&dir, trainer).map_err(|e| io_err("restore the checkpoint", &dir, e))?;
+        for (file, header) in [("metrics.csv", METRICS_HEADER), ("evaluate.csv", EVALUATE_HEADER)] {
+            let path = run.join(file);
+            if file == "metrics.csv" || path.exists() {
+                truncate_rows(&path, header, trainer.step).map_err(|e| io_err("rewrite", &path, e))?;
+            }
+        }
+    } else {
+        fs::write(run.join("model.gan"), source).map_err(|e| io_err("write", &run, e))?;
+        let options = serde_json::json!({
+            "model": model_path.display().to_string(),
+            "device": opts.device,
+            "steps": plan.steps, "batch": plan.batch, "seed": plan.seed,
+            "d_steps": plan.d_steps, "g_steps": plan.g_steps, "ema": plan.ema,
+            "optimizer_g": plan.opt_g, "optimizer_d": plan.opt_d,
+            "sample_every": plan.sample_every, "checkpoint_every": plan.checkpoint_every, "log_every": plan.log_every,
+        });
+        checkpoint::write_atomic(
+            &run.join("run.json"),
+            serde_json::to_string_pretty(&options).unwrap_or_default().as_bytes(),
+        )
+        .map_err(|e| io_err("write", &run, e))?;
+        fs::write(run.join("metrics.csv"), format!("{METRICS_HEADER}\n")).map_err(|e| io_err("write", &run, e))?;
+    }
+    on_event(Event::Started { run: &run, step: trainer.step, steps: plan.steps });
+
+    let mut metrics_file =
+        fs::OpenOptions::new().append(true).open(run.join("metrics.csv")).map_err(|e| io_err("open", &run, e))?;
+    let (mut low_d_steps, mut warned_low, mut warned_grad) = (0u64, false, false);
+    let mut clock = Instant::now();
+    let mut clock_steps = 0u64;
+    while trainer.step < plan.steps {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let measure = (trainer.step + 1).is_multiple_of(plan.log_every) || trainer.step + 1 == plan.steps;
+        let m = trainer.step(&data, measure);
+        for (loss, value) in [("discriminator", m.d_loss), ("generator", m.g_loss)] {
+            if !value.is_finite() {
+                return Err(TrainError::NonFinite { loss, value, step: m.step, run });
+            }
+        }
+        clock_steps += 1;
+        let rate = clock_steps as f64 / clock.elapsed().as_secs_f64().max(1e-9);
+        if measure {
+            writeln!(
+                metrics_file,
+                "{},{},{},{},{},{},{},{},{},{:.3}",
+                m.step,
+                m.d_loss,
+                m.g_loss,
+                m.d_real,
+                m.d_fake,
+                m.grad_norm_g,
+                m.grad_norm_d,
+                plan.opt_g.lr(),
+                plan.opt_d.lr(),
+                rate
+            )
+            .map_err(|e| io_err("append to", &run, e))?;
+            clock = Instant::now();
+            clock_steps = 0;
+        }
+        on_event(Event::Step(&m, rate));
+        if let Some(limit) = plan.watch.d_loss_below {
+            low_d_steps = if m.d_loss < limit { low_d_steps + 1 } else { 0 };
+            if low_d_steps >= 100 && !warned_low {
+                warned_low = true;
+                on_event(Event::Warning(format!(
+                    "D's loss stayed below {limit} for 100 steps (step {}): D wins and G gets no signal",
+                    m.step
+                )));
+            }
+        }
+        if let Some(limit) = plan.watch.grad_norm_above {
+            let worst = m.grad_norm_g.max(m.grad_norm_d);
+            if worst > limit && !warned_grad {
+                warned_grad = true;
+                on_event(Event::Warning(format!("a gradient norm reached {worst:.1} (> {limit}) at step {}", m.step)));
+            }
+        }
+        if m.step.is_multiple_of(plan.sample_every) {
+            let path = write_samples(&run, &trainer, &data, m.step)?;
+            on_event(Event::Wrote(path));
+        }
+        if let Some(eval) = plan.evaluate.as_ref().filter(|e| m.step.is_multiple_of(e.every)) {
+            let coverage = evaluate_modes(&run, &trainer, &data, eval.samples, m.step)?;
+            on_event(Event::Evaluated(m.step, &coverage));
+        }
+        if m.step.is_multiple_of(plan.checkpoint_every) {
+            checkpoint::save(&run, &trainer).map_err(|e| io_err("write a checkpoint in", &run, e))?;
+        }
+    }
+    checkpoint::save(&run, &trainer).map_err(|e| io_err("write a checkpoint in", &run, e))?;
+    on_event(Event::Wrote(run.join("checkpoint")));
+    let plot = plot_losses(&run)?;
+    on_event(Event::Wrote(plot));
+    Ok(run)
+}
+
+/// Drops the rows of a CSV file past `step` (written after the checkpoint a resumed run starts from), and
+/// a last row cut short by a kill.
+fn truncate_rows(path: &Path, header: &str, step: u64) -> std::io::Result<()> {
+    let text = fs::read_to_string(path).unwrap_or_else(|_| format!("{header}\n"));
+    let columns = header.split(',').count();
+    let mut out = String::new();
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let whole = line.ends_with('\n') && line.split(',').count() == columns;
+        let line = line.trim_end();
+        let keep =
+            i == 0 || whole && line.split(',').next().and_then(|s| s.parse::<u64>().ok()).is_some_and(|s| s <= step);
+        if keep {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    checkpoint::write_atomic(path, out.as_bytes())
+}
+
+/// Writes the sample grid (or 2D scatter) of the fixed latent batch at `step`.
+fn write_samples(run: &Path, t: &Trainer, data: &ganc_data::Data, step: u64) -> Result<PathBuf, TrainError> {
+    let net = t.sampler(true);
+    let dims = &t.plan.data_shape;
+    let path = run.join("samples").join(format!("step_{step:06}.png"));
+    let fake = values(Trainer::generate(&net, &t.plan, 64, Stream::Fixed, 0, &t.device));
+    let result = if dims.len() == 3 {
+        images::grid(&path, &fake, 64, dims)
+    } else {
+        let real = data.batch(t.plan.seed, u64::MAX, 512).x;
+        let many = values(Trainer::generate(&net, &t.plan, 512, Stream::Fixed, 1, &t.device));
+        images::scatter(&path, &real, &many)
+    };
+    result.map_err(|e| io_err("write", &path, e))?;
+    Ok(path)
+}
+
+/// The header of `evaluate.csv`.
+pub const EVALUATE_HEADER: &str = "step,modes,modes_total,high_quality";
+
+/// Measures how many modes of the mixture the sampling generator covers, and appends the
+/// result to `evaluate.csv` (rows past a resumed run's checkpoint are replaced).
+fn evaluate_modes(
+    run: &Path,
+    t: &Trainer,
+    data: &ganc_data::Data,
+    samples: usize,
+    step: u64,
+) -> Result<ganc_data::Coverage, TrainError> {
+    let ganc_data::Data::Mixture(mixture) = data else {
+        return Err(TrainError::Io("`modes` measures 2D mixtures only".into()));
+    };
+    let net = t.sampler(true);
+    let xy = values(Trainer::generate(&net, &t.plan, samples, Stream::Fixed, 2, &t.device));
+    let c = mixture.coverage(&xy);
+    let path = run.join("evaluate.csv");
+    let mut text = fs::read_to_string(&path).unwrap_or_else(|_| format!("{EVALUATE_HEADER}\n"));
+    let _ = writeln!(text, "{step},{},{},{:.4}", c.modes, c.total, c.high_quality);
+    checkpoint::write_atomic(&path, text.as_bytes()).map_err(|e| io_err("write", &path, e))?;
+    Ok(c)
+}
+
+/// A value's numbers, sample-major.
+pub fn values(v: Value) -> Vec<f32> {
+    v.flat().try_into_vec_as::<f32>().unwrap_or_default()
+}
+
+/// Draws `metrics.csv`'s losses as `loss.png` in the run directory.
+pub fn plot_losses(run: &Path) -> Result<PathBuf, TrainError> {
+    let csv = run.join("metrics.csv");
+    let text = fs::read_to_string(&csv).map_err(|e| io_err("read", &csv, e))?;
+    let mut d = Vec::new();
+    let mut g = Vec::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<f64> = line.split(',').map(|x| x.parse().unwrap_or(f64::NAN)).collect();
+        if f.len() >= 3 {
+            d.push((f[0], f[1]));
+            g.push((f[0], f[2]));
+        }
+    }
+    let path = run.join("loss.png");
+    images::curves(&path, &[("d_loss", d), ("g_loss", g)]).map_err(|e| io_err("write", &path, e))?;
+    Ok(path)
+}

@@ -1,0 +1,235 @@
+//! The training step, a function of (networks, optimizers, batch index): one or more D updates
+//! on separate real and fake batches, then G's update, then the EMA.
+
+use crate::inputs::{self, Stream};
+use crate::layers::{Ctx, Decay};
+use crate::network::Net;
+use crate::params::{grad_norm, Clip, Collect, EmaUpdate};
+use crate::plan::{Optimizer, Plan};
+use crate::value::Value;
+use burn::module::Module;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, RmsPropConfig, SgdConfig};
+use burn::tensor::{Device, Distribution, Tensor, TensorData};
+use ganc_data::Data;
+use rand::RngExt;
+
+/// What one step measured.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct StepMetrics {
+    /// The step just finished (1-based).
+    pub step: u64,
+    /// D's loss (last D update).
+    pub d_loss: f64,
+    /// G's loss.
+    pub g_loss: f64,
+    /// Mean D output on real data (a probability for sigmoid losses).
+    pub d_real: f64,
+    /// Mean D output on fakes.
+    pub d_fake: f64,
+    /// Gradient norm of G (measured on logged steps only, else NaN).
+    pub grad_norm_g: f64,
+    /// Gradient norm of D (measured on logged steps only, else NaN).
+    pub grad_norm_d: f64,
+}
+
+/// Builds an optimizer.
+pub fn optimizer(spec: &Optimizer) -> ModuleOptimizer {
+    let decay = |wd: f64| (wd > 0.0).then(|| WeightDecayConfig::new(wd as f32));
+    match spec {
+        Optimizer::Adam { betas, eps, weight_decay, .. } => AdamConfig::new()
+            .with_beta_1(betas.0 as f32)
+            .with_beta_2(betas.1 as f32)
+            .with_epsilon(*eps as f32)
+            .with_weight_decay(decay(*weight_decay))
+            .init(),
+        Optimizer::Sgd { momentum, weight_decay, .. } => SgdConfig::new()
+            .with_momentum(
+                (*momentum > 0.0).then(|| MomentumConfig::new().with_momentum(*momentum).with_dampening(0.0)),
+            )
+            .with_weight_decay(decay(*weight_decay))
+            .init(),
+        Optimizer::RmsProp { alpha, eps, weight_decay, .. } => RmsPropConfig::new()
+            .with_alpha(*alpha as f32)
+            .with_momentum(0.0)
+            .with_epsilon(*eps as f32)
+            .with_weight_decay(decay(*weight_decay))
+            .init(),
+    }
+}
+
+/// Networks, optimizers and the data they train on.
+pub struct Trainer {
+    /// The plan.
+    pub plan: Plan,
+    /// The generator.
+    pub g: Net,
+    /// The discriminator.
+    pub d: Net,
+    /// The EMA of G's weights, when configured.
+    pub ema: Option<Net>,
+    /// G's optimizer.
+    pub opt_g: ModuleOptimizer,
+    /// D's optimizer.
+    pub opt_d: ModuleOptimizer,
+    /// The autodiff device training runs on.
+    pub device: Device,
+    /// Steps done.
+    pub step: u64,
+}
+
+fn mean(t: Tensor<1>) -> f64 {
+    t.into_scalar::<f32>() as f64
+}
+
+impl Trainer {
+    /// A trainer for fresh networks (already lowered on `device`, which must be autodiff).
+    pub fn new(plan: Plan, g: Net, d: Net, device: Device) -> Self {
+        let ema = plan.ema.map(|_| g.valid());
+        Trainer { opt_g: optimizer(&plan.opt_g), opt_d: optimizer(&plan.opt_d), plan, g, d, ema, device, step: 0 }
+    }
+
+    /// G's inputs for `n` samples from `stream` at `index`, and the labels among them.
+    fn g_inputs(&self, n: usize, stream: Stream, index: u64, device: &Device) -> (Vec<Value>, Option<Value>) {
+        let mut rng = inputs::rng(self.plan.seed, stream, index);
+        let values: Vec<Value> =
+            self.plan.g_inputs.iter().map(|(_, l)| inputs::draw(l, n, &mut rng, None, device)).collect();
+        let labels = values.iter().find(|v| matches!(v, Value::Labels(_))).cloned();
+        (values, labels)
+    }
+
+    fn d_forward(&self, x: Value, labels: Option<Value>, ctx: &Ctx) -> Tensor<2> {
+        let mut ins = vec![x];
+        if self.plan.d_takes_labels {
+            ins.extend(labels);
+        }
+        self.d.forward(ins, ctx).flat()
+    }
+
+    /// Targets for D's loss: one-sided smoothing, noisy ranges and flips applied.
+    fn targets(&self, n: usize, index: u64) -> (Tensor<2>, Tensor<2>) {
+        let (mut real, fake) = self.plan.loss.targets();
+        if let Some(s) = self.plan.labels.smoothing {
+            real = s;
+        }
+        let mut rng = inputs::rng(self.plan.seed, Stream::Labels, index);
+        let mut r: Vec<f32> = vec![real as f32; n];
+        let mut f: Vec<f32> = vec![fake as f32; n];
+        if let Some(((rl, rh), (fl, fh))) = self.plan.labels.noisy {
+            r.iter_mut().for_each(|v| *v = rng.random_range(rl as f32..=rh as f32));
+            f.iter_mut().for_each(|v| *v = rng.random_range(fl as f32..=fh as f32));
+        }
+        if let Some(p) = self.plan.labels.flip {
+            for i in 0..n {
+                if rng.random::<f64>() < p {
+                    std::mem::swap(&mut r[i], &mut f[i]);
+                }
+            }
+        }
+        let to = |v: Vec<f32>| Tensor::<2>::from_data(TensorData::new(v, [n, 1]), &self.device);
+        (to(r), to(f))
+    }
+
+    fn with_instance_noise(&self, x: Value) -> Value {
+        let Some((std, decay)) = &self.plan.instance_noise else { return x };
+        let std = std * Decay::factor(decay.as_ref(), self.step);
+        if std == 0.0 {
+            return x;
+        }
+        x.map(
+            |t| t.clone().random_like(Distribution::Normal(0.0, std)) + t,
+            |t| t.clone().random_like(Distribution::Normal(0.0, std)) + t,
+        )
+    }
+
+    /// Runs one step on `data`; `measure` adds gradient norms (they cost a device sync).
+    pub fn step(&mut self, data: &Data, measure: bool) -> StepMetrics {
+        let plan = self.plan.clone();
+        let n = plan.batch;
+        let device = self.device.clone();
+        // Everything random on the device (dropout, noise) is seeded by the step.
+        device.seed(ganc_data::mix_seed(plan.seed, 3, self.step));
+        let ctx = Ctx { step: self.step, training: true };
+        let mut m =
+            StepMetrics { step: self.step + 1, grad_norm_g: f64::NAN, grad_norm_d: f64::NAN, ..Default::default() };
+        for i in 0..plan.d_steps {
+            let index = self.step * plan.d_steps as u64 + i as u64;
+            let batch = data.batch(plan.seed, index, n);
+            let real = inputs::samples(batch.x, n, &plan.data_shape, &device);
+            let real_labels = batch.labels.as_deref().map(|l| inputs::labels(l, &device));
+            let (g_in, g_labels) = self.g_inputs(n, Stream::DLatent, index, &device);
+            let fake = self.g.forward(g_in, &ctx).map(|t| t.detach(), |t| t.detach());
+            let (real, fake) = (self.with_instance_noise(real), self.with_instance_noise(fake));
+            let (d_real, d_fake) = if plan.mixed_batches {
+                let both = match (real, fake) {
+                    (Value::Image(a), Value::Image(b)) => Value::Image(Tensor::cat(vec![a, b], 0)),
+                    (a, b) => Value::Flat(Tensor::cat(vec![a.flat(), b.flat()], 0)),
+                };
+                let labels = match (real_labels, g_labels) {
+                    (Some(Value::Labels(a)), Some(Value::Labels(b))) => Some(Value::Labels(Tensor::cat(vec![a, b], 0))),
+                    _ => None,
+                };
+                let out = self.d_forward(both, labels, &ctx);
+                (out.clone().narrow(0, 0, n), out.narrow(0, n, n))
+            } else {
+                (self.d_forward(real, real_labels, &ctx), self.d_forward(fake, g_labels, &ctx))
+            };
+            let (real_t, fake_t) = self.targets(n, index);
+            let loss = plan.loss.discriminator(d_real.clone(), d_fake.clone(), real_t, fake_t);
+            m.d_real = mean(plan.loss.report(d_real.detach()));
+            m.d_fake = mean(plan.loss.report(d_fake.detach()));
+            m.d_loss = mean(loss.clone().detach());
+            let mut grads = loss.backward();
+            let grads = GradientsParams::from_module(&mut grads, &self.d);
+            if measure && i + 1 == plan.d_steps {
+                m.grad_norm_d = grad_norm(&self.d, &grads);
+            }
+            let d = std::mem::take(&mut self.d);
+            self.d = self.opt_d.step(plan.opt_d.lr(), d, grads);
+            if let Some(c) = plan.weight_clip {
+                let d = std::mem::take(&mut self.d);
+                self.d = d.map(&mut Clip::new(c as f32));
+            }
+        }
+        for i in 0..plan.g_steps {
+            let index = self.step * plan.g_steps as u64 + i as u64;
+            let (g_in, g_labels) = self.g_inputs(n, Stream::GLatent, index, &device);
+            let fake = self.g.forward(g_in, &ctx);
+            let d_fake = self.d_forward(self.with_instance_noise(fake), g_labels, &ctx);
+            let loss = plan.loss.generator(d_fake);
+            m.g_loss = mean(loss.clone().detach());
+            let mut grads = loss.backward();
+            let grads = GradientsParams::from_module(&mut grads, &self.g);
+            if measure && i + 1 == plan.g_steps {
+                m.grad_norm_g = grad_norm(&self.g, &grads);
+            }
+            let g = std::mem::take(&mut self.g);
+            self.g = self.opt_g.step(plan.opt_g.lr(), g, grads);
+        }
+        if let (Some(beta), Some(ema)) = (plan.ema, self.ema.take()) {
+            let mut live = Collect::default();
+            self.g.visit(&mut live);
+            self.ema = Some(ema.map(&mut EmaUpdate::new(live.tensors, beta)));
+        }
+        self.step += 1;
+        m
+    }
+
+    /// The generator used for sampling: the EMA copy when there is one.
+    pub fn sampler(&self, use_ema: bool) -> Net {
+        match (&self.ema, use_ema) {
+            (Some(ema), true) => ema.clone(),
+            _ => self.g.valid(),
+        }
+    }
+
+    /// Generates from G's inputs drawn from `stream` (no autodiff, no dropout unless kept).
+    pub fn generate(net: &Net, plan: &Plan, n: usize, stream: Stream, index: u64, device: &Device) -> Value {
+        let device = device.clone().without_autodiff();
+        let mut rng = inputs::rng(plan.seed, stream, index);
+        let ins: Vec<Value> =
+            plan.g_inputs.iter().map(|(_, l)| inputs::draw(l, n, &mut rng, plan.truncation, &device)).collect();
+        net.forward(ins, &Ctx { step: u64::MAX, training: false })
+    }
+}

@@ -1,0 +1,56 @@
+//! Values flowing through a network: a batch of vectors, of images, or of class labels.
+
+use burn::tensor::{Int, Tensor};
+
+/// A batch of values of one kind.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// `[B, n]`.
+    Flat(Tensor<2>),
+    /// `[B, C, H, W]`.
+    Image(Tensor<4>),
+    /// `[B]` class indices.
+    Labels(Tensor<1, Int>),
+}
+
+impl Value {
+    /// The batch size.
+    pub fn batch(&self) -> usize {
+        match self {
+            Value::Flat(t) => t.dims()[0],
+            Value::Image(t) => t.dims()[0],
+            Value::Labels(t) => t.dims()[0],
+        }
+    }
+
+    /// The value as `[B, n]` (images are flattened).
+    pub fn flat(self) -> Tensor<2> {
+        match self {
+            Value::Flat(t) => t,
+            Value::Image(t) => {
+                let [b, c, h, w] = t.dims();
+                t.reshape([b, c * h * w])
+            }
+            Value::Labels(t) => t.float().unsqueeze_dim(1),
+        }
+    }
+
+    /// Reshapes to the per-sample `dims` (one axis: flat; three: an image).
+    pub fn reshape(self, dims: &[usize]) -> Value {
+        let t = self.flat();
+        let b = t.dims()[0];
+        match dims {
+            [c, h, w] => Value::Image(t.reshape([b, *c, *h, *w])),
+            _ => Value::Flat(t.reshape([b, dims.iter().product::<usize>()])),
+        }
+    }
+
+    /// Applies `f` to the float tensor, whatever its rank.
+    pub fn map(self, f2: impl FnOnce(Tensor<2>) -> Tensor<2>, f4: impl FnOnce(Tensor<4>) -> Tensor<4>) -> Value {
+        match self {
+            Value::Flat(t) => Value::Flat(f2(t)),
+            Value::Image(t) => Value::Image(f4(t)),
+            labels => labels,
+        }
+    }
+}
