@@ -19,6 +19,7 @@ pub mod losses;
 pub mod network;
 mod params;
 pub mod plan;
+pub mod plots;
 pub mod run;
 pub mod sample;
 pub mod trainer;

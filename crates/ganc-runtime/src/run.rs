@@ -5,6 +5,7 @@ use crate::images;
 use crate::inputs::Stream;
 use crate::network::{lower, Net};
 use crate::plan::{plan, unsupported_diagnostics, Plan};
+use crate::plots;
 use crate::trainer::{StepMetrics, Trainer};
 use crate::value::Value;
 use burn::tensor::Device;
@@ -320,15 +321,14 @@ fn write_samples(run: &Path, t: &Trainer, data: &ganc_data::Data, step: u64) -> 
     let net = t.sampler(true);
     let dims = &t.plan.data_shape;
     let path = run.join("samples").join(format!("step_{step:06}.png"));
-    let fake = values(Trainer::generate(&net, &t.plan, 64, Stream::Fixed, 0, &t.device));
-    let result = if dims.len() == 3 {
-        images::grid(&path, &fake, 64, dims)
+    if dims.len() == 3 {
+        let fake = values(Trainer::generate(&net, &t.plan, 64, Stream::Fixed, 0, &t.device));
+        images::grid(&path, &fake, 64, dims).map_err(|e| io_err("write", &path, e))?;
     } else {
         let real = data.batch(t.plan.seed, u64::MAX, 512).x;
-        let many = values(Trainer::generate(&net, &t.plan, 512, Stream::Fixed, 1, &t.device));
-        images::scatter(&path, &real, &many)
-    };
-    result.map_err(|e| io_err("write", &path, e))?;
+        let fake = values(Trainer::generate(&net, &t.plan, 512, Stream::Fixed, 1, &t.device));
+        plots::scatter(&path, &format!("step {step}"), &real, &fake).map_err(|e| io_err("write", &path, e))?;
+    }
     Ok(path)
 }
 
@@ -376,6 +376,6 @@ pub fn plot_losses(run: &Path) -> Result<PathBuf, TrainError> {
         }
     }
     let path = run.join("loss.png");
-    images::curves(&path, &[("d_loss", d), ("g_loss", g)]).map_err(|e| io_err("write", &path, e))?;
+    plots::curves(&path, "losses", &[("d_loss", d), ("g_loss", g)]).map_err(|e| io_err("write", &path, e))?;
     Ok(path)
 }

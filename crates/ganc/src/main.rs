@@ -104,8 +104,11 @@ enum Command {
         /// Seed of the latents.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Use the EMA generator when the run keeps one (the default).
+        #[arg(long, overrides_with = "no_ema")]
+        ema: bool,
         /// Use the raw generator even when the run keeps an EMA copy.
-        #[arg(long)]
+        #[arg(long, overrides_with = "ema")]
         no_ema: bool,
         /// Device.
         #[arg(long, default_value = "cpu")]
@@ -118,8 +121,11 @@ enum Command {
         /// The .safetensors file to write.
         #[arg(short = 'o', long)]
         out: PathBuf,
+        /// Export the EMA generator when the run keeps one (the default).
+        #[arg(long, overrides_with = "no_ema")]
+        ema: bool,
         /// Export the raw generator even when the run keeps an EMA copy.
-        #[arg(long)]
+        #[arg(long, overrides_with = "ema")]
         no_ema: bool,
     },
     /// Redraw a run's loss curves (loss.png) from its metrics.csv.
@@ -147,8 +153,10 @@ fn main() -> ExitCode {
             let options = ganc_runtime::run::TrainOptions { steps, batch, seed, out, device, data_dir, resume };
             train::run(train::TrainArgs { model, options })
         }
-        Command::Sample { run, n, out, seed, no_ema, device } => train::sample(&run, n, &out, seed, !no_ema, &device),
-        Command::Export { run, out, no_ema } => train::export(&run, &out, !no_ema, "cpu"),
+        Command::Sample { run, n, out, seed, no_ema, device, .. } => {
+            train::sample(&run, n, &out, seed, !no_ema, &device)
+        }
+        Command::Export { run, out, no_ema, .. } => train::export(&run, &out, !no_ema, "cpu"),
         Command::Plot { run } => train::plot(&run),
     };
     match result {

@@ -158,7 +158,7 @@ pub fn sample(run: &Path, n: usize, out: &Path, seed: u64, ema: bool, device: &s
     match ext {
         "npy" => ganc_runtime::images::npy(out, &values, &shape).into_diagnostic()?,
         "png" if dims.len() == 3 => ganc_runtime::images::grid(out, &values, n, dims).into_diagnostic()?,
-        "png" => ganc_runtime::images::scatter(out, &[], &values).into_diagnostic()?,
+        "png" => ganc_runtime::plots::scatter(out, &format!("{n} samples"), &[], &values).into_diagnostic()?,
         "" if dims.len() == 3 => {
             std::fs::create_dir_all(out).into_diagnostic()?;
             let size: usize = dims.iter().product();

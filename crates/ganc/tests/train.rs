@@ -135,6 +135,21 @@ fn a_run_leaves_its_files_and_samples_need_no_data() {
     ]);
     assert!(out.status.success(), "{}", text(&out));
     assert_ne!(std::fs::read(&raw).unwrap(), bytes);
+    let last_wins = dir.join("ema.npy");
+    let out = run(&[
+        "sample",
+        run_dir.to_str().unwrap(),
+        "-n",
+        "100",
+        "-o",
+        last_wins.to_str().unwrap(),
+        "--seed",
+        "3",
+        "--no-ema",
+        "--ema",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(std::fs::read(&last_wins).unwrap(), bytes);
 
     let png = dir.join("scatter.png");
     assert!(run(&["sample", run_dir.to_str().unwrap(), "-n", "200", "-o", png.to_str().unwrap()]).status.success());
