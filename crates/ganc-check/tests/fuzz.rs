@@ -37,20 +37,7 @@ fn answers(path: &Path, text: &str) {
     // A file of blocks and imports only is a library: it checks clean with no model.
     let code: Vec<&str> = text.lines().map(|l| l.split("//").next().unwrap_or("").trim()).collect();
     let library = !code.iter().any(|l| {
-        [
-            "data",
-            "latent",
-            "condition",
-            "generator",
-            "discriminator",
-            "encoder",
-            "loss",
-            "regularize",
-            "train",
-            "evaluate",
-        ]
-        .iter()
-        .any(|k| l.starts_with(k))
+        ganc_syntax::ITEM_STARTS.iter().filter(|k| !matches!(**k, "import" | "block")).any(|k| l.starts_with(k))
     });
     assert!(
         analysis.model.is_some()

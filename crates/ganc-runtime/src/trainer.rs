@@ -59,6 +59,15 @@ pub fn optimizer(spec: &Optimizer) -> ModuleOptimizer {
     }
 }
 
+/// One optimizer step of `net` on `loss`; with `measure`, also the norm of its gradients.
+fn update(net: &mut Net, opt: &mut ModuleOptimizer, lr: f64, loss: Tensor<1>, measure: bool) -> Option<f64> {
+    let mut grads = loss.backward();
+    let grads = GradientsParams::from_module(&mut grads, net);
+    let norm = measure.then(|| grad_norm(net, &grads));
+    *net = opt.step(lr, std::mem::take(net), grads);
+    norm
+}
+
 /// Networks, optimizers and the data they train on.
 pub struct Trainer {
     /// The plan.
@@ -180,13 +189,8 @@ impl Trainer {
             m.d_real = mean(plan.loss.report(d_real.detach()));
             m.d_fake = mean(plan.loss.report(d_fake.detach()));
             m.d_loss = mean(loss.clone().detach());
-            let mut grads = loss.backward();
-            let grads = GradientsParams::from_module(&mut grads, &self.d);
-            if measure && i + 1 == plan.d_steps {
-                m.grad_norm_d = grad_norm(&self.d, &grads);
-            }
-            let d = std::mem::take(&mut self.d);
-            self.d = self.opt_d.step(plan.opt_d.lr(), d, grads);
+            let norm = update(&mut self.d, &mut self.opt_d, plan.opt_d.lr(), loss, measure && i + 1 == plan.d_steps);
+            m.grad_norm_d = norm.unwrap_or(m.grad_norm_d);
             if let Some(c) = plan.weight_clip {
                 let d = std::mem::take(&mut self.d);
                 self.d = d.map(&mut Clip::new(c as f32));
@@ -199,13 +203,8 @@ impl Trainer {
             let d_fake = self.d_forward(self.with_instance_noise(fake), g_labels, &ctx);
             let loss = plan.loss.generator(d_fake);
             m.g_loss = mean(loss.clone().detach());
-            let mut grads = loss.backward();
-            let grads = GradientsParams::from_module(&mut grads, &self.g);
-            if measure && i + 1 == plan.g_steps {
-                m.grad_norm_g = grad_norm(&self.g, &grads);
-            }
-            let g = std::mem::take(&mut self.g);
-            self.g = self.opt_g.step(plan.opt_g.lr(), g, grads);
+            let norm = update(&mut self.g, &mut self.opt_g, plan.opt_g.lr(), loss, measure && i + 1 == plan.g_steps);
+            m.grad_norm_g = norm.unwrap_or(m.grad_norm_g);
         }
         if let (Some(beta), Some(ema)) = (plan.ema, self.ema.take()) {
             let mut live = Collect::default();

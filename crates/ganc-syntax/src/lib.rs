@@ -11,4 +11,4 @@ mod nesting;
 mod parser;
 
 pub use nesting::MAX_NESTING;
-pub use parser::parse;
+pub use parser::{parse, ITEM_STARTS};

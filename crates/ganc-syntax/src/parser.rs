@@ -16,7 +16,7 @@ const CALL_LIMIT: usize = 20_000_000;
 const MAX_ERRORS: usize = 20;
 
 /// Words that start a top-level item at the beginning of a line: where recovery resumes.
-const ITEM_STARTS: &[&str] = &[
+pub const ITEM_STARTS: &[&str] = &[
     "import",
     "data",
     "latent",

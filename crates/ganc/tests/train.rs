@@ -117,39 +117,20 @@ fn a_run_leaves_its_files_and_samples_need_no_data() {
     let values: Vec<f32> =
         bytes[10 + header_len..].chunks(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
     assert!(values.iter().all(|v| v.is_finite()));
-    // The same seed gives the same samples; the raw generator differs from the EMA one.
-    let again = dir.join("y.npy");
-    run(&["sample", run_dir.to_str().unwrap(), "-n", "100", "-o", again.to_str().unwrap(), "--seed", "3"]);
-    assert_eq!(std::fs::read(&again).unwrap(), bytes);
-    let raw = dir.join("raw.npy");
-    let out = run(&[
-        "sample",
-        run_dir.to_str().unwrap(),
-        "-n",
-        "100",
-        "-o",
-        raw.to_str().unwrap(),
-        "--seed",
-        "3",
-        "--no-ema",
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
-    assert_ne!(std::fs::read(&raw).unwrap(), bytes);
-    let last_wins = dir.join("ema.npy");
-    let out = run(&[
-        "sample",
-        run_dir.to_str().unwrap(),
-        "-n",
-        "100",
-        "-o",
-        last_wins.to_str().unwrap(),
-        "--seed",
-        "3",
-        "--no-ema",
-        "--ema",
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(std::fs::read(&last_wins).unwrap(), bytes);
+    // The same seed gives the same samples; the raw generator differs from the EMA one, and
+    // of `--no-ema --ema` the last wins.
+    let npy_of = |name: &str, extra: &[&str]| {
+        let path = dir.join(name);
+        let mut args =
+            vec!["sample", run_dir.to_str().unwrap(), "-n", "100", "-o", path.to_str().unwrap(), "--seed", "3"];
+        args.extend(extra);
+        let out = run(&args);
+        assert!(out.status.success(), "{}", text(&out));
+        std::fs::read(&path).unwrap()
+    };
+    assert_eq!(npy_of("again.npy", &[]), bytes);
+    assert_ne!(npy_of("raw.npy", &["--no-ema"]), bytes);
+    assert_eq!(npy_of("ema.npy", &["--no-ema", "--ema"]), bytes);
 
     let png = dir.join("scatter.png");
     assert!(run(&["sample", run_dir.to_str().unwrap(), "-n", "200", "-o", png.to_str().unwrap()]).status.success());
