@@ -136,12 +136,28 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
     for d in &discriminators {
         let layers = d.layers();
         if let Some(gp) = penalties.iter().find(|r| r.network == d.name) {
-            for l in layers.iter().filter(|l| l.name == "batchnorm") {
+            for l in &layers {
+                let (why, help) = match l.name {
+                    "batchnorm" => (
+                        "batch statistics couple the samples",
+                        "Gulrajani et al. 2017 recommend `layernorm` (or no normalization) in a gradient-penalty critic",
+                    ),
+                    "dropout" => ("a random mask the penalty cannot differentiate", "remove `dropout` from the critic"),
+                    "upsample" if l.args.name("mode") == Some("bilinear") => (
+                        "bilinear upsampling has no differentiable input gradient in ganc yet",
+                        "use `upsample` (nearest) in the critic",
+                    ),
+                    _ => continue,
+                };
                 diags.push(
-                    Diagnostic::new(codes::BATCHNORM_IN_GP_CRITIC, l.span, format!("batchnorm in a critic trained with `{}`", gp.component.name))
-                        .label("batch statistics couple the samples")
-                        .with_secondary(gp.component.span, "the penalty assumes per-sample gradients")
-                        .help("Gulrajani et al. 2017 recommend `layernorm` (or no normalization) in a gradient-penalty critic"),
+                    Diagnostic::new(
+                        codes::NO_INPUT_GRADIENT,
+                        l.span,
+                        format!("`{}` in a critic trained with `{}`", l.name, gp.component.name),
+                    )
+                    .label(why)
+                    .with_secondary(gp.component.span, "the penalty differentiates each sample's input gradient")
+                    .help(help),
                 );
             }
         }

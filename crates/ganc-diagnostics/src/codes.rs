@@ -131,12 +131,13 @@ codes! {
     UNKNOWN_FEATURE = "E0408", "feature reference not found";
     /// Progressive-growing options or stages where they cannot apply.
     PROGRESSIVE_MISPLACED = "E0409", "progressive stage or option misplaced";
+    /// A layer of a gradient-penalized critic with no per-sample input gradient (batchnorm,
+    /// dropout, bilinear upsampling).
+    NO_INPUT_GRADIENT = "E0410", "layer without a per-sample input gradient in a penalized critic";
 
     /// A construct the checker accepts but the runtime cannot train yet.
     NOT_YET_SUPPORTED = "E0501", "not yet supported by the runtime";
 
-    /// Batch normalization in a critic trained with a gradient penalty.
-    BATCHNORM_IN_GP_CRITIC = "W0001", "batchnorm in a gradient-penalty critic";
     /// Image data in [-1, 1] but no tanh at the generator's end.
     NO_TANH_OUTPUT = "W0002", "no tanh at the generator's end";
     /// Sparse-gradient layers (maxpool, plain relu) in the discriminator.

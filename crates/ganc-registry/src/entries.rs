@@ -77,6 +77,16 @@ const VALUE: Param = param("value", Value, Def::Required, Any, "the value to com
 const LABELS: Param = param("labels", Value, Def::Required, Any, "the class labels (a `condition`)");
 
 /// Every entry of the registry.
+/// The `every` parameter of the gradient penalties: lazy regularization (Karras et al. 2020,
+/// StyleGAN2) applies the penalty on every k-th D update only, with its weight times k.
+const LAZY: Param = param(
+    "every",
+    Int,
+    Def::Int(1),
+    Positive,
+    "apply every k-th D update with the weight times k (lazy regularization, StyleGAN2)",
+);
+
 pub static ENTRIES: &[Spec] = &[
     // ---- weights ----------------------------------------------------------------------
     layer(
@@ -494,6 +504,7 @@ pub static ENTRIES: &[Spec] = &[
                 Any,
                 "where the gradient is taken",
             ),
+            LAZY,
         ],
     ),
     reg(
@@ -501,14 +512,14 @@ pub static ENTRIES: &[Spec] = &[
         Side::Discriminator,
         "Zero-centered gradient penalty on real data: gamma/2 ||grad D(x)||^2.",
         "Mescheder et al. 2018",
-        &[param("gamma", Float, Def::Float(10.0), NonNegative, "weight")],
+        &[param("gamma", Float, Def::Float(10.0), NonNegative, "weight"), LAZY],
     ),
     reg(
         "r2",
         Side::Discriminator,
-        "Zero-centered gradient penalty on fake data.",
+        "Zero-centered gradient penalty on fake data: gamma/2 ||grad D(G(z))||^2.",
         "Mescheder et al. 2018",
-        &[param("gamma", Float, Def::Float(10.0), NonNegative, "weight")],
+        &[param("gamma", Float, Def::Float(10.0), NonNegative, "weight"), LAZY],
     ),
     reg(
         "dragan",
@@ -519,6 +530,7 @@ pub static ENTRIES: &[Spec] = &[
             param("weight", Float, Def::Float(10.0), NonNegative, "lambda"),
             param("k", Float, Def::Float(1.0), NonNegative, "target norm"),
             param("c", Float, Def::Float(0.5), Positive, "perturbation scale"),
+            LAZY,
         ],
     ),
     reg(

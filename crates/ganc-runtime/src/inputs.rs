@@ -24,6 +24,8 @@ pub enum Stream {
     Fixed = 14,
     /// `ganc sample`.
     Sample = 15,
+    /// Interpolation and perturbation of gradient penalties.
+    Penalty = 16,
 }
 
 /// A seeded generator for `(seed, stream, index)`.

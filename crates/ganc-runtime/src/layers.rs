@@ -102,6 +102,9 @@ pub struct Op {
 pub struct SampleNorm {
     /// Normalizes the flattened sample.
     pub norm: LayerNorm,
+    /// Its epsilon (burn keeps LayerNorm's private; the input gradient needs it).
+    #[module(skip)]
+    pub eps: f64,
 }
 
 /// A lowered layer.

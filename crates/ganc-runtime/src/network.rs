@@ -263,6 +263,7 @@ fn lower_layer(l: &ir::Layer, device: &Device, missing: &mut Vec<Unsupported>) -
         )),
         "layernorm" => Some(Layer::LayerNorm(SampleNorm {
             norm: LayerNormConfig::new(input.iter().product()).with_epsilon(a.float("eps")).init(device),
+            eps: a.float("eps"),
         })),
         "instancenorm" => Some(Layer::InstanceNorm(
             InstanceNormConfig::new(input[0])

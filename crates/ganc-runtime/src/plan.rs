@@ -5,6 +5,7 @@
 use crate::layers::Decay;
 use crate::losses::Loss;
 use crate::network::Unsupported;
+use crate::penalty::{At, Penalty};
 use ganc_check::ir::{Component, Model, Shape};
 use ganc_check::value::Const;
 use ganc_data::{Mixture, Source, Split};
@@ -169,6 +170,30 @@ pub struct Plan {
     pub watch: Watch,
     /// Mode coverage measured during training (2D mixtures).
     pub evaluate: Option<Evaluate>,
+    /// Gradient penalties added to D's loss.
+    pub penalties: Vec<Penalty>,
+}
+
+/// A penalty regularizer as the trainer applies it.
+fn penalty(c: &Component) -> Penalty {
+    let a = &c.args;
+    let every = a.int("every").max(1) as u64;
+    match c.name {
+        "r1" => Penalty { weight: a.float("gamma") / 2.0, center: 0.0, at: At::Real, every },
+        "r2" => Penalty { weight: a.float("gamma") / 2.0, center: 0.0, at: At::Fake, every },
+        "dragan" => Penalty { weight: a.float("weight"), center: a.float("k"), at: At::Perturbed(a.float("c")), every },
+        _ => Penalty {
+            weight: a.float("weight"),
+            center: a.float("center"),
+            at: match a.name("at") {
+                Some("real") => At::Real,
+                Some("fake") => At::Fake,
+                Some("real_and_fake") => At::RealAndFake,
+                _ => At::Interpolates,
+            },
+            every,
+        },
+    }
 }
 
 /// `evaluate every N steps { modes(samples: S) }`.
@@ -238,6 +263,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         }
     };
     let mut labels = Labels::default();
+    let mut penalties = Vec::new();
     let (mut weight_clip, mut instance_noise) = (None, None);
     for r in &model.regularizers {
         let c = &r.component;
@@ -257,6 +283,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
             }
             "label_flip" => labels.flip = Some(c.args.float("p")),
             "weight_clip" => weight_clip = Some(c.args.float("c")),
+            "gradient_penalty" | "r1" | "r2" | "dragan" => penalties.push(penalty(c)),
             "instance_noise" => {
                 let decay = match c.args.get("decay") {
                     Some(Const::Schedule(kind, steps)) => {
@@ -367,5 +394,6 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         log_every: every("log", 10),
         watch,
         evaluate,
+        penalties,
     })
 }

@@ -157,7 +157,8 @@ fn timestamp() -> String {
 }
 
 /// The header of `metrics.csv`.
-pub const METRICS_HEADER: &str = "step,d_loss,g_loss,d_real,d_fake,grad_norm_g,grad_norm_d,lr_g,lr_d,steps_per_sec";
+pub const METRICS_HEADER: &str =
+    "step,d_loss,g_loss,d_real,d_fake,grad_norm_g,grad_norm_d,lr_g,lr_d,penalty,steps_per_sec";
 
 /// Trains `model` (whose source text is `source`, read from `model_path`). Returns the run
 /// directory. `stop` is polled between steps: when set, a checkpoint is written and the run
@@ -245,7 +246,7 @@ pub fn train(
         if measure {
             writeln!(
                 metrics_file,
-                "{},{},{},{},{},{},{},{},{},{:.3}",
+                "{},{},{},{},{},{},{},{},{},{},{:.3}",
                 m.step,
                 m.d_loss,
                 m.g_loss,
@@ -255,6 +256,7 @@ pub fn train(
                 m.grad_norm_d,
                 plan.opt_g.lr(),
                 plan.opt_d.lr(),
+                m.penalty,
                 rate
             )
             .map_err(|e| io_err("append to", &run, e))?;

@@ -5,6 +5,7 @@ use crate::inputs::{self, Stream};
 use crate::layers::{Ctx, Decay};
 use crate::network::Net;
 use crate::params::{grad_norm, Clip, Collect, EmaUpdate};
+use crate::penalty;
 use crate::plan::{Optimizer, Plan};
 use crate::value::Value;
 use burn::module::Module;
@@ -32,6 +33,8 @@ pub struct StepMetrics {
     pub grad_norm_g: f64,
     /// Gradient norm of D (measured on logged steps only, else NaN).
     pub grad_norm_d: f64,
+    /// The gradient penalties added to D's loss in this step (last D update; 0 when none).
+    pub penalty: f64,
 }
 
 /// Builds an optimizer.
@@ -170,6 +173,9 @@ impl Trainer {
             let (g_in, g_labels) = self.g_inputs(n, Stream::DLatent, index, &device);
             let fake = self.g.forward(g_in, &ctx).map(|t| t.detach(), |t| t.detach());
             let (real, fake) = (self.with_instance_noise(real), self.with_instance_noise(fake));
+            // What the penalties read (tensors are shared, so the copies cost nothing).
+            let (real_v, fake_v) = (real.clone(), fake.clone());
+            let (real_labels_v, g_labels_v) = (real_labels.clone(), g_labels.clone());
             let (d_real, d_fake) = if plan.mixed_batches {
                 let both = match (real, fake) {
                     (Value::Image(a), Value::Image(b)) => Value::Image(Tensor::cat(vec![a, b], 0)),
@@ -185,7 +191,20 @@ impl Trainer {
                 (self.d_forward(real, real_labels, &ctx), self.d_forward(fake, g_labels, &ctx))
             };
             let (real_t, fake_t) = self.targets(n, index);
-            let loss = plan.loss.discriminator(d_real.clone(), d_fake.clone(), real_t, fake_t);
+            let mut loss = plan.loss.discriminator(d_real.clone(), d_fake.clone(), real_t, fake_t);
+            let batch = penalty::Batch {
+                real: &real_v,
+                fake: &fake_v,
+                real_labels: real_labels_v.as_ref(),
+                fake_labels: g_labels_v.as_ref(),
+            };
+            let mut rng = inputs::rng(plan.seed, Stream::Penalty, index);
+            m.penalty = 0.0;
+            for p in plan.penalties.iter().filter(|p| p.applies(index)) {
+                let value = p.value(&self.d, &batch, &mut rng, &ctx);
+                m.penalty += mean(value.clone().detach());
+                loss = loss + value;
+            }
             m.d_real = mean(plan.loss.report(d_real.detach()));
             m.d_fake = mean(plan.loss.report(d_fake.detach()));
             m.d_loss = mean(loss.clone().detach());

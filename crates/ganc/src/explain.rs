@@ -16,7 +16,7 @@ pub fn run(what: &str) -> Result<ExitCode> {
         let looks_like_code = what.len() == 5 && what[1..].chars().all(|c| c.is_ascii_digit());
         return Err(if looks_like_code {
             miette!(
-                help = "codes are E0001-E0409 and W0001-W0006; `ganc check` prints them",
+                help = "codes are E0001-E0410, E0501 and W0002-W0006; `ganc check` prints them",
                 "no diagnostic code `{what}`"
             )
         } else {
