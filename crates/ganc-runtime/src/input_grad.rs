@@ -51,7 +51,7 @@ pub fn output_and_input_grad(net: &Net, inputs: Vec<Value>, ctx: &Ctx) -> (Value
     if let Some(more) = grads.remove(&net.inputs[0]) {
         gx = add(gx, more);
     }
-    (out, gx.reshape(&per_sample(&x)))
+    (out, gx.reshape(&x.per_sample()))
 }
 
 fn forward<'a>(nodes: &'a [Node], mut x: Value, env: &mut HashMap<String, Value>, ctx: &Ctx) -> (Value, Vec<Step<'a>>) {
@@ -101,7 +101,7 @@ fn forward<'a>(nodes: &'a [Node], mut x: Value, env: &mut HashMap<String, Value>
 fn backward(steps: &[Step<'_>], mut g: Value, grads: &mut HashMap<String, Value>) -> Value {
     for step in steps.iter().rev() {
         g = match step {
-            Step::Layer(step) => layer_vjp(step.layer, &step.input, &step.second, g, grads),
+            Step::Layer(step) => layer_vjp(step, g, grads),
             Step::Residual { main, skip } => {
                 let a = backward(main, g.clone(), grads);
                 let b = backward(skip, g, grads);
@@ -140,25 +140,6 @@ fn add(a: Value, b: Value) -> Value {
         (Value::Image(a), Value::Image(b)) => Value::Image(a + b),
         (Value::Labels(_), other) | (other, Value::Labels(_)) => other,
         (a, b) => Value::Flat(a.flat() + b.flat()),
-    }
-}
-
-fn per_sample(v: &Value) -> Vec<usize> {
-    match v {
-        Value::Flat(t) => t.dims()[1..].to_vec(),
-        Value::Image(t) => t.dims()[1..].to_vec(),
-        Value::Labels(_) => vec![1],
-    }
-}
-
-fn image(v: Value) -> Tensor<4> {
-    match v {
-        Value::Image(t) => t,
-        other => {
-            let t = other.flat();
-            let [b, n] = t.dims();
-            t.reshape([b, n, 1, 1])
-        }
     }
 }
 
@@ -226,18 +207,14 @@ fn group_norm_vjp(x: Tensor<4>, g: Tensor<4>, groups: usize, gamma: Option<Tenso
     norm_vjp(x.reshape([b, groups, n]), g.reshape([b, groups, n]), eps).reshape([b, c, h, w])
 }
 
-fn layer_vjp(
-    layer: &Layer,
-    input: &Value,
-    second: &Option<(String, Value)>,
-    g: Value,
-    grads: &mut HashMap<String, Value>,
-) -> Value {
-    let shape = per_sample(input);
+/// The input gradient of one layer of the forward pass, given its output's gradient `g`.
+fn layer_vjp(step: &LayerStep<'_>, g: Value, grads: &mut HashMap<String, Value>) -> Value {
+    let LayerStep { layer, input, .. } = step;
+    let shape = input.per_sample();
     match layer {
         Layer::Linear(m) => Value::Flat(g.flat().matmul(m.weight.val().transpose())).reshape(&shape),
         Layer::Conv(m) => {
-            let [_, _, h, w] = image(input.clone()).dims();
+            let [_, _, h, w] = input.clone().image().dims();
             let [kh, kw] = m.kernel_size;
             let (ph, pw) = match m.padding {
                 PaddingConfig2d::Explicit(top, left, _, _) => (top, left),
@@ -251,11 +228,11 @@ fn layer_vjp(
                 m.dilation,
                 m.groups,
             );
-            Value::Image(conv_transpose2d(image(g), m.weight.val(), None, options))
+            Value::Image(conv_transpose2d(g.image(), m.weight.val(), None, options))
         }
         Layer::Deconv(m) => {
             let options = ConvOptions::new(m.stride, m.padding, m.dilation, m.groups);
-            Value::Image(conv2d(image(g), m.weight.val(), None, options))
+            Value::Image(conv2d(g.image(), m.weight.val(), None, options))
         }
         Layer::LayerNorm(SampleNorm { norm, eps }) => {
             let x = input.clone().flat();
@@ -264,15 +241,15 @@ fn layer_vjp(
             Value::Flat(norm_vjp(x.reshape([b, 1, n]), gy.reshape([b, 1, n]), *eps).reshape([b, n])).reshape(&shape)
         }
         Layer::InstanceNorm(m) => Value::Image(group_norm_vjp(
-            image(input.clone()),
-            image(g),
+            input.clone().image(),
+            g.image(),
             m.num_channels,
             m.gamma.as_ref().map(|p| p.val()),
             m.epsilon,
         )),
         Layer::GroupNorm(m) => Value::Image(group_norm_vjp(
-            image(input.clone()),
-            image(g),
+            input.clone().image(),
+            g.image(),
             m.num_groups,
             m.gamma.as_ref().map(|p| p.val()),
             m.epsilon,
@@ -280,18 +257,19 @@ fn layer_vjp(
         // The plan refuses batch norm in a penalized critic; embeddings read labels, which
         // have no gradient.
         Layer::BatchNorm(_) | Layer::Embedding(_) => g,
-        Layer::Op(op) => op_vjp(&op.kind, input, second, g, grads),
+        Layer::Op(op) => op_vjp(&op.kind, step, shape, g, grads),
     }
 }
 
+/// The input gradient of a weightless layer whose input has per-sample `shape`.
 fn op_vjp(
     kind: &OpKind,
-    input: &Value,
-    second: &Option<(String, Value)>,
+    step: &LayerStep<'_>,
+    shape: Vec<usize>,
     g: Value,
     grads: &mut HashMap<String, Value>,
 ) -> Value {
-    let shape = per_sample(input);
+    let LayerStep { input, second, .. } = step;
     match kind {
         OpKind::Relu | OpKind::LeakyRelu(_) | OpKind::Tanh | OpKind::Sigmoid | OpKind::Gelu | OpKind::Silu => {
             times(g, derivative(kind, input))
@@ -299,12 +277,12 @@ fn op_vjp(
         // Nearest upsampling copies each pixel to a k x k block: its gradient sums the block.
         OpKind::Upsample { scale, .. } => {
             let k = *scale;
-            let pooled = avg_pool2d(image(g), AvgPoolOptions::new([k, k]).with_stride([k, k]));
+            let pooled = avg_pool2d(g.image(), AvgPoolOptions::new([k, k]).with_stride([k, k]));
             Value::Image(pooled * (k * k) as f64)
         }
         // Average pooling over k x k blocks spreads each gradient evenly over its block.
         OpKind::AvgPool(k) => {
-            let g = image(g);
+            let g = g.image();
             let [b, c, h, w] = g.dims();
             let spread: Tensor<6> = g.reshape([b, c, h, 1, w, 1]).expand([b, c, h, *k, w, *k]);
             Value::Image(spread.reshape([b, c, h * k, w * k]) / (k * k) as f64)

@@ -135,14 +135,14 @@ impl Layer {
     pub fn forward(&self, x: Value, second: Option<Value>, ctx: &Ctx) -> Value {
         match self {
             Layer::Linear(m) => Value::Flat(m.forward(x.flat())),
-            Layer::Conv(m) => Value::Image(m.forward(image(x))),
-            Layer::Deconv(m) => Value::Image(m.forward(image(x))),
+            Layer::Conv(m) => Value::Image(m.forward(x.image())),
+            Layer::Deconv(m) => Value::Image(m.forward(x.image())),
             Layer::BatchNorm(m) => x.map(|t| m.forward(t), |t| m.forward(t)),
             Layer::LayerNorm(m) => {
-                let dims = per_sample(&x);
+                let dims = x.per_sample();
                 Value::Flat(m.norm.forward(x.flat())).reshape(&dims)
             }
-            Layer::InstanceNorm(m) => Value::Image(m.forward(image(x))),
+            Layer::InstanceNorm(m) => Value::Image(m.forward(x.image())),
             Layer::GroupNorm(m) => x.map(|t| m.forward(t), |t| m.forward(t)),
             Layer::Embedding(m) => match x {
                 Value::Labels(y) => {
@@ -158,31 +158,12 @@ impl Layer {
     }
 }
 
-fn image(x: Value) -> Tensor<4> {
-    match x {
-        Value::Image(t) => t,
-        other => {
-            let t = other.flat();
-            let [b, n] = t.dims();
-            t.reshape([b, n, 1, 1])
-        }
-    }
-}
-
 /// A batch of vectors repeated over the height and width of `like`.
 fn tile(v: Value, like: &Tensor<4>) -> Tensor<4> {
     let [b, _, h, w] = like.dims();
     let v = v.flat();
     let k = v.dims()[1];
     v.reshape([b, k, 1, 1]).expand([b, k, h, w])
-}
-
-fn per_sample(x: &Value) -> Vec<usize> {
-    match x {
-        Value::Flat(t) => vec![t.dims()[1]],
-        Value::Image(t) => t.dims()[1..].to_vec(),
-        Value::Labels(_) => vec![1],
-    }
 }
 
 impl Op {
@@ -198,10 +179,10 @@ impl Op {
                 let mode = if *bilinear { InterpolateMode::Bilinear } else { InterpolateMode::Nearest };
                 let s = *scale as f32;
                 let opts = InterpolateOptions::new(mode).with_scale_factor([s, s]).with_align_corners(false);
-                Value::Image(interpolate(image(x), opts))
+                Value::Image(interpolate(x.image(), opts))
             }
             OpKind::AvgPool(k) => {
-                Value::Image(avg_pool2d(image(x), AvgPoolOptions::new([*k, *k]).with_stride([*k, *k])))
+                Value::Image(avg_pool2d(x.image(), AvgPoolOptions::new([*k, *k]).with_stride([*k, *k])))
             }
             OpKind::Flatten => Value::Flat(x.flat()),
             OpKind::Reshape(dims) => x.reshape(dims),

@@ -100,14 +100,6 @@ impl Net {
     }
 }
 
-fn per_sample(v: &Value) -> Vec<usize> {
-    match v {
-        Value::Flat(t) => t.dims()[1..].to_vec(),
-        Value::Image(t) => t.dims()[1..].to_vec(),
-        Value::Labels(_) => Vec::new(),
-    }
-}
-
 fn run_traced(
     nodes: &[Node],
     mut x: Value,
@@ -124,7 +116,7 @@ fn run_traced(
                 };
                 let out = layer.forward(x, second, ctx);
                 if let Some(t) = trace.as_deref_mut() {
-                    t.push(per_sample(&out));
+                    t.push(out.per_sample());
                 }
                 out
             }

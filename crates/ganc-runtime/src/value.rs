@@ -23,6 +23,27 @@ impl Value {
         }
     }
 
+    /// The value as an image `[B, C, H, W]` (a vector `[B, n]` becomes `[B, n, 1, 1]`).
+    pub fn image(self) -> Tensor<4> {
+        match self {
+            Value::Image(t) => t,
+            other => {
+                let t = other.flat();
+                let [b, n] = t.dims();
+                t.reshape([b, n, 1, 1])
+            }
+        }
+    }
+
+    /// The dimensions of one sample (`[1]` for labels).
+    pub fn per_sample(&self) -> Vec<usize> {
+        match self {
+            Value::Flat(t) => t.dims()[1..].to_vec(),
+            Value::Image(t) => t.dims()[1..].to_vec(),
+            Value::Labels(_) => vec![1],
+        }
+    }
+
     /// The value as `[B, n]` (images are flattened).
     pub fn flat(self) -> Tensor<2> {
         match self {
