@@ -6,6 +6,7 @@
 
 pub mod ast;
 mod expected;
+pub mod format;
 mod lower;
 mod nesting;
 mod parser;

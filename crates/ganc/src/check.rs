@@ -24,7 +24,7 @@ pub struct Options {
 }
 
 /// Collects `*.gan` files under `path` (or `path` itself), sorted.
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+pub fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     let meta = std::fs::metadata(path).map_err(|e| {
         miette!(
             help = "check the path; `ganc check` takes .gan files and directories",

@@ -2,6 +2,7 @@
 
 mod check;
 mod explain;
+mod fmt;
 mod layers;
 mod summary;
 mod train;
@@ -133,6 +134,15 @@ enum Command {
         /// A run directory.
         run: PathBuf,
     },
+    /// Rewrite .gan files in the canonical layout (comments kept); --check only reports.
+    Fmt {
+        /// Files and directories (searched recursively for *.gan).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Change nothing; exit 1 if a file is not formatted (for CI).
+        #[arg(long)]
+        check: bool,
+    },
     /// List every layer, loss, regularizer, optimizer, option and data source with its parameters.
     Layers {
         /// Only this kind: layer, loss, regularizer, optimizer, option, data, distribution, metric.
@@ -149,6 +159,7 @@ fn main() -> ExitCode {
         }
         Command::Explain { what } => explain::run(&what),
         Command::Layers { kind } => layers::run(kind.as_deref()),
+        Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Train { model, steps, batch, seed, out, device, data_dir, resume } => {
             let options = ganc_runtime::run::TrainOptions { steps, batch, seed, out, device, data_dir, resume };
             train::run(train::TrainArgs { model, options })
