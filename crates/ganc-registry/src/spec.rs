@@ -434,4 +434,29 @@ impl Spec {
             .collect();
         format!("{}({})", self.name, params.join(", "))
     }
+
+    /// The reference text of the entry, as `ganc explain NAME` prints it and an editor shows
+    /// it on hover: signature, kind, doc, paper, then one line per parameter.
+    pub fn reference(&self) -> String {
+        let mut out = format!("{} ({})\n\n{}\nSource: {}\n", self.signature(), self.kind.noun(), self.doc, self.paper);
+        if !self.params.is_empty() {
+            out.push('\n');
+        }
+        for p in self.params {
+            let default = match p.default {
+                Default::Required => "required".to_string(),
+                Default::Absent => "optional".to_string(),
+                d => format!("default {}", d.render().unwrap_or_default()),
+            };
+            out.push_str(&format!(
+                "  {:<16} {}, {}, {}: {}\n",
+                p.name,
+                p.ty.describe(),
+                default,
+                p.bound.describe(),
+                p.doc
+            ));
+        }
+        out
+    }
 }

@@ -1,7 +1,6 @@
 //! `ganc explain`: the page of a diagnostic code, or the registry entry of a name.
 
 use ganc_diagnostics::codes;
-use ganc_registry::Default as Def;
 use miette::{miette, Result};
 use std::process::ExitCode;
 
@@ -27,16 +26,7 @@ pub fn run(what: &str) -> Result<ExitCode> {
         });
     }
     for spec in entries {
-        println!("{} ({})\n", spec.signature(), spec.kind.noun());
-        println!("{}\nSource: {}\n", spec.doc, spec.paper);
-        for p in spec.params {
-            let default = match p.default {
-                Def::Required => "required".to_string(),
-                Def::Absent => "optional".to_string(),
-                d => format!("default {}", d.render().unwrap_or_default()),
-            };
-            println!("  {:<16} {}, {}, {}: {}", p.name, p.ty.describe(), default, p.bound.describe(), p.doc);
-        }
+        println!("{}", spec.reference());
     }
     Ok(ExitCode::SUCCESS)
 }

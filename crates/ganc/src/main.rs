@@ -143,6 +143,8 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Run the language server over stdin and stdout (for editors).
+    Lsp,
     /// List every layer, loss, regularizer, optimizer, option and data source with its parameters.
     Layers {
         /// Only this kind: layer, loss, regularizer, optimizer, option, data, distribution, metric.
@@ -160,6 +162,12 @@ fn main() -> ExitCode {
         Command::Explain { what } => explain::run(&what),
         Command::Layers { kind } => layers::run(kind.as_deref()),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Lsp => ganc_lsp::run_stdio().map(|()| ExitCode::SUCCESS).map_err(|e| {
+            miette::miette!(
+                help = "`ganc lsp` is started by an editor; see editors/ in the repository",
+                "the language server stopped: {e}"
+            )
+        }),
         Command::Train { model, steps, batch, seed, out, device, data_dir, resume } => {
             let options = ganc_runtime::run::TrainOptions { steps, batch, seed, out, device, data_dir, resume };
             train::run(train::TrainArgs { model, options })
