@@ -1,11 +1,10 @@
 //! The command line as a user runs it: exit codes, formats, models and examples.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
+use common::{gan_files, workspace};
+
+use std::process::{Command, Output};
 
 fn ganc(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ganc")).args(args).current_dir(workspace()).output().unwrap()
@@ -13,17 +12,6 @@ fn ganc(args: &[&str]) -> Output {
 
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn gan_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            gan_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "gan") {
-            out.push(path);
-        }
-    }
 }
 
 #[test]

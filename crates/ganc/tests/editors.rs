@@ -3,13 +3,12 @@
 //! Skipped, saying so, when `nvim` is not installed (`.ci/run` installs it). Also: the VS Code
 //! extension in `editors/vscode` packages into a `.vsix` with npm.
 
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
+use common::workspace;
+
+use serde_json::Value;
+use std::process::Command;
 
 #[test]
 fn neovim_shows_the_diagnostics_of_ganc_check() {
@@ -21,12 +20,7 @@ fn neovim_shows_the_diagnostics_of_ganc_check() {
     }
     let root = workspace();
     let ganc = env!("CARGO_BIN_EXE_ganc");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(root.join("tests/ui"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "gan"))
-        .collect();
-    cases.sort();
+    let cases = common::ui_cases();
     let out = std::env::temp_dir().join(format!("ganc-nvim-{}.txt", std::process::id()));
     for case in &cases {
         let check = Command::new(ganc).args(["check", "--format", "json", case.to_str().unwrap()]).output().unwrap();

@@ -1,25 +1,14 @@
 //! `ganc fmt`: every model and example is in the canonical layout, formatting is idempotent and
 //! keeps the checked model, and a mangled layout formats back.
 
+mod common;
+
+use common::{gan_files, workspace};
+
 use ganc_check::{check_source, FsLoader};
 use ganc_syntax::format::format;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
-fn gan_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            gan_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "gan") {
-            out.push(path);
-        }
-    }
-}
 
 /// The checked model as JSON (spans are not serialized): what training would see.
 fn meaning(path: &Path, text: &str) -> String {

@@ -2,9 +2,11 @@
 //! model equal `ganc check`'s, hover shows shapes, completion offers layer and argument names,
 //! quick fixes, formatting, the outline, definitions, a burst of edits, garbage input.
 
+mod common;
+
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
@@ -116,10 +118,6 @@ impl Drop for Server {
     }
 }
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
 fn uri_of(path: &Path) -> String {
     format!("file://{}", path.display())
 }
@@ -133,14 +131,8 @@ fn at(text: &str, needle: &str) -> Value {
 
 #[test]
 fn ui_cases_get_the_same_diagnostics_as_ganc_check() {
-    let root = workspace();
     let mut server = Server::start();
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(root.join("tests/ui"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "gan"))
-        .collect();
-    cases.sort();
+    let cases = common::ui_cases();
     assert!(cases.len() >= 60);
     for case in cases {
         let text = std::fs::read_to_string(&case).unwrap();

@@ -4,24 +4,12 @@
 //!
 //! Re-bless the snapshots with `BLESS=1 cargo test -p ganc --test ui`.
 
+mod common;
+
+use common::{ui_cases, workspace};
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
-fn cases() -> Vec<PathBuf> {
-    let dir = workspace().join("tests/ui");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "gan"))
-        .collect();
-    cases.sort();
-    cases
-}
 
 /// `(line, code)` pairs from `//~ E0101 W0006` annotations.
 fn annotations(text: &str) -> BTreeSet<(usize, String)> {
@@ -56,7 +44,7 @@ fn ui_cases_match_their_annotations_and_snapshots() {
     let bless = std::env::var_os("BLESS").is_some();
     let mut failures = Vec::new();
     let mut codes_seen = BTreeSet::new();
-    let cases = cases();
+    let cases = ui_cases();
     assert!(cases.len() >= 60, "only {} ui cases", cases.len());
     for case in &cases {
         let rel = case.strip_prefix(&root).unwrap();
