@@ -1,0 +1,38 @@
+//! The `data` section: the data set, its value's name and its sample shape.
+
+use super::{component, lookup};
+use crate::ir::Data;
+use ganc_diagnostics::{codes, Diagnostic, Span};
+use ganc_registry::Kind;
+use ganc_syntax::ast::Item;
+
+/// Checks the `data` section: the data, if usable, and where it is declared.
+pub(super) fn section(items: &[Item], diags: &mut Vec<Diagnostic>) -> (Option<Data>, Option<Span>) {
+    let mut data: Option<Data> = None;
+    let mut data_span: Option<Span> = None;
+    for item in items {
+        let Item::Data(call) = item else { continue };
+        if let Some(first) = data_span {
+            diags.push(
+                Diagnostic::new(codes::DUPLICATE_DEFINITION, call.span, "a second `data` section")
+                    .label("second data source")
+                    .with_secondary(first, "first data source")
+                    .help("an experiment trains on one data set"),
+            );
+            continue;
+        }
+        data_span = Some(call.span);
+        let Some(spec) = lookup(Kind::Data, call, diags) else { continue };
+        let source = component(spec, call, diags);
+        let Some(info) = spec.data() else { continue };
+        let shape = match info.shape {
+            Some(s) => s.to_vec(),
+            None => {
+                let size = source.args.int("size");
+                vec![source.args.int("channels"), size, size]
+            }
+        };
+        data = Some(Data { source, value: info.value, shape, classes: info.classes, unit_range: info.unit_range });
+    }
+    (data, data_span)
+}

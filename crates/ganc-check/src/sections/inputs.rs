@@ -1,0 +1,151 @@
+//! `latent` and `condition` declarations: the inputs networks take besides the data.
+
+use super::{component, duplicate, lookup, unknown_component};
+use crate::ir::{Component, Data, Input, Network, Shape};
+use crate::value::Const;
+use ganc_diagnostics::{codes, Diagnostic, Span};
+use ganc_registry::Kind;
+use ganc_syntax::ast::{self, InputKind, Item};
+use std::collections::HashMap;
+
+/// The declared inputs, and where each name is declared.
+pub(super) struct Inputs {
+    /// The inputs in source order.
+    pub list: Vec<Input>,
+    /// Each input's name span.
+    pub spans: HashMap<String, Span>,
+}
+
+/// Checks the `latent` and `condition` declarations against the data; `file_start` stands
+/// for the data's declaration when there is none.
+pub(super) fn section(
+    items: &[Item],
+    data: Option<&Data>,
+    data_span: Option<Span>,
+    file_start: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Inputs {
+    let mut inputs: Vec<Input> = Vec::new();
+    let mut input_spans: HashMap<String, Span> = HashMap::new();
+    for item in items {
+        let Item::Input(decl) = item else { continue };
+        if let Some(first) = input_spans.get(&decl.name.name) {
+            diags.push(duplicate("input", &decl.name.name, decl.name.span, *first));
+            continue;
+        }
+        if data.is_some_and(|d| d.value == decl.name.name) {
+            diags.push(
+                Diagnostic::new(
+                    codes::DUPLICATE_DEFINITION,
+                    decl.name.span,
+                    format!("`{}` is the name of the data's value", decl.name.name),
+                )
+                .label("clashes with the data")
+                .with_secondary(data_span.unwrap_or(file_start), "the data is declared here")
+                .help("give the input another name"),
+            );
+            continue;
+        }
+        input_spans.insert(decl.name.name.clone(), decl.name.span);
+        let kind = match decl.kind {
+            InputKind::Latent => Kind::Distribution,
+            InputKind::Condition => Kind::Condition,
+        };
+        let Some(spec) = lookup(kind, &decl.source, diags) else {
+            inputs.push(Input {
+                name: decl.name.name.clone(),
+                kind: decl.kind,
+                source: unknown_component(decl.source.span),
+                shape: Shape::Unknown,
+            });
+            continue;
+        };
+        let source = component(spec, &decl.source, diags);
+        let shape = match decl.kind {
+            InputKind::Latent => {
+                let dim = source.args.int("dim");
+                if dim > 0 {
+                    Shape::Tensor(vec![dim])
+                } else {
+                    Shape::Unknown
+                }
+            }
+            InputKind::Condition => condition_shape(&source, data, data_span, decl, diags),
+        };
+        inputs.push(Input { name: decl.name.name.clone(), kind: decl.kind, source, shape });
+    }
+
+    // Values of networks that regularizers read from outside (`feature_matching(at: D.features)`).
+    let mut read_from_outside: Vec<(String, String)> = Vec::new();
+    for item in items {
+        let Item::Regularize(r) = item else { continue };
+        for call in &r.entries {
+            for arg in &call.args {
+                if let ast::ExprKind::Path(p) = &arg.value.kind {
+                    if p.len() == 2 {
+                        read_from_outside.push((p[0].name.clone(), p[1].name.clone()));
+                    }
+                }
+            }
+        }
+    }
+    Inputs { list: inputs, spans: input_spans }
+}
+
+/// Warns about inputs no network takes.
+pub(super) fn warn_unused(inputs: &Inputs, networks: &[Network], diags: &mut Vec<Diagnostic>) {
+    for input in inputs.list.iter().filter(|_| !networks.is_empty()) {
+        if !networks.iter().any(|n| n.inputs.contains(&input.name)) {
+            if let Some(span) = inputs.spans.get(&input.name) {
+                diags.push(
+                    Diagnostic::new(
+                        codes::UNUSED_VALUE,
+                        *span,
+                        format!("the input `{}` is not given to any network", input.name),
+                    )
+                    .label("declared here, used nowhere")
+                    .help(format!("add it to a network's inputs, e.g. `generator G(z, {})`, or remove it", input.name)),
+                );
+            }
+        }
+    }
+}
+
+/// The shape of a condition: the data's class labels, which the data must have.
+fn condition_shape(
+    source: &Component,
+    data: Option<&Data>,
+    data_span: Option<Span>,
+    decl: &ast::InputDecl,
+    diags: &mut Vec<Diagnostic>,
+) -> Shape {
+    let Some(data) = data else { return Shape::Unknown };
+    let Some(classes) = data.classes else {
+        diags.push(
+            Diagnostic::new(
+                codes::UNLABELLED_CONDITION,
+                decl.source.span,
+                format!("`{}` has no labels to condition on", data.source.name),
+            )
+            .label("labels of unlabelled data")
+            .with_secondary(data_span.unwrap_or(decl.span), "this data set has no class labels")
+            .help("use a labelled data set (mnist, fashion_mnist, cifar10) or drop the condition"),
+        );
+        return Shape::Unknown;
+    };
+    if let Some(Const::Int(k)) = source.args.get("classes") {
+        if *k != classes as i64 {
+            diags.push(
+                Diagnostic::new(
+                    codes::UNLABELLED_CONDITION,
+                    source.args.span("classes").unwrap_or(decl.source.span),
+                    format!("`{}` has {classes} classes, not {k}", data.source.name),
+                )
+                .label(format!("{k} classes"))
+                .with_secondary(data_span.unwrap_or(decl.span), format!("{classes} classes"))
+                .help(format!("write `labels` or `labels(classes: {classes})`")),
+            );
+        }
+    }
+    Shape::Labels(classes)
+}

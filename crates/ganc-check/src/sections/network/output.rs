@@ -1,0 +1,188 @@
+//! A network's declared output (`-> image`, `-> logit`, `-> z`), checked against the shape
+//! its body ends at.
+
+use super::Context;
+use crate::ir::{Node, Shape};
+use ganc_diagnostics::{codes, Diagnostic, Span};
+use ganc_registry::Kind;
+use ganc_syntax::ast::{self, InputKind, NetworkKind};
+
+/// Checks the output `net` declares against `output_shape`, where its body ends (made at
+/// `last_stmt`).
+pub(super) fn check(
+    net: &ast::Network,
+    output_shape: &Shape,
+    last_stmt: Span,
+    cx: &Context<'_>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    match net.kind {
+        NetworkKind::Generator => generator(net, output_shape, last_stmt, cx, diags),
+        NetworkKind::Discriminator => discriminator(net, output_shape, last_stmt, cx, diags),
+        NetworkKind::Encoder => encoder(net, output_shape, last_stmt, cx, diags),
+    }
+}
+
+/// A generator produces the data's value, at the data's shape.
+fn generator(net: &ast::Network, output_shape: &Shape, last_stmt: Span, cx: &Context<'_>, diags: &mut Vec<Diagnostic>) {
+    let (data, data_span, out) = (cx.data, cx.data_span, &net.output);
+    if let Some(data) = data {
+        if out.name != data.value {
+            diags.push(
+                Diagnostic::new(
+                    codes::NETWORK_SIGNATURE,
+                    out.span,
+                    format!("the generator must produce the data's value `{}`, not `{}`", data.value, out.name),
+                )
+                .label("not the data")
+                .with_secondary(data_span.unwrap_or(out.span), format!("the data's samples are `{}`", data.value))
+                .help(format!("write `-> {}`", data.value))
+                .fix(out.span, data.value),
+            );
+        } else if let Shape::Tensor(d) = &output_shape {
+            if *d != data.shape {
+                diags.push(
+                    Diagnostic::new(
+                        codes::GENERATOR_OUTPUT,
+                        last_stmt,
+                        format!(
+                            "the generator gives {} but the data are {}",
+                            output_shape,
+                            Shape::Tensor(data.shape.clone())
+                        ),
+                    )
+                    .label(format!("`{}` reaches {} here", net.name.name, output_shape))
+                    .with_secondary(
+                        data_span.unwrap_or(out.span),
+                        format!("`{}` samples are {}", data.source.name, Shape::Tensor(data.shape.clone())),
+                    )
+                    .help(g_output_help(output_shape, &data.shape)),
+                );
+            }
+        }
+    }
+}
+
+/// A discriminator produces a score (`logit`, `score`), score and class logits (`logits`), or
+/// the data again (an autoencoder, for BEGAN).
+fn discriminator(
+    net: &ast::Network,
+    output_shape: &Shape,
+    last_stmt: Span,
+    cx: &Context<'_>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let (data, data_span, out) = (cx.data, cx.data_span, &net.output);
+    let data_value = data.map(|d| d.value);
+    let wanted = match out.name.as_str() {
+        "logit" | "score" => Some(Shape::Tensor(vec![1])),
+        "logits" => data.and_then(|d| d.classes).map(|k| Shape::Tensor(vec![1 + k as i64])),
+        v if Some(v) == data_value => data.map(|d| Shape::Tensor(d.shape.clone())),
+        _ => {
+            diags.push(
+                        Diagnostic::new(codes::NETWORK_SIGNATURE, out.span, format!("unknown discriminator output `{}`", out.name))
+                            .label("not an output kind")
+                            .help(format!(
+                                "use `logit` (one score per sample), `logits` (score and class logits) or `{}` (an autoencoder, for BEGAN)",
+                                data_value.unwrap_or("image")
+                            )),
+                    );
+            None
+        }
+    };
+    if out.name == "logits" && data.is_some_and(|d| d.classes.is_none()) {
+        diags.push(
+            Diagnostic::new(
+                codes::UNLABELLED_CONDITION,
+                out.span,
+                "`logits` needs class labels, but the data have none",
+            )
+            .label("class logits of unlabelled data")
+            .with_secondary(data_span.unwrap_or(out.span), "no labels")
+            .help("use `-> logit`, or a labelled data set"),
+        );
+    }
+    if let (Some(w), Shape::Tensor(_)) = (&wanted, &output_shape) {
+        if w != output_shape {
+            diags.push(
+                Diagnostic::new(
+                    codes::DISCRIMINATOR_OUTPUT,
+                    last_stmt,
+                    format!("`-> {}` needs {} per sample, but `{}` gives {}", out.name, w, net.name.name, output_shape),
+                )
+                .label(format!("ends at {output_shape}"))
+                .with_secondary(out.span, format!("declared output {w}"))
+                .help(match (output_shape.dims().map(|d| d.len()), w.dims().map(|d| d.len())) {
+                    (Some(3), Some(1)) => {
+                        format!("end with `flatten` and `linear({})`", w.dims().unwrap()[0])
+                    }
+                    _ => format!("end with `linear({})`", w.dims().map_or(1, |d| d[0])),
+                }),
+            );
+        }
+    }
+}
+
+/// An encoder produces a declared latent, at its shape.
+fn encoder(net: &ast::Network, output_shape: &Shape, last_stmt: Span, cx: &Context<'_>, diags: &mut Vec<Diagnostic>) {
+    let (inputs, out) = (cx.inputs, &net.output);
+    match inputs.iter().find(|i| i.name == out.name && i.kind == InputKind::Latent) {
+        Some(latent) => {
+            if *output_shape != Shape::Unknown && latent.shape != Shape::Unknown && *output_shape != latent.shape {
+                diags.push(
+                    Diagnostic::new(
+                        codes::SHAPES_DIFFER,
+                        last_stmt,
+                        format!("the encoder gives {} but the latent `{}` is {}", output_shape, out.name, latent.shape),
+                    )
+                    .label(format!("ends at {output_shape}"))
+                    .help(format!("end with `linear({})`", latent.shape.dims().map_or(1, |d| d[0]))),
+                );
+            }
+        }
+        None => diags.push(
+            Diagnostic::new(
+                codes::NETWORK_SIGNATURE,
+                out.span,
+                format!("an encoder must produce a latent, and `{}` is none", out.name),
+            )
+            .label("not a latent")
+            .help("name a declared latent: `encoder E(image) -> z`"),
+        ),
+    };
+}
+
+/// The span of the last top-level statement that changed the shape: where a wrong output
+/// shape was made.
+pub(super) fn shaping_span(nodes: &[Node]) -> Option<Span> {
+    nodes.iter().rev().find_map(|n| match n {
+        Node::Layer(l) if l.input != l.output || !preserves_shape(l.name) => Some(l.span),
+        Node::Block { span, .. } | Node::Residual { span, .. } | Node::Stage { span, .. } => Some(*span),
+        _ => None,
+    })
+}
+
+/// Whether the layer `name` always keeps its input's shape (activations, normalizations).
+fn preserves_shape(name: &str) -> bool {
+    ganc_registry::lookup(Kind::Layer, name).and_then(|s| s.layer).is_some_and(|l| l.shape.preserves_shape())
+}
+
+fn g_output_help(got: &Shape, want: &[i64]) -> String {
+    match got.dims() {
+        Some(d) if d.len() == 3 && want.len() == 3 && d[1..] == want[1..] => format!(
+            "end with {} channel(s): e.g. the last `deconv({}, ...)` or `conv({}, ...)`",
+            want[0], want[0], want[0]
+        ),
+        Some(d) if d.len() == 3 && want.len() == 3 => format!(
+            "the resolution is {}x{} but must be {}x{}: check the strides, paddings and upsampling",
+            d[1], d[2], want[1], want[2]
+        ),
+        Some(d) if d.len() == 1 && want.len() == 1 => format!("end with `linear({})`", want[0]),
+        Some(d) if d.len() == 1 => format!(
+            "end with `linear({})` and `reshape({})`",
+            want.iter().product::<i64>(),
+            want.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
+        ),
+        _ => "make the last layers produce the data's shape".into(),
+    }
+}
