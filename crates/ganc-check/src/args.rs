@@ -4,7 +4,7 @@
 use crate::suggest::closest;
 use crate::value::{eval, Const, Env};
 use ganc_diagnostics::{codes, Diagnostic, Span};
-use ganc_registry::{Bound, Default as Def, Param, Spec, Ty};
+use ganc_registry::{Bound, Default as Def, Kind, Param, Spec, Ty};
 use ganc_syntax::ast::{Arg, Call};
 
 /// Arguments of a checked call: every parameter that has a value, given or default, in the
@@ -212,9 +212,6 @@ pub fn default_value(param: &Param) -> Option<Const> {
     }
 }
 
-/// Schedules the runtime knows.
-pub const SCHEDULES: &[&str] = &["linear", "cosine", "exponential"];
-
 /// Converts `value` to the type `ty` of `param` and checks its range.
 pub fn coerce(param: &Param, ty: Ty, value: Const, span: Span) -> Result<Const, Box<Diagnostic>> {
     let wrong = |value: &Const| {
@@ -239,7 +236,10 @@ pub fn coerce(param: &Param, ty: Ty, value: Const, span: Span) -> Result<Const, 
                     format!("`{}` must be {}, found {}", param.name, param.bound.describe(), fmt_num(x)),
                 )
                 .label(format!("outside {}", range_words(param.bound)))
-                .help(format!("`{}` is the {}", param.name, param.doc)),
+                .help(match param.bound {
+                    Bound::Square => nearest_squares(x),
+                    _ => format!("`{}` is the {}", param.name, param.doc),
+                }),
             ))
         }
     };
@@ -320,14 +320,16 @@ pub fn coerce(param: &Param, ty: Ty, value: Const, span: Span) -> Result<Const, 
         },
         Ty::Schedule => match &value {
             Const::Schedule(kind, n) => {
-                if !SCHEDULES.contains(&kind.as_str()) {
+                if ganc_registry::lookup(Kind::Schedule, kind).is_none() {
+                    let known: Vec<String> =
+                        ganc_registry::of_kind(Kind::Schedule).map(|s| format!("`{}`", s.name)).collect();
                     let mut d = Diagnostic::new(
                         codes::WRONG_TYPE,
                         span,
-                        format!("unknown schedule `{kind}`: expected one of `linear`, `cosine`, `exponential`"),
+                        format!("unknown schedule `{kind}`: expected one of {}", known.join(", ")),
                     )
                     .label("unknown schedule");
-                    if let Some(s) = closest(kind, SCHEDULES.iter().copied()) {
+                    if let Some(s) = closest(kind, ganc_registry::of_kind(Kind::Schedule).map(|s| s.name)) {
                         d = d.help(format!("did you mean `{s}`?"));
                     }
                     return Err(Box::new(d));
@@ -366,10 +368,27 @@ fn fmt_num(x: f64) -> String {
     }
 }
 
+/// The square numbers either side of `x`, for a help.
+fn nearest_squares(x: f64) -> String {
+    let root = x.max(0.0).sqrt().floor().min(3e9) as i64;
+    if root < 1 {
+        return "the smallest square number is 1".into();
+    }
+    format!(
+        "the nearest square numbers are {} ({root} x {root}) and {} ({} x {})",
+        root * root,
+        (root + 1) * (root + 1),
+        root + 1,
+        root + 1
+    )
+}
+
 fn range_words(bound: Bound) -> String {
     match bound {
         Bound::Positive => "the positive numbers".into(),
         Bound::NonNegative => "the numbers >= 0".into(),
+        Bound::OneOf(_) => "the allowed values".into(),
+        Bound::Square => "the square numbers".into(),
         other => other.describe().trim_start_matches("in ").to_string(),
     }
 }

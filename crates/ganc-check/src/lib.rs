@@ -14,6 +14,7 @@ mod load;
 mod sections;
 pub mod shape;
 mod suggest;
+mod trainable;
 pub mod value;
 
 pub use load::{FsLoader, Loader};

@@ -131,7 +131,7 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
     let penalties: Vec<_> = model
         .regularizers
         .iter()
-        .filter(|r| matches!(r.component.name, "gradient_penalty" | "r1" | "r2" | "dragan"))
+        .filter(|r| ganc_registry::lookup(Kind::Regularizer, r.component.name).is_some_and(|s| s.is_gradient_penalty()))
         .collect();
     for d in &discriminators {
         let layers = d.layers();

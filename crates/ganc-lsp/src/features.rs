@@ -4,7 +4,7 @@ use crate::convert;
 use crate::state::{Doc, Documents, ROOT};
 use ganc_check::ir::{Layer, Node};
 use ganc_diagnostics::{codes, Span};
-use ganc_registry::{Extra, Kind, Side, Spec};
+use ganc_registry::{Kind, Side, Spec};
 use ganc_syntax::ast::{self, Body, Item, Stmt};
 use lsp_types::{
     CodeAction, CodeActionOrCommand, CodeActionParams, CompletionItem, CompletionItemKind, CompletionParams,
@@ -170,14 +170,17 @@ pub fn completion(docs: &Documents, p: CompletionParams) -> Option<CompletionRes
                         .collect::<Vec<_>>()
                 })
                 .unwrap_or_default();
-            of(Kind::Layer, CompletionItemKind::FUNCTION).chain(blocks).collect()
+            of(Kind::Layer, CompletionItemKind::FUNCTION)
+                .chain(of(Kind::Wrapper, CompletionItemKind::KEYWORD))
+                .chain(blocks)
+                .collect()
         }
         Some(("loss", _)) => of(Kind::Loss, CompletionItemKind::FUNCTION).collect(),
         Some(("regularize", rest)) => {
             let side = regularized_side(doc, rest.trim().trim_end_matches('{').trim());
             ganc_registry::of_kind(Kind::Regularizer)
-                .filter(|s| match (s.extra, side) {
-                    (Extra::Regularizer(s), Some(side)) => s == Side::Both || s == side,
+                .filter(|s| match (s.side(), side) {
+                    (Some(s), Some(side)) => s == Side::Both || s == side,
                     _ => true,
                 })
                 .map(|s| item(s, CompletionItemKind::FUNCTION))

@@ -2,7 +2,8 @@
 
 use crate::spec::Default as Def;
 use crate::spec::{
-    param, Bound::*, DataInfo, Extra, Family, Kind, LayerInfo, LossInfo, Needs, Param, ShapeRule, Side, Spec, Ty::*,
+    param, Bound::*, DataInfo, Extra, Family, Kind, LayerInfo, LossInfo, Needs, Param, Runtime, ShapeRule, Side, Spec,
+    Ty::*,
 };
 
 const fn layer(
@@ -13,7 +14,16 @@ const fn layer(
     shape: ShapeRule,
     family: Family,
 ) -> Spec {
-    Spec { name, kind: Kind::Layer, doc, paper, params, layer: Some(LayerInfo { shape, family }), extra: Extra::None }
+    Spec {
+        name,
+        kind: Kind::Layer,
+        doc,
+        paper,
+        params,
+        layer: Some(LayerInfo { shape, family }),
+        extra: Extra::None,
+        runtime: Runtime::Trains,
+    }
 }
 
 const fn entry(
@@ -23,7 +33,7 @@ const fn entry(
     paper: &'static str,
     params: &'static [Param],
 ) -> Spec {
-    Spec { name, kind, doc, paper, params, layer: None, extra: Extra::None }
+    Spec { name, kind, doc, paper, params, layer: None, extra: Extra::None, runtime: Runtime::Trains }
 }
 
 const fn loss(
@@ -33,6 +43,7 @@ const fn loss(
     params: &'static [Param],
     needs: Needs,
     wasserstein: bool,
+    targets: bool,
 ) -> Spec {
     Spec {
         name,
@@ -41,12 +52,37 @@ const fn loss(
         paper,
         params,
         layer: None,
-        extra: Extra::Loss(LossInfo { needs, wasserstein }),
+        extra: Extra::Loss(LossInfo { needs, wasserstein, targets }),
+        runtime: Runtime::Trains,
     }
 }
 
 const fn reg(name: &'static str, side: Side, doc: &'static str, paper: &'static str, params: &'static [Param]) -> Spec {
-    Spec { name, kind: Kind::Regularizer, doc, paper, params, layer: None, extra: Extra::Regularizer(side) }
+    Spec {
+        name,
+        kind: Kind::Regularizer,
+        doc,
+        paper,
+        params,
+        layer: None,
+        extra: Extra::Regularizer(side),
+        runtime: Runtime::Trains,
+    }
+}
+
+/// A gradient penalty: a discriminator regularizer on D's input gradient.
+const fn penalty(name: &'static str, doc: &'static str, paper: &'static str, params: &'static [Param]) -> Spec {
+    Spec { extra: Extra::Penalty, ..reg(name, Side::Discriminator, doc, paper, params) }
+}
+
+/// A label trick: a discriminator regularizer that changes D's targets.
+const fn label_trick(name: &'static str, doc: &'static str, paper: &'static str, params: &'static [Param]) -> Spec {
+    Spec { extra: Extra::LabelTrick, ..reg(name, Side::Discriminator, doc, paper, params) }
+}
+
+/// A discriminator output and what it gives per sample.
+const fn output(name: &'static str, gives: Needs, doc: &'static str, paper: &'static str) -> Spec {
+    Spec { extra: Extra::Output(gives), ..entry(Kind::Output, name, doc, paper, &[]) }
 }
 
 const fn data(
@@ -56,7 +92,7 @@ const fn data(
     params: &'static [Param],
     info: DataInfo,
 ) -> Spec {
-    Spec { name, kind: Kind::Data, doc, paper, params, layer: None, extra: Extra::Data(info) }
+    Spec { name, kind: Kind::Data, doc, paper, params, layer: None, extra: Extra::Data(info), runtime: Runtime::Trains }
 }
 
 const SPLIT: Param = param("split", Choice(&["train", "test"]), Def::Name("train"), Any, "which part of the data set");
@@ -147,7 +183,8 @@ pub static ENTRIES: &[Spec] = &[
         ],
         ShapeRule::Constant,
         Family::Weight,
-    ),
+    )
+    .not_lowered(),
     // ---- resampling -------------------------------------------------------------------
     layer(
         "upsample",
@@ -167,7 +204,8 @@ pub static ENTRIES: &[Spec] = &[
         &[param("factor", Int, Def::Int(2), Positive, "factor per side")],
         ShapeRule::PixelShuffle,
         Family::Resampling,
-    ),
+    )
+    .not_lowered(),
     layer(
         "avgpool",
         "Average pooling.",
@@ -183,7 +221,8 @@ pub static ENTRIES: &[Spec] = &[
         &[param("kernel", Int, Def::Int(2), Positive, "window and stride")],
         ShapeRule::Pool,
         Family::Resampling,
-    ),
+    )
+    .not_lowered(),
     layer(
         "downsample",
         "Average-pool downsampling by a factor, as in PGGAN's D.",
@@ -199,7 +238,8 @@ pub static ENTRIES: &[Spec] = &[
         &[],
         ShapeRule::GlobalPool,
         Family::Resampling,
-    ),
+    )
+    .not_lowered(),
     layer(
         "global_avg_pool",
         "Averages over height and width: [C, H, W] -> [C].",
@@ -207,7 +247,8 @@ pub static ENTRIES: &[Spec] = &[
         &[],
         ShapeRule::GlobalPool,
         Family::Resampling,
-    ),
+    )
+    .not_lowered(),
     // ---- reshaping --------------------------------------------------------------------
     layer("flatten", "Flattens a sample to one axis.", "standard", &[], ShapeRule::Flatten, Family::Reshaping),
     layer(
@@ -250,7 +291,8 @@ pub static ENTRIES: &[Spec] = &[
         &[param("reference", Int, Def::Int(64), Positive, "size of the reference batch"), EPS],
         ShapeRule::Elementwise,
         Family::Normalization,
-    ),
+    )
+    .not_lowered(),
     layer(
         "instancenorm",
         "Normalizes each channel of each sample.",
@@ -282,7 +324,8 @@ pub static ENTRIES: &[Spec] = &[
         &[param("eps", Float, Def::Float(1e-8), Positive, "added for stability")],
         ShapeRule::Elementwise,
         Family::Normalization,
-    ),
+    )
+    .not_lowered(),
     layer(
         "conditional_batchnorm",
         "Batch normalization with a scale and shift per class.",
@@ -290,7 +333,8 @@ pub static ENTRIES: &[Spec] = &[
         &[LABELS, MOMENTUM, EPS],
         ShapeRule::ConditionalNorm,
         Family::Conditioning,
-    ),
+    )
+    .not_lowered(),
     layer(
         "adain",
         "Adaptive instance normalization: a style vector sets each channel's scale and shift.",
@@ -298,7 +342,8 @@ pub static ENTRIES: &[Spec] = &[
         &[param("style", Value, Def::Required, Any, "the style vector (e.g. StyleGAN's w)")],
         ShapeRule::Adain,
         Family::Conditioning,
-    ),
+    )
+    .not_lowered(),
     // ---- activations ------------------------------------------------------------------
     layer("relu", "max(0, x).", "Nair & Hinton 2010", &[], ShapeRule::Elementwise, Family::Activation),
     layer(
@@ -357,7 +402,8 @@ pub static ENTRIES: &[Spec] = &[
         &[],
         ShapeRule::Spatial,
         Family::Noise,
-    ),
+    )
+    .not_lowered(),
     // ---- attention --------------------------------------------------------------------
     layer(
         "self_attention",
@@ -369,7 +415,8 @@ pub static ENTRIES: &[Spec] = &[
         ],
         ShapeRule::SelfAttention,
         Family::Attention,
-    ),
+    )
+    .not_lowered(),
     // ---- batch statistics -------------------------------------------------------------
     layer(
         "minibatch_discrimination",
@@ -381,7 +428,8 @@ pub static ENTRIES: &[Spec] = &[
         ],
         ShapeRule::MinibatchDiscrimination,
         Family::BatchStatistics,
-    ),
+    )
+    .not_lowered(),
     layer(
         "minibatch_stddev",
         "Appends the batch's mean standard deviation as a channel.",
@@ -389,7 +437,8 @@ pub static ENTRIES: &[Spec] = &[
         &[param("group", Int, Def::Int(4), Positive, "group size")],
         ShapeRule::MinibatchStddev,
         Family::BatchStatistics,
-    ),
+    )
+    .not_lowered(),
     layer(
         "projection",
         "Projection discriminator head: linear(h) + <embed(y), h>.",
@@ -397,7 +446,8 @@ pub static ENTRIES: &[Spec] = &[
         &[LABELS],
         ShapeRule::Projection,
         Family::Conditioning,
-    ),
+    )
+    .not_lowered(),
     // ---- losses -----------------------------------------------------------------------
     loss(
         "minimax",
@@ -406,6 +456,7 @@ pub static ENTRIES: &[Spec] = &[
         &[],
         Needs::Score,
         false,
+        true,
     ),
     loss(
         "non_saturating",
@@ -414,6 +465,7 @@ pub static ENTRIES: &[Spec] = &[
         &[],
         Needs::Score,
         false,
+        true,
     ),
     loss(
         "wasserstein",
@@ -422,6 +474,7 @@ pub static ENTRIES: &[Spec] = &[
         &[],
         Needs::Score,
         true,
+        false,
     ),
     loss(
         "least_squares",
@@ -434,6 +487,7 @@ pub static ENTRIES: &[Spec] = &[
         ],
         Needs::Score,
         false,
+        true,
     ),
     loss(
         "hinge",
@@ -441,6 +495,7 @@ pub static ENTRIES: &[Spec] = &[
         "Lim & Ye 2017; Miyato et al. 2018",
         &[],
         Needs::Score,
+        false,
         false,
     ),
     loss(
@@ -453,7 +508,9 @@ pub static ENTRIES: &[Spec] = &[
         ],
         Needs::Reconstruction,
         false,
-    ),
+        false,
+    )
+    .not_lowered(),
     loss(
         "relativistic",
         "D estimates how much more real the real data are than the fakes.",
@@ -470,7 +527,9 @@ pub static ENTRIES: &[Spec] = &[
         ],
         Needs::Score,
         false,
-    ),
+        false,
+    )
+    .not_lowered(),
     loss(
         "auxiliary_classifier",
         "AC-GAN: D also classifies; both nets add the class cross-entropy.",
@@ -487,11 +546,12 @@ pub static ENTRIES: &[Spec] = &[
         ],
         Needs::ScoreAndClasses,
         false,
-    ),
+        true,
+    )
+    .not_lowered(),
     // ---- regularizers -----------------------------------------------------------------
-    reg(
+    penalty(
         "gradient_penalty",
-        Side::Discriminator,
         "Penalizes (||grad D|| - center)^2 at the chosen points.",
         "Gulrajani et al. 2017 (WGAN-GP); Thanh-Tung & Tran 2019 (0-GP)",
         &[
@@ -507,23 +567,20 @@ pub static ENTRIES: &[Spec] = &[
             LAZY,
         ],
     ),
-    reg(
+    penalty(
         "r1",
-        Side::Discriminator,
         "Zero-centered gradient penalty on real data: gamma/2 ||grad D(x)||^2.",
         "Mescheder et al. 2018",
         &[param("gamma", Float, Def::Float(10.0), NonNegative, "weight"), LAZY],
     ),
-    reg(
+    penalty(
         "r2",
-        Side::Discriminator,
         "Zero-centered gradient penalty on fake data: gamma/2 ||grad D(G(z))||^2.",
         "Mescheder et al. 2018",
         &[param("gamma", Float, Def::Float(10.0), NonNegative, "weight"), LAZY],
     ),
-    reg(
+    penalty(
         "dragan",
-        Side::Discriminator,
         "Gradient penalty around perturbed real data.",
         "Kodali et al. 2017 (DRAGAN)",
         &[
@@ -539,14 +596,16 @@ pub static ENTRIES: &[Spec] = &[
         "Wraps every weight layer in spectral normalization.",
         "Miyato et al. 2018 (SN-GAN)",
         &[param("power_iterations", Int, Def::Int(1), Positive, "power iterations per step")],
-    ),
+    )
+    .not_lowered(),
     reg(
         "equalized_lr",
         Side::Both,
         "Scales every weight layer at run time (equalized learning rate).",
         "Karras et al. 2017 (PGGAN)",
         &[],
-    ),
+    )
+    .not_lowered(),
     reg(
         "instance_noise",
         Side::Discriminator,
@@ -557,16 +616,14 @@ pub static ENTRIES: &[Spec] = &[
             param("decay", Schedule, Def::Absent, Any, "how the std goes to zero"),
         ],
     ),
-    reg(
+    label_trick(
         "label_smoothing",
-        Side::Discriminator,
         "One-sided label smoothing: real targets below 1.",
         "Salimans et al. 2016 (Improved Techniques)",
         &[param("real", Float, Def::Float(0.9), Unit, "target for real samples")],
     ),
-    reg(
+    label_trick(
         "noisy_labels",
-        Side::Discriminator,
         "Soft, noisy targets drawn from ranges (ganhacks #6).",
         "ganhacks #6 (Chintala et al. 2016)",
         &[
@@ -574,9 +631,8 @@ pub static ENTRIES: &[Spec] = &[
             param("fake", Range, Def::Range(0.0, 0.3), Between(0.0, 2.0), "range of fake targets"),
         ],
     ),
-    reg(
+    label_trick(
         "label_flip",
-        Side::Discriminator,
         "Swaps real and fake targets with probability p (ganhacks #6).",
         "ganhacks #6 (Chintala et al. 2016)",
         &[param("p", Float, Def::Float(0.05), Unit, "flip probability")],
@@ -587,7 +643,8 @@ pub static ENTRIES: &[Spec] = &[
         "Penalizes distance of the weights from their running average.",
         "Salimans et al. 2016 (Improved Techniques)",
         &[param("weight", Float, Def::Float(1e-3), NonNegative, "weight of the penalty")],
-    ),
+    )
+    .not_lowered(),
     reg(
         "weight_clip",
         Side::Discriminator,
@@ -604,28 +661,32 @@ pub static ENTRIES: &[Spec] = &[
             param("clip", Float, Def::Float(1.0), Positive, "per-sample gradient norm bound"),
             param("noise", Float, Def::Float(1.1), NonNegative, "noise multiplier"),
         ],
-    ),
+    )
+    .not_lowered(),
     reg(
         "feature_matching",
         Side::Generator,
         "G matches the mean of D's intermediate features on real data.",
         "Salimans et al. 2016 (Improved Techniques)",
         &[param("at", Feature, Def::Required, Any, "the D value matched, e.g. `D.features`"), WEIGHT],
-    ),
+    )
+    .not_lowered(),
     reg(
         "orthogonal",
         Side::Both,
         "Penalizes off-diagonal terms of W^T W.",
         "Brock et al. 2018 (BigGAN)",
         &[param("weight", Float, Def::Float(1e-4), NonNegative, "beta")],
-    ),
+    )
+    .not_lowered(),
     reg(
         "nagarajan_kolter",
         Side::Generator,
         "Adds the squared norm of D's loss gradient to G's loss.",
         "Nagarajan & Kolter 2017 (Gradient descent GAN optimization is locally stable)",
         &[param("weight", Float, Def::Float(0.1), NonNegative, "eta")],
-    ),
+    )
+    .not_lowered(),
     // ---- optimizers -------------------------------------------------------------------
     entry(
         Kind::Optimizer,
@@ -704,7 +765,8 @@ pub static ENTRIES: &[Spec] = &[
         "Unrolled GAN: G's loss looks k D updates ahead.",
         "Metz et al. 2016 (Unrolled GAN)",
         &[param("value", Int, Def::Int(0), Between(0.0, 100.0), "unrolling steps")],
-    ),
+    )
+    .not_lowered(),
     entry(
         Kind::TrainOption,
         "truncation",
@@ -735,7 +797,8 @@ pub static ENTRIES: &[Spec] = &[
             param("buffer", Int, Def::Int(10_000), Positive, "samples kept"),
             param("p", Float, Def::Float(0.5), Unit, "share of a fake batch drawn from the buffer"),
         ],
-    ),
+    )
+    .not_lowered(),
     entry(
         Kind::TrainOption,
         "progressive",
@@ -745,11 +808,19 @@ pub static ENTRIES: &[Spec] = &[
             param("fade", Duration, Def::Int(20_000), Positive, "steps to fade a stage in"),
             param("hold", Duration, Def::Int(20_000), Positive, "steps a stage trains alone"),
         ],
-    ),
+    )
+    .not_lowered(),
     entry(Kind::Periodic, "sample", "Writes a sample grid from a fixed latent batch.", "standard", &[]),
     entry(Kind::Periodic, "checkpoint", "Writes a checkpoint atomically.", "standard", &[]),
     entry(Kind::Periodic, "log", "Writes a metrics line.", "standard", &[]),
-    entry(Kind::Watch, "nan", "Stops on a NaN or Inf loss (ganhacks #10).", "ganhacks #10", &[]),
+    entry(
+        Kind::Watch,
+        "nan",
+        "A NaN or infinite loss always stops the run; listing `nan` changes nothing.",
+        "ganhacks #10",
+        &[],
+    )
+    .implied(),
     entry(
         Kind::Watch,
         "d_loss_below",
@@ -793,7 +864,7 @@ pub static ENTRIES: &[Spec] = &[
         &[
             param("path", Str, Def::Required, Any, "the folder"),
             param("size", Int, Def::Int(64), Positive, "height and width"),
-            param("channels", Int, Def::Int(3), Between(1.0, 4.0), "1 (grey), 3 (RGB) or 4 (RGBA)"),
+            param("channels", Int, Def::Int(3), OneOf(&[1, 3, 4]), "1 (grey), 3 (RGB) or 4 (RGBA)"),
         ],
         DataInfo { value: "image", shape: None, classes: None, unit_range: true },
     ),
@@ -813,7 +884,7 @@ pub static ENTRIES: &[Spec] = &[
         "2D mixture of Gaussians on a square grid.",
         "Thanh-Tung & Tran 2019 (0-GP)",
         &[
-            param("modes", Int, Def::Int(25), Positive, "number of Gaussians (a square number)"),
+            param("modes", Int, Def::Int(25), Square, "number of Gaussians, a square number"),
             param("spacing", Float, Def::Float(2.0), Positive, "distance between neighbours"),
             param("std", Float, Def::Float(0.05), Positive, "standard deviation of each mode"),
         ],
@@ -859,7 +930,8 @@ pub static ENTRIES: &[Spec] = &[
         "Fréchet Inception Distance between real and generated features.",
         "Heusel et al. 2017",
         &[param("samples", Int, Def::Int(10_000), Positive, "generated samples")],
-    ),
+    )
+    .not_lowered(),
     entry(
         Kind::Metric,
         "inception_score",
@@ -869,7 +941,8 @@ pub static ENTRIES: &[Spec] = &[
             param("samples", Int, Def::Int(5_000), Positive, "generated samples"),
             param("splits", Int, Def::Int(10), Positive, "splits"),
         ],
-    ),
+    )
+    .not_lowered(),
     entry(
         Kind::Metric,
         "modes",
@@ -877,4 +950,47 @@ pub static ENTRIES: &[Spec] = &[
         "Srivastava et al. 2017 (VEEGAN)",
         &[param("samples", Int, Def::Int(2_500), Positive, "generated samples")],
     ),
+    // ---- wrappers ---------------------------------------------------------------------
+    entry(
+        Kind::Wrapper,
+        "spectral",
+        "Spectral normalization of one weight layer: W / sigma(W), by power iteration.",
+        "Miyato et al. 2018 (SN-GAN)",
+        &[],
+    )
+    .not_lowered(),
+    entry(
+        Kind::Wrapper,
+        "equalized",
+        "Equalized learning rate for one weight layer: weights scaled by He's constant at run time.",
+        "Karras et al. 2017 (PGGAN)",
+        &[],
+    )
+    .not_lowered(),
+    // ---- schedules --------------------------------------------------------------------
+    entry(Kind::Schedule, "linear", "Decays linearly from 1 to 0 over the steps.", "standard", &[]),
+    entry(
+        Kind::Schedule,
+        "cosine",
+        "Decays along half a cosine from 1 to 0 over the steps.",
+        "Loshchilov & Hutter 2016",
+        &[],
+    ),
+    entry(
+        Kind::Schedule,
+        "exponential",
+        "Decays as exp(-5t)(1 - t), reaching 0 at the end of the steps.",
+        "standard",
+        &[],
+    ),
+    // ---- discriminator outputs --------------------------------------------------------
+    output("logit", Needs::Score, "One raw score per sample: `[1]`.", "Goodfellow et al. 2014"),
+    output("score", Needs::Score, "One raw score per sample, for a critic: `[1]`.", "Arjovsky et al. 2017 (WGAN)"),
+    output(
+        "logits",
+        Needs::ScoreAndClasses,
+        "A score and one logit per class: `[1 + classes]`.",
+        "Odena et al. 2017 (AC-GAN)",
+    )
+    .not_lowered(),
 ];

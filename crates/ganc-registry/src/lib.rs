@@ -1,10 +1,12 @@
-//! The one registry of everything a `.gan` file can name: layers, losses, regularizers,
-//! optimizers, training options, data sources, input distributions and metrics.
+//! The one registry of everything a `.gan` file can name: layers, wrappers, losses,
+//! regularizers (gradient penalties and label tricks among them), optimizers, training options,
+//! periodic actions, watches, schedules, data sources, input distributions, discriminator
+//! outputs and metrics.
 //!
 //! Each entry carries its parameters (type, default, allowed range), its shape rule when it is
-//! a layer, a one-line doc and the paper it comes from. The checker, `ganc explain`,
-//! `ganc layers`, the language server and the runtime all read this list; no other list of
-//! names exists.
+//! a layer, a one-line doc, the paper it comes from, and whether `ganc train` lowers it
+//! ([`Runtime`]). The checker, `ganc explain`, `ganc layers`, the language server and the
+//! runtime all read this list; no other list of names exists.
 
 mod entries;
 mod spec;

@@ -25,6 +25,12 @@ pub enum Kind {
     Condition,
     /// An evaluation metric (`evaluate ... { ... }`).
     Metric,
+    /// A wrapper written before a weight layer (`spectral conv(...)`).
+    Wrapper,
+    /// A decay schedule (`linear over 10_000 steps`).
+    Schedule,
+    /// A discriminator's declared output (`-> logit`).
+    Output,
 }
 
 impl Kind {
@@ -42,6 +48,9 @@ impl Kind {
             Kind::Distribution => "latent distribution",
             Kind::Condition => "condition source",
             Kind::Metric => "metric",
+            Kind::Wrapper => "wrapper",
+            Kind::Schedule => "schedule",
+            Kind::Output => "discriminator output",
         }
     }
 }
@@ -112,6 +121,10 @@ pub enum Bound {
     UnitClosedAbove,
     /// `[lo, hi]`.
     Between(f64, f64),
+    /// One of a few whole numbers.
+    OneOf(&'static [i64]),
+    /// A positive square number: 1, 4, 9, ...
+    Square,
 }
 
 impl Bound {
@@ -125,6 +138,8 @@ impl Bound {
             Bound::UnitOpen => (0.0..1.0).contains(&x),
             Bound::UnitClosedAbove => x > 0.0 && x <= 1.0,
             Bound::Between(lo, hi) => (lo..=hi).contains(&x),
+            Bound::OneOf(values) => values.iter().any(|v| *v as f64 == x),
+            Bound::Square => x >= 1.0 && x.is_finite() && x.sqrt().round().powi(2) == x,
         }
     }
 
@@ -138,6 +153,10 @@ impl Bound {
             Bound::UnitOpen => "in [0, 1)".into(),
             Bound::UnitClosedAbove => "in (0, 1]".into(),
             Bound::Between(lo, hi) => format!("in [{lo}, {hi}]"),
+            Bound::OneOf(values) => {
+                format!("one of {}", values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "))
+            }
+            Bound::Square => "a square number (1, 4, 9, ...)".into(),
         }
     }
 }
@@ -331,6 +350,17 @@ pub enum Needs {
     ScoreAndClasses,
 }
 
+impl Needs {
+    /// What D gives per sample, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Needs::Score => "one score per sample",
+            Needs::Reconstruction => "a reconstruction of its input",
+            Needs::ScoreAndClasses => "a score and class logits",
+        }
+    }
+}
+
 /// What a loss is, beyond its parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LossInfo {
@@ -338,6 +368,9 @@ pub struct LossInfo {
     pub needs: Needs,
     /// Whether D is a Wasserstein critic (weight clipping applies).
     pub wasserstein: bool,
+    /// Whether D's loss compares its outputs with real and fake targets, which label tricks
+    /// (smoothing, noisy or flipped labels) change.
+    pub targets: bool,
 }
 
 /// Which networks a regularizer applies to.
@@ -375,6 +408,35 @@ pub enum Extra {
     Regularizer(Side),
     /// A data source.
     Data(DataInfo),
+    /// A gradient penalty: a discriminator regularizer that differentiates D's input gradient.
+    Penalty,
+    /// A label trick: a discriminator regularizer that changes D's real and fake targets.
+    LabelTrick,
+    /// A discriminator output, with what it gives per sample.
+    Output(Needs),
+}
+
+/// What `ganc train` does with an entry: the one record `ganc layers`, `ganc explain`, hover,
+/// `ganc check`'s warnings and the runtime's refusals agree on (a runtime test keeps it true).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runtime {
+    /// `ganc train` lowers and trains it.
+    Trains,
+    /// `ganc check` validates it, `ganc train` refuses it (E0501); `ganc check` warns (W0008).
+    NotYet,
+    /// Always on in `ganc train`: writing it changes nothing (`ganc check` warns, W0007).
+    Implied,
+}
+
+impl Runtime {
+    /// The entry's training status in words, for listings and references.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Runtime::Trains => "trains with `ganc train`",
+            Runtime::NotYet => "checked only: `ganc train` refuses it for now (E0501)",
+            Runtime::Implied => "always on in `ganc train`: writing it changes nothing",
+        }
+    }
 }
 
 /// One registry entry.
@@ -394,6 +456,8 @@ pub struct Spec {
     pub layer: Option<LayerInfo>,
     /// Facts of other kinds.
     pub extra: Extra,
+    /// Whether `ganc train` lowers it.
+    pub runtime: Runtime,
 }
 
 impl Spec {
@@ -406,6 +470,48 @@ impl Spec {
     pub fn loss(&self) -> Option<LossInfo> {
         match self.extra {
             Extra::Loss(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The same entry, marked as checked but not yet lowered by the runtime.
+    pub const fn not_lowered(self) -> Spec {
+        Spec { runtime: Runtime::NotYet, ..self }
+    }
+
+    /// The same entry, marked as always on in the runtime.
+    pub const fn implied(self) -> Spec {
+        Spec { runtime: Runtime::Implied, ..self }
+    }
+
+    /// Whether `ganc train` lowers it.
+    pub fn trains(&self) -> bool {
+        self.runtime == Runtime::Trains
+    }
+
+    /// Which network a regularizer applies to, for regularizers.
+    pub fn side(&self) -> Option<Side> {
+        match self.extra {
+            Extra::Regularizer(side) => Some(side),
+            Extra::Penalty | Extra::LabelTrick => Some(Side::Discriminator),
+            _ => None,
+        }
+    }
+
+    /// Whether it is a gradient penalty (`gradient_penalty`, `r1`, ...).
+    pub fn is_gradient_penalty(&self) -> bool {
+        self.extra == Extra::Penalty
+    }
+
+    /// Whether it is a label trick (`label_smoothing`, ...), which needs a loss with targets.
+    pub fn is_label_trick(&self) -> bool {
+        self.extra == Extra::LabelTrick
+    }
+
+    /// What a discriminator output gives per sample, for outputs.
+    pub fn output(&self) -> Option<Needs> {
+        match self.extra {
+            Extra::Output(n) => Some(n),
             _ => None,
         }
     }
@@ -438,7 +544,14 @@ impl Spec {
     /// The reference text of the entry, as `ganc explain NAME` prints it and an editor shows
     /// it on hover: signature, kind, doc, paper, then one line per parameter.
     pub fn reference(&self) -> String {
-        let mut out = format!("{} ({})\n\n{}\nSource: {}\n", self.signature(), self.kind.noun(), self.doc, self.paper);
+        let mut out = format!(
+            "{} ({})\n\n{}\nSource: {}\nRuntime: {}\n",
+            self.signature(),
+            self.kind.noun(),
+            self.doc,
+            self.paper,
+            self.runtime.describe()
+        );
         if !self.params.is_empty() {
             out.push('\n');
         }

@@ -10,6 +10,7 @@ use ganc_check::ir::{Component, Model, Shape};
 use ganc_check::value::Const;
 use ganc_data::{Mixture, Source, Split};
 use ganc_diagnostics::{codes, Diagnostic, Span};
+use ganc_registry::{self as registry, Kind};
 use ganc_syntax::ast::{InputKind, NetworkKind};
 
 /// An optimizer and its hyper-parameters.
@@ -265,12 +266,12 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
     let mut labels = Labels::default();
     let mut penalties = Vec::new();
     let (mut weight_clip, mut instance_noise) = (None, None);
+    let loss_targets = registry::lookup(Kind::Loss, model.loss.name).and_then(|s| s.loss()).is_some_and(|l| l.targets);
     for r in &model.regularizers {
         let c = &r.component;
+        let spec = registry::lookup(Kind::Regularizer, c.name);
         match c.name {
-            "label_smoothing" | "noisy_labels" | "label_flip"
-                if !loss.is_probabilistic() && !matches!(loss, Loss::LeastSquares { .. }) =>
-            {
+            _ if spec.is_some_and(|s| s.is_label_trick()) && !loss_targets => {
                 diags.push(unsupported(c.span, format!("`{}` with the `{}` loss is", c.name, model.loss.name)))
             }
             "label_smoothing" => labels.smoothing = Some(c.args.float("real")),
@@ -283,7 +284,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
             }
             "label_flip" => labels.flip = Some(c.args.float("p")),
             "weight_clip" => weight_clip = Some(c.args.float("c")),
-            "gradient_penalty" | "r1" | "r2" | "dragan" => penalties.push(penalty(c)),
+            _ if spec.is_some_and(|s| s.is_gradient_penalty()) => penalties.push(penalty(c)),
             "instance_noise" => {
                 let decay = match c.args.get("decay") {
                     Some(Const::Schedule(kind, steps)) => {
@@ -303,12 +304,15 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
     for enc in model.networks.iter().filter(|n| n.kind == NetworkKind::Encoder) {
         diags.push(unsupported(enc.span, "an encoder network is"));
     }
-    for (name, opt) in ["unroll", "replay", "progressive"].iter().map(|n| (*n, model.train.option(n))) {
-        if let Some(opt) = opt {
-            let on = name != "unroll" || opt.args.int("value") > 0;
-            if on && opt.span != Span::default() {
-                diags.push(unsupported(opt.span, format!("the training option `{name}` is")));
-            }
+    for opt in model.train.options.iter().filter(|o| o.span != Span::default()) {
+        let Some(spec) = registry::lookup(Kind::TrainOption, opt.name) else { continue };
+        // A written default of a one-value option (`unroll: 0`) asks for nothing.
+        let default = match spec.params {
+            [p] if p.name == "value" => ganc_check::args::default_value(p).as_ref() == opt.args.get("value"),
+            _ => false,
+        };
+        if !spec.trains() && !default {
+            diags.push(unsupported(opt.span, format!("the training option `{}` is", opt.name)));
         }
     }
     let mut evaluate = None;
@@ -346,7 +350,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         g_inputs.push((name.clone(), latent));
     }
     let d = discriminators[0];
-    if d.output != "logit" && d.output != "score" {
+    if !registry::lookup(Kind::Output, &d.output).is_some_and(|s| s.trains()) {
         diags.push(unsupported(d.span, format!("a discriminator with output `{}` is", d.output)));
     }
     if !diags.is_empty() {

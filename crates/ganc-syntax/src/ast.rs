@@ -276,7 +276,8 @@ pub struct Stage {
 /// `spectral conv(64, kernel: 3)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LayerStmt {
-    /// `spectral`, `equalized`, in order.
+    /// The wrapper names before the call (`spectral`, ...), in order; the checker resolves them
+    /// in the registry.
     pub wrappers: Vec<Ident>,
     /// The layer or block call.
     pub call: Call,

@@ -15,7 +15,7 @@ pub fn run(what: &str) -> Result<ExitCode> {
         let looks_like_code = what.len() == 5 && what[1..].chars().all(|c| c.is_ascii_digit());
         return Err(if looks_like_code {
             miette!(
-                help = "codes are E0001-E0410, E0501 and W0002-W0006; `ganc check` prints them",
+                help = format!("codes are {}; `ganc check` prints them", code_ranges()),
                 "no diagnostic code `{what}`"
             )
         } else {
@@ -29,4 +29,18 @@ pub fn run(what: &str) -> Result<ExitCode> {
         println!("{}", spec.reference());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The codes as ranges of the hundreds they come in: `E0001-E0003, E0101-E0111, ..., W0002-W0008`.
+fn code_ranges() -> String {
+    let mut groups: Vec<(&str, &str)> = Vec::new();
+    for code in codes::ALL {
+        match groups.last_mut() {
+            Some((first, last)) if first[..3] == code.id[..3] => *last = code.id,
+            _ => groups.push((code.id, code.id)),
+        }
+    }
+    let ranges: Vec<String> =
+        groups.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") }).collect();
+    ranges.join(", ")
 }

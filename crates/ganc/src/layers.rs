@@ -1,25 +1,29 @@
-//! `ganc layers`: the registry as a reference listing.
+//! `ganc layers`: the registry as a reference listing, or (`--trains`) the list of what
+//! `ganc train` lowers today, as the README shows it.
 
-use ganc_registry::{Kind, ENTRIES};
+use ganc_registry::{Kind, Runtime, ENTRIES};
 use miette::{miette, Result};
 use std::process::ExitCode;
 
 const KINDS: &[(&str, Kind)] = &[
     ("layer", Kind::Layer),
+    ("wrapper", Kind::Wrapper),
     ("loss", Kind::Loss),
     ("regularizer", Kind::Regularizer),
     ("optimizer", Kind::Optimizer),
     ("option", Kind::TrainOption),
     ("periodic", Kind::Periodic),
     ("watch", Kind::Watch),
+    ("schedule", Kind::Schedule),
     ("data", Kind::Data),
     ("distribution", Kind::Distribution),
     ("condition", Kind::Condition),
+    ("output", Kind::Output),
     ("metric", Kind::Metric),
 ];
 
-/// Prints the listing, optionally of one kind.
-pub fn run(kind: Option<&str>) -> Result<ExitCode> {
+/// Prints the listing, optionally of one kind; with `trains`, only what `ganc train` lowers.
+pub fn run(kind: Option<&str>, trains: bool) -> Result<ExitCode> {
     let selected: Vec<Kind> = match kind {
         None => KINDS.iter().map(|(_, k)| *k).collect(),
         Some(name) => match KINDS.iter().find(|(n, _)| *n == name) {
@@ -30,6 +34,10 @@ pub fn run(kind: Option<&str>) -> Result<ExitCode> {
             }
         },
     };
+    if trains {
+        print!("{}", trained(&selected));
+        return Ok(ExitCode::SUCCESS);
+    }
     for kind in selected {
         println!("== {}s ==", kind.noun());
         let mut last_family = None;
@@ -40,9 +48,27 @@ pub fn run(kind: Option<&str>) -> Result<ExitCode> {
                     last_family = Some(layer.family);
                 }
             }
-            println!("  {:<48} {}  [{}]", spec.signature(), spec.doc, spec.paper);
+            let status = match spec.runtime {
+                Runtime::Trains => "",
+                Runtime::NotYet => "  (checked only: `ganc train` refuses it for now)",
+                Runtime::Implied => "  (always on)",
+            };
+            println!("  {:<48} {}  [{}]{status}", spec.signature(), spec.doc, spec.paper);
         }
         println!();
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One markdown line per kind: the names `ganc train` lowers.
+fn trained(kinds: &[Kind]) -> String {
+    let mut out = String::new();
+    for kind in kinds {
+        let names: Vec<String> =
+            ENTRIES.iter().filter(|s| s.kind == *kind && s.trains()).map(|s| format!("`{}`", s.name)).collect();
+        if !names.is_empty() {
+            out.push_str(&format!("- {}s: {}\n", kind.noun(), names.join(", ")));
+        }
+    }
+    out
 }

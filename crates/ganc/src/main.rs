@@ -147,9 +147,13 @@ enum Command {
     Lsp,
     /// List every layer, loss, regularizer, optimizer, option and data source with its parameters.
     Layers {
-        /// Only this kind: layer, loss, regularizer, optimizer, option, data, distribution, metric.
+        /// Only this kind: layer, wrapper, loss, regularizer, optimizer, option, periodic, watch,
+        /// schedule, data, distribution, condition, output, metric.
         #[arg(long)]
         kind: Option<String>,
+        /// Only the names `ganc train` lowers today, one markdown line per kind (as in the README).
+        #[arg(long)]
+        trains: bool,
     },
 }
 
@@ -160,7 +164,7 @@ fn main() -> ExitCode {
             check::run(&check::Options { paths, format, deny_warnings, summary, color })
         }
         Command::Explain { what } => explain::run(&what),
-        Command::Layers { kind } => layers::run(kind.as_deref()),
+        Command::Layers { kind, trains } => layers::run(kind.as_deref(), trains),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Lsp => ganc_lsp::run_stdio().map(|()| ExitCode::SUCCESS).map_err(|e| {
             miette::miette!(

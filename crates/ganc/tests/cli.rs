@@ -16,8 +16,13 @@ fn stdout(o: &Output) -> String {
 
 #[test]
 fn models_and_examples_check_clean_without_warnings() {
-    let out = ganc(&["check", "--deny-warnings", "--format", "short", "models", "examples"]);
+    // The one warning a model of the catalogue may carry: W0008, a construct `ganc train` does
+    // not lower yet (the catalogue describes more GANs than the runtime trains today).
+    let out = ganc(&["check", "--format", "short", "models", "examples"]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    let others: Vec<&str> = text.lines().filter(|l| l.contains("]: ") && !l.contains("warning[W0008]")).collect();
+    assert!(others.is_empty(), "diagnostics other than W0008:\n{}", others.join("\n"));
     let mut files = Vec::new();
     gan_files(&workspace().join("models"), &mut files);
     assert!(files.len() >= 15, "expected the catalogue of models, found {}", files.len());
@@ -166,4 +171,19 @@ fn explain_prints_pages_and_registry_entries() {
     for name in ["conv", "self_attention", "minibatch_stddev", "adain", "pixel_shuffle"] {
         assert!(layers.contains(name), "{name} missing from `ganc layers`");
     }
+}
+
+#[test]
+fn explain_and_layers_say_what_trains() {
+    let conv = stdout(&ganc(&["explain", "conv"]));
+    assert!(conv.contains("Runtime: trains with `ganc train`"), "{conv}");
+    let spectral = stdout(&ganc(&["explain", "spectral"]));
+    assert!(spectral.contains("(wrapper)") && spectral.contains("refuses it for now (E0501)"), "{spectral}");
+    let nan = stdout(&ganc(&["explain", "nan"]));
+    assert!(nan.contains("always on"), "{nan}");
+    let layers = stdout(&ganc(&["layers", "--kind", "layer"]));
+    let line = layers.lines().find(|l| l.trim_start().starts_with("self_attention")).unwrap();
+    assert!(line.contains("checked only"), "{line}");
+    let trains = stdout(&ganc(&["layers", "--trains"]));
+    assert!(trains.contains("`conv`") && !trains.contains("`self_attention`"), "{trains}");
 }

@@ -32,6 +32,10 @@ pub(super) fn section(items: &[Item], diags: &mut Vec<Diagnostic>) -> (Option<Da
                 vec![source.args.int("channels"), size, size]
             }
         };
+        if shape.iter().any(|d| *d <= 0) {
+            // An argument was refused (reported): no shape to check the networks against.
+            continue;
+        }
         data = Some(Data { source, value: info.value, shape, classes: info.classes, unit_range: info.unit_range });
     }
     (data, data_span)

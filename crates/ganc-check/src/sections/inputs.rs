@@ -61,6 +61,7 @@ pub(super) fn section(
             continue;
         };
         let source = component(spec, &decl.source, diags);
+        check_interval(&source, diags);
         let shape = match decl.kind {
             InputKind::Latent => {
                 let dim = source.args.int("dim");
@@ -75,21 +76,33 @@ pub(super) fn section(
         inputs.push(Input { name: decl.name.name.clone(), kind: decl.kind, source, shape });
     }
 
-    // Values of networks that regularizers read from outside (`feature_matching(at: D.features)`).
-    let mut read_from_outside: Vec<(String, String)> = Vec::new();
-    for item in items {
-        let Item::Regularize(r) = item else { continue };
-        for call in &r.entries {
-            for arg in &call.args {
-                if let ast::ExprKind::Path(p) = &arg.value.kind {
-                    if p.len() == 2 {
-                        read_from_outside.push((p[0].name.clone(), p[1].name.clone()));
-                    }
-                }
-            }
-        }
-    }
     Inputs { list: inputs, spans: input_spans }
+}
+
+/// A distribution with a `low` and a `high` (`uniform`) needs `low < high`.
+fn check_interval(source: &Component, diags: &mut Vec<Diagnostic>) {
+    let a = &source.args;
+    let (Some(low), Some(high)) = (a.get("low").and_then(Const::as_f64), a.get("high").and_then(Const::as_f64)) else {
+        return;
+    };
+    if low < high {
+        return;
+    }
+    let span = a.span("high").or(a.span("low")).unwrap_or(source.span);
+    let mut d = Diagnostic::new(
+        codes::OUT_OF_RANGE,
+        span,
+        format!("`{}` needs `low` below `high`, found low {low} and high {high}", source.name),
+    )
+    .label(if low == high { "an empty interval" } else { "below `low`" });
+    if let Some(low_span) = a.span("low").filter(|s| *s != span) {
+        d = d.with_secondary(low_span, format!("low is {low}"));
+    }
+    diags.push(d.help(if low == high {
+        format!("widen the interval, e.g. `low: {low}, high: {}`", low + 1.0)
+    } else {
+        format!("swap them: `low: {high}, high: {low}`")
+    }));
 }
 
 /// Warns about inputs no network takes.

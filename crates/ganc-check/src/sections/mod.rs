@@ -13,10 +13,10 @@ mod train;
 use crate::args::{bind, Args};
 use crate::graph::{check_block_names, check_recursion};
 use crate::ir::{Component, Model};
-use crate::lints;
 use crate::load::Parsed;
 use crate::suggest::closest;
 use crate::value::{eval, Const, Env};
+use crate::{lints, trainable};
 use ganc_diagnostics::{codes, Diagnostic, Span};
 use ganc_registry::{Kind, Needs, Spec};
 use ganc_syntax::ast::{self, BlockDef, Call, Item, NetworkKind};
@@ -87,7 +87,7 @@ pub fn check(files: &[Parsed], diags: &mut Vec<Diagnostic>) -> Option<Model> {
     inputs::warn_unused(&inputs, &networks.list, diags);
     let (loss, loss_span) = loss::section(items, diags);
     let regularizers = regularize::section(items, &networks.list, &networks.spans, diags);
-    let train = train::section(items, &networks.spans, diags);
+    let train = train::section(items, &networks.list, &networks.spans, diags);
     let evaluate = evaluate::section(items, diags);
 
     // Required sections.
@@ -114,6 +114,10 @@ pub fn check(files: &[Parsed], diags: &mut Vec<Diagnostic>) -> Option<Model> {
     let model =
         Model { data: data?, inputs: inputs.list, networks: networks.list, loss: loss?, regularizers, train, evaluate };
     lints::check(&model, diags);
+    if !diags.iter().any(Diagnostic::is_error) {
+        // What `ganc train` would refuse matters once the model is valid.
+        trainable::check(&model, diags);
+    }
     Some(model)
 }
 

@@ -5,7 +5,7 @@ use crate::ir::{Component, Network, Regularizer};
 use crate::suggest::closest;
 use crate::value::Const;
 use ganc_diagnostics::{codes, Diagnostic, Span};
-use ganc_registry::{Extra, Kind, Side};
+use ganc_registry::{Kind, Side};
 use ganc_syntax::ast::{Item, NetworkKind};
 use std::collections::HashMap;
 
@@ -26,7 +26,7 @@ pub(super) fn section(
         for call in &r.entries {
             let Some(spec) = lookup(Kind::Regularizer, call, diags) else { continue };
             let comp = component(spec, call, diags);
-            if let (Some(net), Extra::Regularizer(side)) = (net, spec.extra) {
+            if let (Some(net), Some(side)) = (net, spec.side()) {
                 let fits = match side {
                     Side::Both => true,
                     Side::Discriminator => net.kind == NetworkKind::Discriminator,

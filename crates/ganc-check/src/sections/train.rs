@@ -3,15 +3,21 @@
 
 use super::{component, lookup, lookup_name, positive_steps, unknown_network};
 use crate::args::{bind_args, default_value, Args};
-use crate::ir::{Component, Train};
+use crate::ir::{Component, Network, Train};
 use crate::value::{Const, Env};
 use ganc_diagnostics::{codes, Diagnostic, FileId, Span};
 use ganc_registry::Kind;
-use ganc_syntax::ast::{self, Call, Item, TrainEntry};
+use ganc_syntax::ast::{self, Call, Item, NetworkKind, TrainEntry};
 use std::collections::HashMap;
 
-/// Checks the `train` section; options left out get their defaults.
-pub(super) fn section(items: &[Item], nets: &HashMap<String, Span>, diags: &mut Vec<Diagnostic>) -> Train {
+/// Checks the `train` section against the networks (`nets`: every declared name); options left
+/// out get their defaults.
+pub(super) fn section(
+    items: &[Item],
+    networks: &[Network],
+    nets: &HashMap<String, Span>,
+    diags: &mut Vec<Diagnostic>,
+) -> Train {
     let mut train =
         Train { options: Vec::new(), optimizers: Vec::new(), ema: Vec::new(), every: Vec::new(), watch: Vec::new() };
     let mut seen = Seen::default();
@@ -47,6 +53,12 @@ pub(super) fn section(items: &[Item], nets: &HashMap<String, Span>, diags: &mut 
                     }
                     if !seen.once(format!("ema {}", network.name), *span, diags) {
                         continue;
+                    }
+                    if let Some(net) = networks.iter().find(|n| n.name == network.name) {
+                        if net.kind != NetworkKind::Generator {
+                            diags.push(ema_not_generator(network, net, networks, decay));
+                            continue;
+                        }
                     }
                     if let Some(d) = ema(decay, *span, diags) {
                         train.ema.push((network.name.clone(), d));
@@ -96,6 +108,30 @@ impl Seen {
         }
         self.0.insert(key, span);
         true
+    }
+}
+
+/// `ema D: ...`: EMA averages the weights the samples are drawn with, the generator's.
+fn ema_not_generator(name: &ast::Ident, net: &Network, networks: &[Network], decay: &ast::Expr) -> Diagnostic {
+    let g = networks.iter().find(|n| n.kind == NetworkKind::Generator).map_or("G", |g| g.name.as_str());
+    let mut d = Diagnostic::new(
+        codes::NETWORK_SIGNATURE,
+        name.span,
+        format!("`ema` averages the generator's weights, but `{}` is a {}", net.name, net.kind.keyword()),
+    )
+    .label(format!("not the generator `{g}`"))
+    .help(format!("the averaged weights are the ones samples are drawn with: write `ema {g}: {}`", decay_text(decay)));
+    if networks.iter().any(|n| n.name == g) {
+        d = d.fix(name.span, g);
+    }
+    d
+}
+
+/// The decay as written, for a help (a number, or `0.999`).
+fn decay_text(decay: &ast::Expr) -> String {
+    match crate::value::eval(decay, &Env::new()) {
+        Ok(c @ (Const::Float(_) | Const::Int(_))) => c.to_string(),
+        _ => "0.999".into(),
     }
 }
 

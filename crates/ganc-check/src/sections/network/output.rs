@@ -3,8 +3,9 @@
 
 use super::Context;
 use crate::ir::{Node, Shape};
+use crate::suggest::closest;
 use ganc_diagnostics::{codes, Diagnostic, Span};
-use ganc_registry::Kind;
+use ganc_registry::{Kind, Needs};
 use ganc_syntax::ast::{self, InputKind, NetworkKind};
 
 /// Checks the output `net` declares against `output_shape`, where its body ends (made at
@@ -74,23 +75,18 @@ fn discriminator(
 ) {
     let (data, data_span, out) = (cx.data, cx.data_span, &net.output);
     let data_value = data.map(|d| d.value);
-    let wanted = match out.name.as_str() {
-        "logit" | "score" => Some(Shape::Tensor(vec![1])),
-        "logits" => data.and_then(|d| d.classes).map(|k| Shape::Tensor(vec![1 + k as i64])),
-        v if Some(v) == data_value => data.map(|d| Shape::Tensor(d.shape.clone())),
-        _ => {
-            diags.push(
-                        Diagnostic::new(codes::NETWORK_SIGNATURE, out.span, format!("unknown discriminator output `{}`", out.name))
-                            .label("not an output kind")
-                            .help(format!(
-                                "use `logit` (one score per sample), `logits` (score and class logits) or `{}` (an autoencoder, for BEGAN)",
-                                data_value.unwrap_or("image")
-                            )),
-                    );
+    let gives = ganc_registry::lookup(Kind::Output, &out.name).and_then(|s| s.output());
+    let wanted = match gives {
+        Some(Needs::Score) => Some(Shape::Tensor(vec![1])),
+        Some(Needs::ScoreAndClasses) => data.and_then(|d| d.classes).map(|k| Shape::Tensor(vec![1 + k as i64])),
+        Some(Needs::Reconstruction) => data.map(|d| Shape::Tensor(d.shape.clone())),
+        None if data_value == Some(out.name.as_str()) => data.map(|d| Shape::Tensor(d.shape.clone())),
+        None => {
+            diags.push(unknown_output(&out.name, out.span, data_value.unwrap_or("image")));
             None
         }
     };
-    if out.name == "logits" && data.is_some_and(|d| d.classes.is_none()) {
+    if gives == Some(Needs::ScoreAndClasses) && data.is_some_and(|d| d.classes.is_none()) {
         diags.push(
             Diagnostic::new(
                 codes::UNLABELLED_CONDITION,
@@ -121,6 +117,27 @@ fn discriminator(
             );
         }
     }
+}
+
+/// A discriminator output that is neither a registered one nor the data's value.
+fn unknown_output(name: &str, span: Span, data_value: &str) -> Diagnostic {
+    let outputs = || ganc_registry::of_kind(Kind::Output);
+    let d = Diagnostic::new(codes::NETWORK_SIGNATURE, span, format!("unknown discriminator output `{name}`"))
+        .label("not an output kind");
+    if let Some(s) = closest(name, outputs().map(|s| s.name).chain(std::iter::once(data_value))) {
+        return d.help(format!("did you mean `{s}`?")).fix(span, s);
+    }
+    let mut groups: Vec<(Needs, Vec<String>)> = Vec::new();
+    for s in outputs() {
+        let Some(gives) = s.output() else { continue };
+        match groups.iter_mut().find(|(n, _)| *n == gives) {
+            Some((_, names)) => names.push(format!("`{}`", s.name)),
+            None => groups.push((gives, vec![format!("`{}`", s.name)])),
+        }
+    }
+    let known: Vec<String> =
+        groups.iter().map(|(gives, names)| format!("{} ({})", names.join(" or "), gives.describe())).collect();
+    d.help(format!("use {} or `{data_value}` (an autoencoder, for BEGAN)", known.join(", ")))
 }
 
 /// An encoder produces a declared latent, at its shape.

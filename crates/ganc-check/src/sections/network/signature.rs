@@ -78,5 +78,38 @@ pub(super) fn bind_inputs(net: &ast::Network, cx: &Context<'_>, diags: &mut Vec<
             warn_unused: i > 0,
         });
     }
+    data_first(net, cx, diags);
     (names, scope)
+}
+
+/// A discriminator or an encoder takes the data first (the trainer feeds it there), then any
+/// conditions.
+fn data_first(net: &ast::Network, cx: &Context<'_>, diags: &mut Vec<Diagnostic>) {
+    let (Some(data), Some(first)) = (cx.data, net.inputs.first()) else { return };
+    let known = |name: &str| name == data.value || cx.inputs.iter().any(|x| x.name == name);
+    if net.kind == NetworkKind::Generator || first.name == data.value || !net.inputs.iter().all(|i| known(&i.name)) {
+        // Unknown names are reported already.
+        return;
+    }
+    let mut order: Vec<&str> = vec![data.value];
+    order.extend(net.inputs.iter().map(|i| i.name.as_str()).filter(|n| *n != data.value));
+    let right = format!("{} {}({}) -> {}", net.kind.keyword(), net.name.name, order.join(", "), net.output.name);
+    let d = match net.inputs.iter().find(|i| i.name == data.value) {
+        Some(late) => Diagnostic::new(
+            codes::NETWORK_SIGNATURE,
+            late.span,
+            format!("the {} must take the data `{}` as its first input", net.kind.keyword(), data.value),
+        )
+        .label("the data come after another input")
+        .with_secondary(first.span, "first input")
+        .help(format!("put the data first, then the conditions: `{right}`")),
+        None => Diagnostic::new(
+            codes::NETWORK_SIGNATURE,
+            first.span,
+            format!("the {} does not take the data `{}`", net.kind.keyword(), data.value),
+        )
+        .label("the data must be the first input")
+        .help(format!("the trainer feeds the samples to the first input: `{right}`")),
+    };
+    diags.push(d);
 }

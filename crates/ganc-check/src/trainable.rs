@@ -1,0 +1,131 @@
+//! What `ganc train` will refuse or ignore, said at check time: `W0008` at each construct the
+//! runtime refuses (`E0501` when training), `W0007` at each setting that is always on.
+//!
+//! Registry entries carry their own [`Runtime`] record; the structures the runtime does not
+//! lower (stages, encoders, a second discriminator, an autoencoder D, label tricks without
+//! targets, `modes` on images, a non-default value of a not-yet-lowered option) are listed
+//! here. `crates/ganc-runtime/tests/registry_agrees.rs` keeps both in step with `ganc train`.
+
+use crate::ir::{Component, Model, Node};
+use ganc_diagnostics::{codes, Diagnostic, Span};
+use ganc_registry::{Kind, Runtime, Spec};
+use ganc_syntax::ast::{InputKind, NetworkKind};
+
+/// Warns at every construct of `model` that `ganc train` refuses or ignores.
+pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
+    let mut components: Vec<(Kind, &Component)> = vec![(Kind::Data, &model.data.source), (Kind::Loss, &model.loss)];
+    for input in &model.inputs {
+        let kind = match input.kind {
+            InputKind::Latent => Kind::Distribution,
+            InputKind::Condition => Kind::Condition,
+        };
+        components.push((kind, &input.source));
+    }
+    components.extend(model.regularizers.iter().map(|r| (Kind::Regularizer, &r.component)));
+    components.extend(model.train.optimizers.iter().map(|(_, c)| (Kind::Optimizer, c)));
+    components.extend(model.train.watch.iter().map(|c| (Kind::Watch, c)));
+    components.extend(model.evaluate.iter().flat_map(|e| e.metrics.iter().map(|c| (Kind::Metric, c))));
+    for (kind, c) in components {
+        if let Some(spec) = ganc_registry::lookup(kind, c.name) {
+            entry(spec, &format!("the {} `{}`", kind.noun(), c.name), c.span, diags);
+        }
+    }
+    for opt in model.train.options.iter().filter(|o| o.span != Span::default()) {
+        let Some(spec) = ganc_registry::lookup(Kind::TrainOption, opt.name) else { continue };
+        if !spec.trains() && !sets_default(opt) {
+            entry(spec, &format!("the training option `{}`", opt.name), opt.span, diags);
+        }
+    }
+    let loss_targets =
+        ganc_registry::lookup(Kind::Loss, model.loss.name).and_then(|s| s.loss()).is_some_and(|l| l.targets);
+    for r in &model.regularizers {
+        let trick = ganc_registry::lookup(Kind::Regularizer, r.component.name).is_some_and(|s| s.is_label_trick());
+        if trick && !loss_targets {
+            let what = format!(
+                "`{}` with the `{}` loss, which has no real and fake targets,",
+                r.component.name, model.loss.name
+            );
+            not_trained(&what, r.component.span, diags);
+        }
+    }
+    if let Some(e) = &model.evaluate {
+        for m in e.metrics.iter().filter(|m| m.name == "modes" && model.data.value != "point") {
+            not_trained("the metric `modes` on data other than 2D points", m.span, diags);
+        }
+    }
+    let mut discriminators = 0;
+    for net in &model.networks {
+        match net.kind {
+            NetworkKind::Encoder => not_trained("an encoder network", net.span, diags),
+            NetworkKind::Discriminator => {
+                discriminators += 1;
+                if discriminators > 1 {
+                    not_trained("a second discriminator", net.span, diags);
+                }
+                match ganc_registry::lookup(Kind::Output, &net.output) {
+                    Some(spec) => entry(spec, &format!("the discriminator output `{}`", net.output), net.span, diags),
+                    None => {
+                        not_trained(&format!("an autoencoder discriminator (`-> {}`)", net.output), net.span, diags)
+                    }
+                }
+            }
+            NetworkKind::Generator => {}
+        }
+        nodes(&net.body, diags);
+    }
+}
+
+/// Whether a written option of one value sets its default (`unroll: 0`): then it asks nothing.
+fn sets_default(opt: &Component) -> bool {
+    let Some(spec) = ganc_registry::lookup(Kind::TrainOption, opt.name) else { return false };
+    match spec.params {
+        [p] if p.name == "value" => crate::args::default_value(p).as_ref() == opt.args.get("value"),
+        _ => false,
+    }
+}
+
+fn nodes(body: &[Node], diags: &mut Vec<Diagnostic>) {
+    for node in body {
+        match node {
+            Node::Layer(l) => {
+                for w in &l.wrappers {
+                    if let Some(spec) = ganc_registry::lookup(Kind::Wrapper, w) {
+                        entry(spec, &format!("the `{w}` wrapper"), l.span, diags);
+                    }
+                }
+                if let Some(spec) = ganc_registry::lookup(Kind::Layer, l.name) {
+                    entry(spec, &format!("the layer `{}`", l.name), l.span, diags);
+                }
+            }
+            Node::Let { body, .. } | Node::Block { body, .. } => nodes(body, diags),
+            Node::Residual { main, skip, .. } => {
+                nodes(main, diags);
+                nodes(skip, diags);
+            }
+            Node::Stage { grows, span, .. } => {
+                not_trained(&format!("a progressive `{}` stage", if *grows { "grow" } else { "shrink" }), *span, diags)
+            }
+        }
+    }
+}
+
+/// The warning an entry's runtime record asks for, if any.
+fn entry(spec: &Spec, what: &str, span: Span, diags: &mut Vec<Diagnostic>) {
+    match spec.runtime {
+        Runtime::Trains => {}
+        Runtime::NotYet => not_trained(what, span, diags),
+        Runtime::Implied => diags.push(
+            Diagnostic::new(codes::NO_EFFECT, span, format!("{what} is always on: writing it changes nothing"))
+                .label("always on in `ganc train`")
+                .help(format!("{} Remove it.", spec.doc)),
+        ),
+    }
+}
+
+fn not_trained(what: &str, span: Span, diags: &mut Vec<Diagnostic>) {
+    diags.push(
+        Diagnostic::new(codes::NOT_TRAINED_YET, span, format!("{what} is not trained by `ganc train` yet"))
+            .label("`ganc train` would refuse this (E0501)")
+            .help("keep it to validate the design, or replace it to train now (`ganc explain W0008`)"),
+    );
+}

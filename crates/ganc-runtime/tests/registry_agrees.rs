@@ -1,0 +1,289 @@
+//! The registry's record of what `ganc train` lowers ([`Runtime`]) against the runtime itself:
+//! for every entry, a tiny model that uses it is planned and lowered. An entry marked as
+//! training must pass; one marked not lowered must be refused with `E0501` naming it; one
+//! marked always on must pass. `ganc check` must warn exactly where the runtime refuses
+//! (`W0008`) or ignores (`W0007`). The structures the runtime refuses without a registry entry
+//! (stages, encoders, label tricks without targets, ...) are checked the same way.
+//!
+//! A new registry entry without a model here fails `every_entry_has_a_model`.
+
+use ganc_check::{check_source, FsLoader};
+use ganc_diagnostics::Diagnostic;
+use ganc_registry::{Kind, Runtime, Spec, ENTRIES};
+use ganc_runtime::burn;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The parts of a tiny conditional MNIST model; each entry changes some.
+struct Parts {
+    data: String,
+    latent: String,
+    g: String,
+    d_out: String,
+    d: String,
+    loss: String,
+    reg_d: String,
+    reg_g: String,
+    train: String,
+    evaluate: String,
+}
+
+impl Default for Parts {
+    fn default() -> Self {
+        Parts {
+            data: "mnist(split: test)".into(),
+            latent: "normal(4)".into(),
+            g: "linear(28 * 28)\n reshape(1, 28, 28)\n tanh".into(),
+            d_out: "logit".into(),
+            d: String::new(),
+            loss: "non_saturating".into(),
+            reg_d: String::new(),
+            reg_g: String::new(),
+            train: String::new(),
+            evaluate: String::new(),
+        }
+    }
+}
+
+impl Parts {
+    /// A D body around `layers`, which start from an [8, 14, 14] image.
+    fn d_with(layers: &str) -> Parts {
+        Parts { d: layers.into(), ..Parts::default() }
+    }
+
+    /// A model of data shaped `[c, h, w]` (or points when `c` is 0).
+    fn data(source: &str, c: i64, h: i64) -> Parts {
+        let g = if c == 0 {
+            "linear(2)".to_string()
+        } else {
+            format!("linear({})\n reshape({c}, {h}, {h})\n tanh", c * h * h)
+        };
+        let value = if c == 0 { "point" } else { "image" };
+        Parts { data: source.into(), g, d_out: format!("logit:{value}"), ..Parts::default() }
+    }
+
+    fn text(&self) -> String {
+        let (out, value) = self.d_out.split_once(':').unwrap_or((&self.d_out, "image"));
+        let d_body = if value == "point" {
+            "linear(16)\n leaky_relu(0.2)\n linear(1)".to_string()
+        } else if out == value {
+            // An autoencoder, for BEGAN.
+            "flatten\n linear(784)\n reshape(1, 28, 28)".to_string()
+        } else if self.data.starts_with("mnist") {
+            let head = if out == "logits" { 11 } else { 1 };
+            format!(
+                "conv(8, kernel: 4, stride: 2, padding: 1)\n leaky_relu(0.2)\n {}\n flatten\n linear({head})",
+                self.d
+            )
+        } else {
+            "flatten\n linear(1)".to_string()
+        };
+        let labelled = value != "point" && !self.data.starts_with("images");
+        let d_inputs = if labelled { "image, y" } else { value };
+        let condition = if labelled { "condition y ~ labels" } else { "" };
+        let evaluate = if self.evaluate.is_empty() {
+            String::new()
+        } else {
+            format!("evaluate every 10 steps {{ {} }}", self.evaluate)
+        };
+        format!(
+            "data {}\nlatent z ~ {}\n{condition}\ngenerator G(z) -> {value} {{\n {}\n}}\n\
+             discriminator D({d_inputs}) -> {out} {{\n {d_body}\n}}\nloss {}\n\
+             regularize D {{ {} }}\nregularize G {{ {} }}\ntrain {{\n {}\n}}\n{evaluate}\n",
+            self.data, self.latent, self.g, self.loss, self.reg_d, self.reg_g, self.train
+        )
+    }
+}
+
+/// The tiny model that uses the entry `kind` `name`.
+fn model_for(kind: Kind, name: &str) -> Option<Parts> {
+    let d = Parts::d_with;
+    let reg = |r: &str| Parts { reg_d: r.into(), ..Parts::default() };
+    let train = |t: &str| Parts { train: t.into(), ..Parts::default() };
+    Some(match kind {
+        Kind::Layer => d(match name {
+            "linear" => "flatten\n linear(8)",
+            "conv" => "conv(8, kernel: 3, padding: 1)",
+            "deconv" => "deconv(8, kernel: 4, stride: 2, padding: 1)",
+            "embedding" => "let e = y |> embedding(4)\n concat(e)",
+            "constant" => "constant(8, height: 14, width: 14)",
+            "upsample" => "upsample(2)",
+            "pixel_shuffle" => "pixel_shuffle(2)",
+            "avgpool" | "maxpool" | "downsample" => return Some(d(&format!("{name}(2)"))),
+            "global_sum_pool" | "global_avg_pool" | "flatten" | "batchnorm" | "virtual_batchnorm" | "instancenorm"
+            | "layernorm" | "pixelnorm" | "relu" | "leaky_relu" | "tanh" | "sigmoid" | "gelu" | "silu" | "dropout"
+            | "gaussian_noise" | "noise_injection" => return Some(d(name)),
+            "reshape" => "reshape(8, 14, 14)",
+            "concat" => "let h\n concat(h)",
+            "add" => "let h\n add(h)",
+            "groupnorm" => "groupnorm(4)",
+            "conditional_batchnorm" => "conditional_batchnorm(y)",
+            "adain" => "let s = y |> embedding(8)\n adain(s)",
+            "self_attention" => "self_attention(reduction: 2)",
+            "minibatch_discrimination" => "flatten\n minibatch_discrimination(kernels: 4, dims: 2)",
+            "minibatch_stddev" => "minibatch_stddev(group: 2)",
+            "projection" => "global_sum_pool\n projection(y)",
+            _ => return None,
+        }),
+        Kind::Wrapper => d(&format!("{name} conv(8, kernel: 3, padding: 1)")),
+        Kind::Schedule => d(&format!("gaussian_noise(0.1, decay: {name} over 10 steps)")),
+        Kind::Loss => match name {
+            "auxiliary_classifier" => Parts { loss: name.into(), d_out: "logits".into(), ..Parts::default() },
+            "began" => Parts { loss: name.into(), d_out: "image".into(), d: String::new(), ..Parts::default() },
+            _ => Parts { loss: name.into(), ..Parts::default() },
+        },
+        Kind::Output => match name {
+            "logits" => Parts { loss: "auxiliary_classifier".into(), d_out: name.into(), ..Parts::default() },
+            _ => Parts { d_out: name.into(), ..Parts::default() },
+        },
+        Kind::Regularizer => match name {
+            "weight_clip" => Parts { loss: "wasserstein".into(), reg_d: name.into(), ..Parts::default() },
+            "feature_matching" => {
+                Parts { d: "let features".into(), reg_g: "feature_matching(at: D.features)".into(), ..Parts::default() }
+            }
+            "nagarajan_kolter" => Parts { reg_g: name.into(), ..Parts::default() },
+            _ => reg(name),
+        },
+        Kind::Optimizer => train(&format!("optimizer D: {name}")),
+        Kind::TrainOption => match name {
+            "ema" => train("ema G: 0.99"),
+            "batches" => train("batches: mixed"),
+            "truncation" => train("truncation: 0.5"),
+            "unroll" => train("unroll: 2"),
+            "replay" => train("replay(buffer: 8)"),
+            "progressive" => return None, // needs stages: see `structures_the_runtime_refuses_are_warned`
+            _ => train(&format!("{name}: 2")),
+        },
+        Kind::Periodic => train(&format!("{name} every 5 steps")),
+        Kind::Watch => train(&format!("watch {{ {name}{} }}", if name == "nan" { "" } else { ": 10" })),
+        Kind::Data => match name {
+            "mnist" | "fashion_mnist" => Parts::data(&format!("{name}(split: test)"), 1, 28),
+            "cifar10" => Parts::data("cifar10(split: test)", 3, 32),
+            "images" => Parts::data("images(path: \"pictures\", size: 8)", 3, 8),
+            "ring" => Parts::data("ring(modes: 4)", 0, 0),
+            "grid" => Parts::data("grid(modes: 4)", 0, 0),
+            _ => return None,
+        },
+        Kind::Distribution => Parts { latent: format!("{name}(4)"), ..Parts::default() },
+        Kind::Condition => Parts::default(),
+        Kind::Metric => match name {
+            "modes" => Parts { evaluate: name.into(), ..Parts::data("ring(modes: 4)", 0, 0) },
+            _ => Parts { evaluate: name.into(), ..Parts::default() },
+        },
+    })
+}
+
+/// What `ganc check` and `ganc train` say of one model: its check diagnostics, and the
+/// runtime's refusals (empty when it plans and lowers).
+fn run(text: &str) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+    let analysis = check_source(Path::new("tiny.gan"), text, &FsLoader);
+    assert!(!analysis.has_errors(), "the tiny model does not check:\n{text}\n{:#?}", analysis.diagnostics);
+    let model = analysis.model.expect("a model");
+    let mut refused = ganc_runtime::plan::plan(&model).err().unwrap_or_default();
+    let device = burn::tensor::Device::flex().autodiff();
+    if let Err(ganc_runtime::run::TrainError::Unsupported(d)) = ganc_runtime::run::networks(&model, &device) {
+        refused.extend(d);
+    }
+    (analysis.diagnostics, refused)
+}
+
+fn has(diags: &[Diagnostic], code: &str, name: &str) -> bool {
+    diags.iter().any(|d| d.code.id == code && d.message.contains(&format!("`{name}")))
+}
+
+fn codes(diags: &[Diagnostic]) -> Vec<String> {
+    diags.iter().map(|d| format!("{}: {}", d.code.id, d.message)).collect()
+}
+
+fn agrees(spec: &Spec, text: &str) -> Result<(), String> {
+    let (checked, refused) = run(text);
+    let warned = |code| checked.iter().any(|d| d.code.id == code);
+    let ok = match spec.runtime {
+        Runtime::Trains => refused.is_empty() && !warned("W0008") && !warned("W0007"),
+        Runtime::NotYet => has(&refused, "E0501", spec.name) && has(&checked, "W0008", spec.name),
+        Runtime::Implied => refused.is_empty() && has(&checked, "W0007", spec.name),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} `{}` is marked {:?}, but\n  ganc check: {:?}\n  ganc train: {:?}\n{text}",
+            spec.kind.noun(),
+            spec.name,
+            spec.runtime,
+            codes(&checked),
+            codes(&refused)
+        ))
+    }
+}
+
+#[test]
+fn every_entry_has_a_model() {
+    let missing: Vec<String> = ENTRIES
+        .iter()
+        .filter(|s| model_for(s.kind, s.name).is_none() && s.name != "progressive")
+        .map(|s| format!("{} `{}`", s.kind.noun(), s.name))
+        .collect();
+    assert!(missing.is_empty(), "add a tiny model for: {}", missing.join(", "));
+}
+
+#[test]
+fn the_runtime_does_what_each_entry_says() {
+    let failures: Vec<String> = ENTRIES
+        .iter()
+        .filter_map(|spec| model_for(spec.kind, spec.name).map(|parts| (spec, parts.text())))
+        .filter_map(|(spec, text)| agrees(spec, &text).err())
+        .collect();
+    assert!(failures.is_empty(), "{} disagreement(s):\n{}", failures.len(), failures.join("\n\n"));
+}
+
+#[test]
+fn structures_the_runtime_refuses_are_warned() {
+    let label_trick_with_hinge =
+        Parts { loss: "hinge".into(), reg_d: "label_smoothing(real: 0.9)".into(), ..Parts::default() };
+    let modes_on_images = Parts { evaluate: "modes".into(), ..Parts::default() };
+    let progressive =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/06_progressive.gan"))
+            .expect("the progressive example");
+    let encoder = Parts::default()
+        .text()
+        .replace("loss non_saturating", "encoder E(image) -> z {\n flatten\n linear(4)\n}\nloss non_saturating");
+    for (what, text) in [
+        ("label_smoothing", label_trick_with_hinge.text()),
+        ("modes", modes_on_images.text()),
+        ("progressive", progressive),
+        ("encoder", encoder),
+    ] {
+        let (checked, refused) = run(&text);
+        assert!(
+            checked.iter().any(|d| d.code.id == "W0008"),
+            "{what}: no W0008 from ganc check:\n{:?}",
+            codes(&checked)
+        );
+        assert!(refused.iter().any(|d| d.code.id == "E0501"), "{what}: ganc train does not refuse it:\n{text}");
+        let spans = |diags: &[Diagnostic], code: &str| -> BTreeSet<(usize, usize)> {
+            diags.iter().filter(|d| d.code.id == code).map(|d| (d.primary.span.start, d.primary.span.end)).collect()
+        };
+        assert_eq!(
+            spans(&checked, "W0008"),
+            spans(&refused, "E0501"),
+            "{what}: a warning at each refusal\n{:?}\n{:?}",
+            codes(&checked),
+            codes(&refused)
+        );
+    }
+    // A label trick with a loss that has targets, and `unroll: 0`, ask for nothing refused.
+    let fine = Parts {
+        loss: "least_squares".into(),
+        reg_d: "label_flip(p: 0.1)".into(),
+        train: "unroll: 0".into(),
+        ..Parts::default()
+    };
+    let (checked, refused) = run(&fine.text());
+    assert!(
+        refused.is_empty() && !checked.iter().any(|d| d.code.id == "W0008"),
+        "{:?} {:?}",
+        codes(&checked),
+        codes(&refused)
+    );
+}
