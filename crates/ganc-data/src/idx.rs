@@ -38,11 +38,7 @@ pub fn load(dir: &Path, fashion: bool, split: Split) -> Result<ImageSet, DataErr
             "the image and label files come from different splits or downloads",
         ));
     }
-    Ok(ImageSet {
-        pixels: images[16..].to_vec(),
-        dims: [1, rows, cols],
-        labels: Some(labels[8..].iter().map(|&l| l as u32).collect()),
-    })
+    Ok(ImageSet::new(images[16..].to_vec(), [1, rows, cols], Some(labels[8..].iter().map(|&l| l as u32).collect())))
 }
 
 /// `name.gz`, else `name`, in `dir`.

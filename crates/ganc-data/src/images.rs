@@ -1,6 +1,6 @@
 //! Images held in memory as bytes: CIFAR-10 binary batches and folders of PNG/JPEG files.
 
-use crate::sampler::batch_indices;
+use crate::sampler::EpochOrder;
 use crate::{Batch, DataError, Split};
 use image::imageops::FilterType;
 use std::path::Path;
@@ -14,9 +14,16 @@ pub struct ImageSet {
     pub dims: [usize; 3],
     /// One label per image, for labelled sets.
     pub labels: Option<Vec<u32>>,
+    /// The shuffle of the current epoch.
+    order: EpochOrder,
 }
 
 impl ImageSet {
+    /// A set of images of `dims` stored as bytes, with a label each for labelled sets.
+    pub fn new(pixels: Vec<u8>, dims: [usize; 3], labels: Option<Vec<u32>>) -> Self {
+        ImageSet { pixels, dims, labels, order: EpochOrder::default() }
+    }
+
     /// Number of images.
     pub fn len(&self) -> usize {
         self.pixels.len() / self.dims.iter().product::<usize>().max(1)
@@ -25,7 +32,7 @@ impl ImageSet {
     /// The `k`-th batch, pixels scaled to [-1, 1] by `p / 127.5 - 1`.
     pub fn batch(&self, seed: u64, k: u64, n: usize) -> Batch {
         let size: usize = self.dims.iter().product();
-        let idx = batch_indices(seed, k, n, self.len());
+        let idx = self.order.batch_indices(seed, k, n, self.len());
         let mut x = Vec::with_capacity(n * size);
         for &i in &idx {
             x.extend(self.pixels[i * size..(i + 1) * size].iter().map(|&p| p as f32 / 127.5 - 1.0));
@@ -77,7 +84,7 @@ pub fn load_cifar10(dir: &Path, split: Split) -> Result<ImageSet, DataError> {
             pixels.extend_from_slice(&record[1..]);
         }
     }
-    Ok(ImageSet { pixels, dims: [3, 32, 32], labels: Some(labels) })
+    Ok(ImageSet::new(pixels, [3, 32, 32], Some(labels)))
 }
 
 /// Every PNG/JPEG in `path` (sorted by name), resized so the shorter side is `size`, then
@@ -131,5 +138,5 @@ pub fn load_folder(data_dir: &Path, path: &Path, size: usize, channels: usize) -
             pixels.extend(raw.iter().skip(c).step_by(channels));
         }
     }
-    Ok(ImageSet { pixels, dims: [channels, size, size], labels: None })
+    Ok(ImageSet::new(pixels, [channels, size, size], None))
 }

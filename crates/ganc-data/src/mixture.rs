@@ -28,12 +28,22 @@ impl Mixture {
     }
 
     /// `modes` Gaussians on a square grid with `spacing`, centred on the origin (25 modes with
-    /// spacing 2 gives {-4, -2, 0, 2, 4}^2).
+    /// spacing 2 gives {-4, -2, 0, 2, 4}^2). The checker asks for a square number; any other
+    /// count (at least one) fills rows of a `ceil(sqrt(modes))`-wide grid, the last one partly,
+    /// so the mixture always has exactly `modes` modes.
     pub fn grid(modes: usize, spacing: f32, std: f32) -> Self {
-        let side = (modes as f64).sqrt().round().max(1.0) as usize;
-        let offset = (side as f32 - 1.0) / 2.0;
-        let centers = (0..side * side)
-            .map(|i| [((i / side) as f32 - offset) * spacing, ((i % side) as f32 - offset) * spacing])
+        let modes = modes.max(1);
+        let mut side = (modes as f64).sqrt() as usize;
+        while side * side < modes {
+            side += 1;
+        }
+        while side > 1 && (side - 1) * (side - 1) >= modes {
+            side -= 1;
+        }
+        let rows = modes.div_ceil(side);
+        let (row_offset, col_offset) = ((rows as f32 - 1.0) / 2.0, (side as f32 - 1.0) / 2.0);
+        let centers = (0..modes)
+            .map(|i| [((i / side) as f32 - row_offset) * spacing, ((i % side) as f32 - col_offset) * spacing])
             .collect();
         Mixture { centers, std }
     }
@@ -129,6 +139,17 @@ mod tests {
         assert_eq!(grid.centers.len(), 25);
         assert_eq!(grid.centers[0], [-4.0, -4.0]);
         assert_eq!(grid.centers[24], [4.0, 4.0]);
+    }
+
+    #[test]
+    fn a_grid_never_drops_modes() {
+        for modes in [1, 2, 9, 10, 24, 26] {
+            let grid = Mixture::grid(modes, 2.0, 0.05);
+            assert_eq!(grid.centers.len(), modes);
+            let distinct: std::collections::BTreeSet<(i32, i32)> =
+                grid.centers.iter().map(|c| ((c[0] * 2.0) as i32, (c[1] * 2.0) as i32)).collect();
+            assert_eq!(distinct.len(), modes, "{:?}", grid.centers);
+        }
     }
 
     #[test]

@@ -1,8 +1,15 @@
-//! Checkpoints written atomically: every file goes into `checkpoint.tmp/`, which then replaces
-//! `checkpoint/` by renames. A run killed at any moment leaves the previous checkpoint readable
-//! (as `checkpoint/`, or as `checkpoint.old/` between the two renames).
+//! Checkpoints that survive a kill at any instruction.
+//!
+//! A checkpoint is a folder of files whose `state.json` is written last: a folder holding
+//! `state.json` is complete. [`save`] writes into `checkpoint.tmp/`, then moves it to
+//! `checkpoint/` by renames, keeping the previous complete checkpoint (as `checkpoint/` or
+//! `checkpoint.old/`) until the new one is in place, and deletes a folder only after renaming
+//! it to `checkpoint.trash/`, which is never read. [`find`] reads every complete folder among
+//! `checkpoint/`, `checkpoint.old/` and `checkpoint.tmp/` and picks the newest step, so a kill
+//! between any two file operations leaves a loadable checkpoint that [`find`] finds.
 
 use crate::network::Net;
+use crate::params::all_finite;
 use crate::trainer::Trainer;
 use burn::module::Module;
 use burn::store::ModuleRecord;
@@ -23,49 +30,194 @@ pub struct State {
 /// Writes `bytes` to `path` through a temporary file and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
+    write_synced(&tmp, bytes)?;
     fs::rename(&tmp, path)
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = fs::File::create(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
 }
 
 fn io(e: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other(e.to_string())
 }
 
-/// Saves the trainer's networks, optimizer states and step under `run/checkpoint/`.
-pub fn save(run: &Path, t: &Trainer) -> std::io::Result<()> {
-    let tmp = run.join("checkpoint.tmp");
-    let _ = fs::remove_dir_all(&tmp);
-    fs::create_dir_all(&tmp)?;
-    t.g.valid().save_file(tmp.join("g.bpk")).map_err(io)?;
-    t.d.valid().save_file(tmp.join("d.bpk")).map_err(io)?;
+/// The checkpoint folders of a run, newest first when their steps tie.
+const FOLDERS: [&str; 3] = ["checkpoint", "checkpoint.old", "checkpoint.tmp"];
+/// Where a folder goes to be deleted: never read as a checkpoint.
+const TRASH: &str = "checkpoint.trash";
+
+/// A network of the trainer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Network {
+    /// The generator.
+    Generator,
+    /// The discriminator.
+    Discriminator,
+    /// The EMA copy of the generator.
+    Ema,
+}
+
+impl std::fmt::Display for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Network::Generator => "generator",
+            Network::Discriminator => "discriminator",
+            Network::Ema => "EMA generator",
+        })
+    }
+}
+
+/// Why a checkpoint was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// A parameter of this network is NaN or infinite: nothing was written.
+    #[error("a parameter of the {0} is not finite")]
+    NonFinite(Network),
+    /// A file operation failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// A file operation of [`save_with`], announced to its hook just before it runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileOp {
+    /// Creating a folder.
+    CreateDir(PathBuf),
+    /// Writing a file.
+    Write(PathBuf),
+    /// Renaming a file or folder.
+    Rename(PathBuf, PathBuf),
+    /// Deleting a folder and what it holds.
+    Remove(PathBuf),
+}
+
+/// Runs file operations, announcing each to a hook that may stop the sequence.
+struct Ops<'a> {
+    hook: &'a mut dyn FnMut(&FileOp) -> std::io::Result<()>,
+}
+
+impl Ops<'_> {
+    fn run(&mut self, op: FileOp, f: impl FnOnce(&FileOp) -> std::io::Result<()>) -> std::io::Result<()> {
+        (self.hook)(&op)?;
+        f(&op)
+    }
+
+    fn create_dir(&mut self, dir: PathBuf) -> std::io::Result<()> {
+        self.run(FileOp::CreateDir(dir.clone()), |_| fs::create_dir_all(&dir))
+    }
+
+    fn write(&mut self, path: PathBuf, write: impl FnOnce(&Path) -> std::io::Result<()>) -> std::io::Result<()> {
+        self.run(FileOp::Write(path.clone()), |_| write(&path))
+    }
+
+    fn rename(&mut self, from: PathBuf, to: PathBuf) -> std::io::Result<()> {
+        self.run(FileOp::Rename(from.clone(), to.clone()), |_| fs::rename(&from, &to))
+    }
+
+    /// Deletes `dir` after renaming it to the trash, so that no kill leaves a half-deleted
+    /// folder that still looks complete.
+    fn retire(&mut self, dir: PathBuf, trash: &Path) -> std::io::Result<()> {
+        if trash.exists() {
+            self.run(FileOp::Remove(trash.to_path_buf()), |_| fs::remove_dir_all(trash))?;
+        }
+        self.rename(dir, trash.to_path_buf())?;
+        self.run(FileOp::Remove(trash.to_path_buf()), |_| fs::remove_dir_all(trash))
+    }
+}
+
+/// Whether a folder holds a complete checkpoint (its `state.json`, written last).
+fn is_complete(dir: &Path) -> bool {
+    dir.join("state.json").is_file()
+}
+
+/// Which network of `t` has a non-finite parameter, if any.
+pub fn non_finite(t: &Trainer) -> Option<Network> {
+    if !all_finite(&t.g) {
+        return Some(Network::Generator);
+    }
+    if !all_finite(&t.d) {
+        return Some(Network::Discriminator);
+    }
+    t.ema.as_ref().filter(|ema| !all_finite(*ema)).map(|_| Network::Ema)
+}
+
+/// Saves the trainer's networks, optimizer states and step under `run/checkpoint/`, unless a
+/// parameter is not finite.
+pub fn save(run: &Path, t: &Trainer) -> Result<(), SaveError> {
+    save_with(run, t, &mut |_| Ok(()))
+}
+
+/// [`save`], calling `hook` before each file operation; an error from the hook stops the save
+/// there, as a kill would (the tests kill a save at each operation in turn).
+#[doc(hidden)]
+pub fn save_with(
+    run: &Path,
+    t: &Trainer,
+    hook: &mut dyn FnMut(&FileOp) -> std::io::Result<()>,
+) -> Result<(), SaveError> {
+    if let Some(net) = non_finite(t) {
+        return Err(SaveError::NonFinite(net));
+    }
+    let (tmp, trash) = (run.join("checkpoint.tmp"), run.join(TRASH));
+    let mut ops = Ops { hook };
+    // A complete `checkpoint.tmp/` is what a kill during `install` left: it is the newest
+    // checkpoint, so it takes its place rather than being deleted.
+    if is_complete(&tmp) {
+        install(&mut ops, run)?;
+    } else if tmp.exists() {
+        ops.retire(tmp.clone(), &trash)?;
+    }
+    ops.create_dir(tmp.clone())?;
+    ops.write(tmp.join("g.bpk"), |p| t.g.valid().save_file(p).map_err(io))?;
+    ops.write(tmp.join("d.bpk"), |p| t.d.valid().save_file(p).map_err(io))?;
     if let Some(ema) = &t.ema {
-        ema.clone().save_file(tmp.join("ema.bpk")).map_err(io)?;
+        ops.write(tmp.join("ema.bpk"), |p| ema.clone().save_file(p).map_err(io))?;
     }
-    t.opt_g.save(tmp.join("opt_g.bpk")).map_err(io)?;
-    t.opt_d.save(tmp.join("opt_d.bpk")).map_err(io)?;
+    ops.write(tmp.join("opt_g.bpk"), |p| t.opt_g.save(p).map_err(io))?;
+    ops.write(tmp.join("opt_d.bpk"), |p| t.opt_d.save(p).map_err(io))?;
     let state = State { step: t.step, ema: t.ema.is_some() };
-    write_atomic(&tmp.join("state.json"), serde_json::to_string_pretty(&state).map_err(io)?.as_bytes())?;
-    let (current, old) = (run.join("checkpoint"), run.join("checkpoint.old"));
-    let _ = fs::remove_dir_all(&old);
-    if current.exists() {
-        fs::rename(&current, &old)?;
-    }
-    fs::rename(&tmp, &current)?;
-    let _ = fs::remove_dir_all(&old);
+    let json = serde_json::to_string_pretty(&state).map_err(io)?;
+    let partial = tmp.join("state.json.partial");
+    ops.write(partial.clone(), |p| write_synced(p, json.as_bytes()))?;
+    ops.rename(partial, tmp.join("state.json"))?;
+    install(&mut ops, run)?;
     Ok(())
 }
 
-/// The checkpoint folder of a run (or a checkpoint folder itself), falling back to the one a
-/// kill between renames left behind.
+/// Moves the complete `checkpoint.tmp/` to `checkpoint/`, keeping the previous checkpoint (as
+/// `checkpoint.old/`) until the new one is in place.
+fn install(ops: &mut Ops<'_>, run: &Path) -> std::io::Result<()> {
+    let [current, old, tmp] = FOLDERS.map(|f| run.join(f));
+    let trash = run.join(TRASH);
+    if current.exists() {
+        if old.exists() {
+            ops.retire(old.clone(), &trash)?;
+        }
+        ops.rename(current.clone(), old.clone())?;
+    }
+    ops.rename(tmp, current)?;
+    if old.exists() {
+        ops.retire(old, &trash)?;
+    }
+    Ok(())
+}
+
+/// The checkpoint folder of a run (or a checkpoint folder itself): of the complete folders
+/// `checkpoint/`, `checkpoint.old/` and `checkpoint.tmp/`, the one with the newest step.
 pub fn find(path: &Path) -> Option<PathBuf> {
-    if path.join("state.json").is_file() {
+    if is_complete(path) {
         return Some(path.to_path_buf());
     }
-    ["checkpoint", "checkpoint.old"].iter().map(|c| path.join(c)).find(|c| c.join("state.json").is_file())
+    // `max_by_key` keeps the last of equal keys: the list runs from least to most preferred.
+    FOLDERS
+        .iter()
+        .rev()
+        .map(|f| path.join(f))
+        .filter(|dir| is_complete(dir))
+        .max_by_key(|dir| state(dir).ok().map(|s| s.step))
 }
 
 /// Reads a checkpoint's state.

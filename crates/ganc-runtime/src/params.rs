@@ -1,4 +1,5 @@
-//! Walks over a network's parameters: weight clipping, EMA, gradient norms and named export.
+//! Walks over a network's parameters: weight clipping, EMA, finiteness, gradient norms and named
+//! export.
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
@@ -99,6 +100,21 @@ impl ModuleMapper for EmaUpdate {
             }
         })
     }
+}
+
+/// Whether every float tensor of a module (weights and running statistics) is finite.
+pub fn all_finite<M: Module>(module: &M) -> bool {
+    struct Finite(bool);
+    impl ModuleVisitor for Finite {
+        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+            if self.0 {
+                self.0 = p.val().inner().is_finite().all().into_scalar::<bool>();
+            }
+        }
+    }
+    let mut v = Finite(true);
+    module.visit(&mut v);
+    v.0
 }
 
 /// The L2 norm of a network's gradients.

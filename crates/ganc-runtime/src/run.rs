@@ -1,6 +1,6 @@
 //! A whole training run: its directory, metrics, samples, plots, checkpoints and resumption.
 
-use crate::checkpoint;
+use crate::checkpoint::{self, Network};
 use crate::images;
 use crate::inputs::Stream;
 use crate::network::{lower, Net};
@@ -11,6 +11,7 @@ use crate::value::Value;
 use burn::tensor::Device;
 use ganc_check::ir::Model;
 use ganc_diagnostics::Diagnostic;
+use ganc_syntax::ast::NetworkKind;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
@@ -52,7 +53,8 @@ pub enum TrainError {
     /// The device name is not known or not built in.
     #[error("{0}")]
     Device(String),
-    /// A loss became NaN or infinite.
+    /// A loss became NaN or infinite. Every run stops on it, whether or not `watch { nan }`
+    /// says so.
     #[error("the {loss} loss became {value} at step {step}; the last good checkpoint is kept in {}", run.display())]
     NonFinite {
         /// Which loss.
@@ -60,6 +62,16 @@ pub enum TrainError {
         /// Its value.
         value: f64,
         /// At which step.
+        step: u64,
+        /// The run directory.
+        run: PathBuf,
+    },
+    /// A parameter became NaN or infinite: the checkpoint of this step was not written.
+    #[error("a parameter of the {network} became NaN or infinite by step {step}; the last finite checkpoint is kept in {}", run.display())]
+    NonFiniteWeights {
+        /// Which network, with its name (``the discriminator `D` ``).
+        network: String,
+        /// The step whose checkpoint was refused.
         step: u64,
         /// The run directory.
         run: PathBuf,
@@ -123,11 +135,7 @@ pub fn with_saved_options(given: &TrainOptions, run: &Path) -> TrainOptions {
 /// Lowers G and D of `model` on `device` (autodiff for training).
 pub fn networks(model: &Model, device: &Device) -> Result<(Net, Net), TrainError> {
     let g_ir = model.generator().expect("checked models have a generator");
-    let d_ir = model
-        .networks
-        .iter()
-        .find(|n| n.kind == ganc_syntax::ast::NetworkKind::Discriminator)
-        .expect("and a discriminator");
+    let d_ir = model.networks.iter().find(|n| n.kind == NetworkKind::Discriminator).expect("and a discriminator");
     let (g, d) = (lower(g_ir, device), lower(d_ir, device));
     match (g, d) {
         (Ok(g), Ok(d)) => Ok((g, d)),
@@ -154,6 +162,22 @@ fn timestamp() -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!("{y:04}{m:02}{d:02}-{:02}{:02}{:02}", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+/// Writes a checkpoint of `t` in `run`, refusing one with a non-finite parameter.
+fn save_checkpoint(model: &Model, run: &Path, t: &Trainer) -> Result<(), TrainError> {
+    checkpoint::save(run, t).map_err(|e| match e {
+        checkpoint::SaveError::NonFinite(net) => {
+            let name = |kind| model.networks.iter().find(|n| n.kind == kind).map_or("", |n| n.name.as_str());
+            let network = match net {
+                Network::Generator => format!("{net} `{}`", name(NetworkKind::Generator)),
+                Network::Discriminator => format!("{net} `{}`", name(NetworkKind::Discriminator)),
+                Network::Ema => format!("{net} (EMA of `{}`)", name(NetworkKind::Generator)),
+            };
+            TrainError::NonFiniteWeights { network, step: t.step, run: run.to_path_buf() }
+        }
+        checkpoint::SaveError::Io(e) => io_err("write a checkpoint in", run, e),
+    })
 }
 
 /// The header of `metrics.csv`.
@@ -234,8 +258,12 @@ pub fn train(
         if stop.load(Ordering::SeqCst) {
             break;
         }
-        let measure = (trainer.step + 1).is_multiple_of(plan.log_every) || trainer.step + 1 == plan.steps;
-        let m = trainer.step(&data, measure);
+        let logged = (trainer.step + 1).is_multiple_of(plan.log_every) || trainer.step + 1 == plan.steps;
+        // Gradient norms cost a device sync: measured on logged steps, and on every step when
+        // a watch reads them.
+        let m = trainer.step(&data, logged || plan.watch.grad_norm_above.is_some());
+        // A NaN or infinite loss always stops the run (`watch { nan }` or not): nothing after
+        // it can be trained or saved.
         for (loss, value) in [("discriminator", m.d_loss), ("generator", m.g_loss)] {
             if !value.is_finite() {
                 return Err(TrainError::NonFinite { loss, value, step: m.step, run });
@@ -243,7 +271,7 @@ pub fn train(
         }
         clock_steps += 1;
         let rate = clock_steps as f64 / clock.elapsed().as_secs_f64().max(1e-9);
-        if measure {
+        if logged {
             writeln!(
                 metrics_file,
                 "{},{},{},{},{},{},{},{},{},{},{:.3}",
@@ -290,10 +318,10 @@ pub fn train(
             on_event(Event::Evaluated(m.step, &coverage));
         }
         if m.step.is_multiple_of(plan.checkpoint_every) {
-            checkpoint::save(&run, &trainer).map_err(|e| io_err("write a checkpoint in", &run, e))?;
+            save_checkpoint(model, &run, &trainer)?;
         }
     }
-    checkpoint::save(&run, &trainer).map_err(|e| io_err("write a checkpoint in", &run, e))?;
+    save_checkpoint(model, &run, &trainer)?;
     on_event(Event::Wrote(run.join("checkpoint")));
     let plot = plot_losses(&run)?;
     on_event(Event::Wrote(plot));

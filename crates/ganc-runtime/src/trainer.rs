@@ -29,9 +29,11 @@ pub struct StepMetrics {
     pub d_real: f64,
     /// Mean D output on fakes.
     pub d_fake: f64,
-    /// Gradient norm of G (measured on logged steps only, else NaN).
+    /// Gradient norm of G (measured when the step is asked to: on logged steps, and on every
+    /// step under `watch { grad_norm_above }`; else NaN).
     pub grad_norm_g: f64,
-    /// Gradient norm of D (measured on logged steps only, else NaN).
+    /// Gradient norm of D (measured when the step is asked to: on logged steps, and on every
+    /// step under `watch { grad_norm_above }`; else NaN).
     pub grad_norm_d: f64,
     /// The gradient penalties added to D's loss in this step (last D update; 0 when none).
     pub penalty: f64,

@@ -1,37 +1,15 @@
 //! The runtime on tiny models: lowered shapes equal the checker's, a ring run learns, resume is
 //! exact, sampling needs no data, bad checkpoints and unsupported constructs give errors.
 
-use ganc_check::{check_source, FsLoader};
+mod common;
+
+use common::{model, serial, temp, write_mnist};
 use ganc_runtime::layers::Ctx;
 use ganc_runtime::run::{train, TrainError, TrainOptions};
 use ganc_runtime::value::Value;
 use ganc_runtime::{burn, sample};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-
-/// burn's random generator is global to the process: tests that draw from it (initialisation,
-/// dropout, noise) take turns, as separate `ganc train` processes would.
-static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    RNG.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn model(text: &str) -> ganc_check::ir::Model {
-    let analysis = check_source(Path::new("test.gan"), text, &FsLoader);
-    assert!(!analysis.has_errors(), "{:#?}", analysis.diagnostics);
-    analysis.model.expect("a model")
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ganc-rt-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-fn shared_data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
-}
 
 const RING: &str = r#"
 data ring(8)
@@ -180,12 +158,14 @@ fn mnist_trains_and_samples_without_the_data() {
         .unwrap_or_else(|_| ALL_LAYERS.replace("split: test", "split: train"));
     let m = model(&text);
     let dir = temp("mnist");
+    let data = temp("mnist-data");
+    write_mnist(&data, 20);
     let opts = TrainOptions {
         steps: Some(2),
         batch: Some(8),
         out: Some(dir.clone()),
         device: "cpu".into(),
-        data_dir: Some(shared_data()),
+        data_dir: Some(data.clone()),
         ..TrainOptions::default()
     };
     let run = train(&m, &text, Path::new("dcgan.gan"), &opts, &AtomicBool::new(false), &mut |_| {}).expect("trains");
@@ -200,6 +180,7 @@ fn mnist_trains_and_samples_without_the_data() {
     let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
     assert!(st.names().iter().any(|n| n.ends_with("weight")), "{:?}", st.names());
     std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_dir_all(&data).ok();
 }
 
 #[test]

@@ -139,7 +139,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
         Err(TrainError::Data(e)) => Err(miette::Report::new(e)),
-        Err(e @ TrainError::NonFinite { .. }) => {
+        Err(e @ (TrainError::NonFinite { .. } | TrainError::NonFiniteWeights { .. })) => {
             eprintln!("error: {e}");
             eprintln!("help: lower the learning rates, check the loss against D's output, or add a gradient penalty (ganhacks #10)");
             Ok(ExitCode::from(1))

@@ -67,13 +67,16 @@ fn spawn_train(model: &Path, run: &Path, resume: bool) -> Child {
     c.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
 }
 
-/// The number of steps a run's checkpoint holds.
+/// The number of steps of the newest complete checkpoint of a run, as resume finds it.
 fn checkpoint_step(run: &Path) -> Option<u64> {
-    ["checkpoint", "checkpoint.old"].iter().find_map(|c| {
-        let text = std::fs::read_to_string(run.join(c).join("state.json")).ok()?;
-        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-        v["step"].as_u64()
-    })
+    ["checkpoint", "checkpoint.old", "checkpoint.tmp"]
+        .iter()
+        .filter_map(|c| {
+            let text = std::fs::read_to_string(run.join(c).join("state.json")).ok()?;
+            let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+            v["step"].as_u64()
+        })
+        .max()
 }
 
 /// Waits until the run has a checkpoint past `step`, or the process ends.

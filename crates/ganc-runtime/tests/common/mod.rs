@@ -1,0 +1,112 @@
+//! What the runtime tests share: turns at burn's global generator, checked models, temporary
+//! folders, trainers and runs of tiny models, the weights of a network, and a small MNIST.
+#![allow(dead_code)] // Each test binary uses its own part.
+
+use ganc_check::{check_source, FsLoader};
+use ganc_runtime::burn::module::{Module, ModuleVisitor, Param};
+use ganc_runtime::burn::tensor::{Device, Tensor};
+use ganc_runtime::network::Net;
+use ganc_runtime::run::{train, Event, TrainError, TrainOptions};
+use ganc_runtime::trainer::Trainer;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+/// burn's random generator is global to the process: tests that draw from it (initialisation,
+/// dropout, noise) take turns, as separate `ganc train` processes would.
+static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Waits for the turn of the calling test.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    RNG.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The 8-Gaussian ring with small MLPs: no data files, a step in about a millisecond. Tests
+/// change it by replacing its lines.
+pub const RING: &str = r#"
+data ring(8)
+latent z ~ normal(4)
+generator G(z) -> point { linear(16) relu linear(2) }
+discriminator D(point) -> logit { linear(16) leaky_relu(0.2) linear(1) }
+loss non_saturating
+train {
+    batch: 32
+    steps: 10
+    seed: 3
+}
+"#;
+
+/// `text` checked, which must give no error.
+pub fn model(text: &str) -> ganc_check::ir::Model {
+    let analysis = check_source(Path::new("test.gan"), text, &FsLoader);
+    assert!(!analysis.has_errors(), "{:#?}", analysis.diagnostics);
+    analysis.model.expect("a model")
+}
+
+/// A fresh, empty path in the temporary directory.
+pub fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ganc-rt-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// A trainer for `text` on the CPU, its networks initialised as `ganc train` initialises them,
+/// and its data (a 2D mixture: no files).
+pub fn trainer(text: &str) -> (Trainer, ganc_data::Data) {
+    let m = model(text);
+    let plan = ganc_runtime::plan::plan(&m).expect("a model the runtime trains");
+    let device = Device::flex().autodiff();
+    device.seed(plan.seed);
+    let (g, d) = ganc_runtime::run::networks(&m, &device).expect("lowers");
+    let data = ganc_data::open(&plan.source, Path::new("no-data")).expect("generated data");
+    (Trainer::new(plan, g, d, device), data)
+}
+
+/// Trains `text` into `dir` with `opts` (on the CPU), collecting the warnings.
+pub fn run(text: &str, dir: &Path, opts: TrainOptions) -> (Result<PathBuf, TrainError>, Vec<String>) {
+    let m = model(text);
+    let opts = TrainOptions { out: Some(dir.to_path_buf()), device: "cpu".into(), ..opts };
+    let mut warnings = Vec::new();
+    let result = train(&m, text, Path::new("test.gan"), &opts, &AtomicBool::new(false), &mut |e| {
+        if let Event::Warning(w) = e {
+            warnings.push(w);
+        }
+    });
+    (result, warnings)
+}
+
+/// Every float tensor of a network (weights and running statistics), flattened in visiting
+/// order.
+pub fn weights(net: &Net) -> Vec<f32> {
+    struct All(Vec<f32>);
+    impl ModuleVisitor for All {
+        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+            self.0.extend(p.val().inner().try_into_vec_as::<f32>().expect("float values"));
+        }
+    }
+    let mut all = All(Vec::new());
+    net.visit(&mut all);
+    all.0
+}
+
+/// Writes `n` MNIST-like images (28x28, a bright square moving with the label) and their
+/// labels as raw IDX files of the training split under `dir/mnist/`.
+pub fn write_mnist(dir: &Path, n: usize) {
+    let folder = dir.join("mnist");
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut images = [2051u32, n as u32, 28, 28].iter().flat_map(|v| v.to_be_bytes()).collect::<Vec<u8>>();
+    let mut labels = [2049u32, n as u32].iter().flat_map(|v| v.to_be_bytes()).collect::<Vec<u8>>();
+    for i in 0..n {
+        let label = (i % 10) as u8;
+        images.extend((0..28 * 28).map(|p| {
+            let (row, col) = (p / 28, p % 28);
+            if (row / 4) as u8 == label % 7 && col >= 8 && col < 20 {
+                255
+            } else {
+                0
+            }
+        }));
+        labels.push(label);
+    }
+    std::fs::write(folder.join("train-images-idx3-ubyte"), images).unwrap();
+    std::fs::write(folder.join("train-labels-idx1-ubyte"), labels).unwrap();
+}

@@ -1,0 +1,52 @@
+//! Every model in `models/` plans and lowers when the README's "What trains today" lists it,
+//! and is refused whole with E0501 diagnostics otherwise. No data is read.
+
+use ganc_check::{check_source, FsLoader};
+use ganc_runtime::burn::tensor::Device;
+use ganc_runtime::plan::plan;
+use ganc_runtime::run::{networks, TrainError};
+use std::path::Path;
+
+/// The models the README says train.
+const TRAINS: &[&str] = &[
+    "dcgan_mnist",
+    "lsgan_fashion",
+    "ring_vanilla",
+    "wgan_gp_mnist",
+    "r1_fashion",
+    "grid_0gp",
+    "grid_1gp",
+    "grid_vanilla",
+];
+
+#[test]
+fn the_models_that_train_plan_and_lower_and_the_others_are_refused_with_e0501() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "gan"))
+        .collect();
+    files.sort();
+    let mut trained = Vec::new();
+    for path in &files {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(path).unwrap();
+        let analysis = check_source(path, &text, &FsLoader);
+        assert!(!analysis.has_errors(), "{name}: {:#?}", analysis.diagnostics);
+        let model = analysis.model.unwrap();
+        let lowered = plan(&model).map_err(TrainError::Unsupported).and_then(|_| networks(&model, &Device::flex()));
+        match lowered {
+            Ok(_) => {
+                assert!(TRAINS.contains(&name.as_str()), "{name} trains: add it to the README's list");
+                trained.push(name);
+            }
+            Err(TrainError::Unsupported(diags)) => {
+                assert!(!TRAINS.contains(&name.as_str()), "{name} is refused: {diags:#?}");
+                assert!(!diags.is_empty() && diags.iter().all(|d| d.code.id == "E0501"), "{name}: {diags:#?}");
+            }
+            Err(e) => panic!("{name}: {e}"),
+        }
+    }
+    assert_eq!(trained.len(), TRAINS.len(), "trained: {trained:?}");
+}

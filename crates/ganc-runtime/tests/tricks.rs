@@ -1,0 +1,184 @@
+//! The training tricks and optimizers each do what they say: label flipping, instance noise,
+//! weight clipping, mixed batches, several D updates per step, SGD, RMSprop, truncation and the
+//! latent distributions, each on a tiny ring model against the same model without it.
+
+mod common;
+
+use common::{model, run, serial, temp, trainer, weights, RING};
+use ganc_runtime::burn::optim::GradientsParams;
+use ganc_runtime::burn::tensor::{Device, Tensor, TensorData};
+use ganc_runtime::layers::Ctx;
+use ganc_runtime::plan::{plan, Latent};
+use ganc_runtime::run::TrainOptions;
+use ganc_runtime::trainer::{optimizer, StepMetrics, Trainer};
+use ganc_runtime::value::Value;
+use ganc_runtime::{network::Net, sample};
+
+/// The ring with one more line in `train { }`.
+fn with_option(line: &str) -> String {
+    RING.replace("seed: 3", &format!("seed: 3\n    {line}"))
+}
+
+/// The ring with a regularizer on D.
+fn with_regularizer(r: &str) -> String {
+    format!("{RING}\nregularize D {{ {r} }}\n")
+}
+
+/// `steps` steps of a fresh trainer for `text`: the last step's metrics and the trainer.
+fn steps(text: &str, steps: usize) -> (StepMetrics, Trainer) {
+    let (mut t, data) = trainer(text);
+    let mut m = StepMetrics::default();
+    for _ in 0..steps {
+        m = t.step(&data, true);
+    }
+    (m, t)
+}
+
+fn d_loss(text: &str) -> f64 {
+    steps(text, 1).0.d_loss
+}
+
+#[test]
+fn label_flipping_changes_the_targets_of_d() {
+    let _rng = serial();
+    let base = d_loss(RING);
+    assert_eq!(d_loss(&with_regularizer("label_flip(p: 0)")), base);
+    assert_ne!(d_loss(&with_regularizer("label_flip(p: 0.5)")), base);
+}
+
+#[test]
+fn instance_noise_changes_what_d_sees() {
+    let _rng = serial();
+    let base = d_loss(RING);
+    assert_eq!(d_loss(&with_regularizer("instance_noise(std: 0)")), base);
+    assert_ne!(d_loss(&with_regularizer("instance_noise(std: 1)")), base);
+}
+
+#[test]
+fn weight_clipping_keeps_every_weight_of_d_within_c() {
+    let _rng = serial();
+    let c = 0.01;
+    let outside = |t: &Trainer| weights(&t.d).iter().filter(|w| w.abs() > c).count();
+    assert!(outside(&steps(RING, 1).1) > 0, "the unclipped D has larger weights");
+    // WGAN's critic.
+    let critic = RING.replace("-> logit", "-> score").replace("non_saturating", "wasserstein");
+    let (_, clipped) = steps(&format!("{critic}\nregularize D {{ weight_clip(c: {c}) }}\n"), 3);
+    assert_eq!(outside(&clipped), 0);
+    // The generator is not clipped.
+    assert!(weights(&clipped.g).iter().any(|w| w.abs() > c));
+}
+
+#[test]
+fn mixed_batches_share_batch_statistics_of_d() {
+    let _rng = serial();
+    let batchnorm =
+        RING.replace("linear(16) leaky_relu(0.2) linear(1)", "linear(16) batchnorm leaky_relu(0.2) linear(1)");
+    let mixed = |text: &str| text.replace("seed: 3", "seed: 3\n    batches: mixed");
+    // Without a batch-dependent layer, one batch of both is two batches.
+    assert!((d_loss(&mixed(RING)) - d_loss(RING)).abs() < 1e-6);
+    // With batchnorm, real and fake are normalized together.
+    assert!((d_loss(&mixed(&batchnorm)) - d_loss(&batchnorm)).abs() > 1e-3);
+}
+
+#[test]
+fn d_steps_updates_d_on_that_many_batches_per_step() {
+    let _rng = serial();
+    // G barely moves, so two steps of one D update see what one step of two D updates sees.
+    let frozen_g = with_option("optimizer G: sgd(lr: 1e-30)");
+    let twice = frozen_g.replace("seed: 3", "seed: 3\n    d_steps: 2");
+    let (m2, two_updates) = steps(&twice, 1);
+    let (m1, two_steps) = steps(&frozen_g, 2);
+    let (_, one_step) = steps(&frozen_g, 1);
+    let distance = |a: &Net, b: &Net| weights(a).iter().zip(weights(b)).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    assert!(distance(&two_updates.d, &two_steps.d) < 1e-6);
+    assert!((m2.d_loss - m1.d_loss).abs() < 1e-6);
+    assert!(distance(&two_updates.d, &one_step.d) > 1e-5);
+}
+
+/// D = `linear(1)` trained by the optimizer of `line` on the loss `sum(D(x))`, whose gradient
+/// is `(sum of x, n)` for the weights and bias; the parameters after each step.
+fn linear_d_under(line: &str, x: &[f32], updates: usize) -> (f64, Vec<Vec<f32>>) {
+    let text = with_option(line).replace("linear(16) leaky_relu(0.2) linear(1)", "linear(1)");
+    let m = model(&text);
+    let p = plan(&m).unwrap();
+    let device = Device::flex().autodiff();
+    device.seed(1);
+    let (_, mut d) = ganc_runtime::run::networks(&m, &device).unwrap();
+    let mut opt = optimizer(&p.opt_d);
+    let ctx = Ctx { step: 0, training: true };
+    let mut params = vec![weights(&d)];
+    for _ in 0..updates {
+        let x = Tensor::<2>::from_data(TensorData::new(x.to_vec(), [x.len() / 2, 2]), &device);
+        let loss = d.forward(vec![Value::Flat(x)], &ctx).flat().sum();
+        let mut grads = loss.backward();
+        let grads = GradientsParams::from_module(&mut grads, &d);
+        d = opt.step(p.opt_d.lr(), d, grads);
+        params.push(weights(&d));
+    }
+    (p.opt_d.lr(), params)
+}
+
+const X: [f32; 8] = [0.5, -1.0, 2.0, 0.25, -0.5, 1.0, 1.5, -2.0];
+
+/// The gradient of `sum(D(x))` for `linear(1)`: the sums of x's columns, then the batch size.
+fn gradient() -> [f32; 3] {
+    [X.iter().step_by(2).sum(), X.iter().skip(1).step_by(2).sum(), (X.len() / 2) as f32]
+}
+
+fn assert_moved(before: &[f32], after: &[f32], by: impl Fn(usize) -> f32) {
+    assert_eq!(before.len(), 3);
+    for i in 0..3 {
+        let (moved, want) = (after[i] - before[i], by(i));
+        assert!((moved - want).abs() <= 1e-6 * want.abs().max(1.0), "parameter {i}: moved {moved}, expected {want}");
+    }
+}
+
+#[test]
+fn sgd_steps_by_the_gradient_times_the_learning_rate_with_momentum() {
+    let _rng = serial();
+    let g = gradient();
+    let (lr, p) = linear_d_under("optimizer D: sgd(lr: 0.1)", &X, 2);
+    let lr = lr as f32;
+    assert_moved(&p[0], &p[1], |i| -lr * g[i]);
+    assert_moved(&p[1], &p[2], |i| -lr * g[i]);
+    // With momentum, the second step adds the first one's velocity (the gradient is constant).
+    let (_, p) = linear_d_under("optimizer D: sgd(lr: 0.1, momentum: 0.9)", &X, 2);
+    assert_moved(&p[0], &p[1], |i| -lr * g[i]);
+    assert_moved(&p[1], &p[2], |i| -lr * 1.9 * g[i]);
+}
+
+#[test]
+fn rmsprop_scales_the_first_step_by_the_running_mean_square() {
+    let _rng = serial();
+    let g = gradient();
+    // The first mean square is (1 - alpha) g^2: each parameter moves by lr / sqrt(1 - alpha).
+    let (lr, p) = linear_d_under("optimizer D: rmsprop(lr: 0.001, alpha: 0.99)", &X, 1);
+    assert_moved(&p[0], &p[1], |i| -(lr as f32) * g[i].signum() / 0.01f32.sqrt());
+}
+
+#[test]
+fn truncation_draws_latents_near_zero_at_sampling() {
+    let _rng = serial();
+    let spread = |text: &str| {
+        let dir = temp("truncation");
+        run(text, &dir, TrainOptions { steps: Some(1), ..TrainOptions::default() }).0.expect("trains");
+        let loaded = sample::load(&dir, "cpu", false).unwrap();
+        let (xy, _) = sample::sample(&loaded, 200, 1);
+        std::fs::remove_dir_all(&dir).ok();
+        xy.chunks(2).map(|p| (p[0] - xy[0]).abs().max((p[1] - xy[1]).abs())).fold(0.0, f32::max)
+    };
+    assert!(spread(RING) > 1e-2);
+    // A tiny threshold is drawn at once, and every latent is almost zero.
+    assert!(spread(&with_option("truncation: 1e-9")) < 1e-5);
+}
+
+#[test]
+fn uniform_and_sphere_latents_reach_the_plan() {
+    for (line, latent) in [
+        ("latent z ~ uniform(4, low: -2, high: 0.5)", Latent::Uniform(4, -2.0, 0.5)),
+        ("latent z ~ sphere(4)", Latent::Sphere(4)),
+    ] {
+        let p = plan(&model(&RING.replace("latent z ~ normal(4)", line))).unwrap();
+        assert_eq!(p.g_inputs, vec![("z".to_string(), latent)]);
+    }
+}
