@@ -9,6 +9,7 @@ use ganc_syntax::ast::NetworkKind;
 
 /// Runs every cross-section check.
 pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
+    crate::memory::check(model, diags);
     let loss = &model.loss;
     let loss_info = ganc_registry::lookup(Kind::Loss, loss.name).and_then(|s| s.loss());
     let discriminators: Vec<&Network> =

@@ -2,9 +2,11 @@
 
 use crate::spec::Default as Def;
 use crate::spec::{
-    param, Bound::*, DataInfo, Extra, Family, Kind, LayerInfo, LossInfo, Needs, Param, ShapeRule, Side, Spec, Ty::*,
+    param, Bound::*, DataInfo, Extra, Family, Kind, LayerInfo, LossInfo, Needs, Param, ParamRule, ShapeRule, Side,
+    Spec, Ty::*,
 };
 
+/// A layer without trainable parameters; `.trainable(rule)` gives it some.
 const fn layer(
     name: &'static str,
     doc: &'static str,
@@ -13,7 +15,15 @@ const fn layer(
     shape: ShapeRule,
     family: Family,
 ) -> Spec {
-    Spec { name, kind: Kind::Layer, doc, paper, params, layer: Some(LayerInfo { shape, family }), extra: Extra::None }
+    Spec {
+        name,
+        kind: Kind::Layer,
+        doc,
+        paper,
+        params,
+        layer: Some(LayerInfo { shape, family, trainable: ParamRule::None }),
+        extra: Extra::None,
+    }
 }
 
 const fn entry(
@@ -96,7 +106,8 @@ pub static ENTRIES: &[Spec] = &[
         &[param("features", Int, Def::Required, Positive, "output features"), BIAS, INIT],
         ShapeRule::Linear,
         Family::Weight,
-    ),
+    )
+    .trainable(ParamRule::Dense),
     layer(
         "conv",
         "2D convolution.",
@@ -111,7 +122,8 @@ pub static ENTRIES: &[Spec] = &[
         ],
         ShapeRule::Conv,
         Family::Weight,
-    ),
+    )
+    .trainable(ParamRule::Kernel),
     layer(
         "deconv",
         "Transposed 2D convolution (fractionally strided), for upsampling in G.",
@@ -127,7 +139,8 @@ pub static ENTRIES: &[Spec] = &[
         ],
         ShapeRule::Deconv,
         Family::Weight,
-    ),
+    )
+    .trainable(ParamRule::Kernel),
     layer(
         "embedding",
         "Learned vector per class label.",
@@ -135,7 +148,8 @@ pub static ENTRIES: &[Spec] = &[
         &[param("dim", Int, Def::Required, Positive, "embedding size"), INIT],
         ShapeRule::Embedding,
         Family::Weight,
-    ),
+    )
+    .trainable(ParamRule::PerClass),
     layer(
         "constant",
         "A learned constant input, ignoring the incoming value.",
@@ -147,7 +161,8 @@ pub static ENTRIES: &[Spec] = &[
         ],
         ShapeRule::Constant,
         Family::Weight,
-    ),
+    )
+    .trainable(ParamRule::WholeOutput),
     // ---- resampling -------------------------------------------------------------------
     layer(
         "upsample",
@@ -242,7 +257,8 @@ pub static ENTRIES: &[Spec] = &[
         &[MOMENTUM, EPS],
         ShapeRule::Elementwise,
         Family::Normalization,
-    ),
+    )
+    .trainable(ParamRule::ScaleShift),
     layer(
         "virtual_batchnorm",
         "Batch normalization with statistics of a fixed reference batch.",
@@ -250,7 +266,8 @@ pub static ENTRIES: &[Spec] = &[
         &[param("reference", Int, Def::Int(64), Positive, "size of the reference batch"), EPS],
         ShapeRule::Elementwise,
         Family::Normalization,
-    ),
+    )
+    .trainable(ParamRule::ScaleShift),
     layer(
         "instancenorm",
         "Normalizes each channel of each sample.",
@@ -258,7 +275,8 @@ pub static ENTRIES: &[Spec] = &[
         &[EPS, param("affine", Bool, Def::Bool(true), Any, "learned scale and shift")],
         ShapeRule::Spatial,
         Family::Normalization,
-    ),
+    )
+    .trainable(ParamRule::ScaleShift),
     layer(
         "layernorm",
         "Normalizes each sample over all its features.",
@@ -266,7 +284,8 @@ pub static ENTRIES: &[Spec] = &[
         &[EPS],
         ShapeRule::Elementwise,
         Family::Normalization,
-    ),
+    )
+    .trainable(ParamRule::ScaleShiftPerElement),
     layer(
         "groupnorm",
         "Normalizes groups of channels of each sample.",
@@ -274,7 +293,8 @@ pub static ENTRIES: &[Spec] = &[
         &[param("groups", Int, Def::Required, Positive, "number of channel groups"), EPS],
         ShapeRule::GroupNorm,
         Family::Normalization,
-    ),
+    )
+    .trainable(ParamRule::ScaleShift),
     layer(
         "pixelnorm",
         "Normalizes each pixel's feature vector to unit length.",
@@ -290,7 +310,8 @@ pub static ENTRIES: &[Spec] = &[
         &[LABELS, MOMENTUM, EPS],
         ShapeRule::ConditionalNorm,
         Family::Conditioning,
-    ),
+    )
+    .trainable(ParamRule::ScaleShiftPerClass),
     layer(
         "adain",
         "Adaptive instance normalization: a style vector sets each channel's scale and shift.",
@@ -298,7 +319,8 @@ pub static ENTRIES: &[Spec] = &[
         &[param("style", Value, Def::Required, Any, "the style vector (e.g. StyleGAN's w)")],
         ShapeRule::Adain,
         Family::Conditioning,
-    ),
+    )
+    .trainable(ParamRule::Style),
     // ---- activations ------------------------------------------------------------------
     layer("relu", "max(0, x).", "Nair & Hinton 2010", &[], ShapeRule::Elementwise, Family::Activation),
     layer(
@@ -357,7 +379,8 @@ pub static ENTRIES: &[Spec] = &[
         &[],
         ShapeRule::Spatial,
         Family::Noise,
-    ),
+    )
+    .trainable(ParamRule::PerChannel),
     // ---- attention --------------------------------------------------------------------
     layer(
         "self_attention",
@@ -369,7 +392,8 @@ pub static ENTRIES: &[Spec] = &[
         ],
         ShapeRule::SelfAttention,
         Family::Attention,
-    ),
+    )
+    .trainable(ParamRule::Attention),
     // ---- batch statistics -------------------------------------------------------------
     layer(
         "minibatch_discrimination",
@@ -381,7 +405,8 @@ pub static ENTRIES: &[Spec] = &[
         ],
         ShapeRule::MinibatchDiscrimination,
         Family::BatchStatistics,
-    ),
+    )
+    .trainable(ParamRule::MinibatchKernels),
     layer(
         "minibatch_stddev",
         "Appends the batch's mean standard deviation as a channel.",
@@ -397,7 +422,8 @@ pub static ENTRIES: &[Spec] = &[
         &[LABELS],
         ShapeRule::Projection,
         Family::Conditioning,
-    ),
+    )
+    .trainable(ParamRule::Projection),
     // ---- losses -----------------------------------------------------------------------
     loss(
         "minimax",

@@ -1,8 +1,8 @@
 //! The one registry of everything a `.gan` file can name: layers, losses, regularizers,
 //! optimizers, training options, data sources, input distributions and metrics.
 //!
-//! Each entry carries its parameters (type, default, allowed range), its shape rule when it is
-//! a layer, a one-line doc and the paper it comes from. The checker, `ganc explain`,
+//! Each entry carries its parameters (type, default, allowed range), its shape rule and the rule
+//! of its trainable parameter count when it is a layer, a one-line doc and the paper it comes from. The checker, `ganc explain`,
 //! `ganc layers`, the language server and the runtime all read this list; no other list of
 //! names exists.
 
@@ -51,6 +51,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn every_layer_with_weights_counts_its_parameters() {
+        for spec in of_kind(Kind::Layer) {
+            let info = spec.layer.unwrap();
+            if info.family == Family::Weight {
+                assert_ne!(info.trainable, ParamRule::None, "{} has weights but counts no parameters", spec.name);
+            }
+        }
+        assert_eq!(lookup(Kind::Layer, "relu").unwrap().layer.unwrap().trainable, ParamRule::None);
     }
 
     #[test]
