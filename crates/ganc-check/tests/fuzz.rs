@@ -5,8 +5,10 @@
 //! and generated models, each under a watchdog that fails a case taking over a second:
 //!
 //! ```text
-//! cargo test --release -p ganc-check --test fuzz -- --ignored
+//! CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true cargo test --release -p ganc-check --test fuzz -- --ignored
 //! ```
+//!
+//! (with overflow checks, an arithmetic overflow panics as in a debug build instead of wrapping).
 //!
 //! `GANC_FUZZ_CASES` sets its number of cases, `GANC_FUZZ_THREADS` its threads.
 
@@ -245,7 +247,8 @@ fn argument(ty: Ty, n: &str) -> Option<String> {
     }
 }
 
-/// A call of a registry entry of `kind`: each parameter given (by name) or left out.
+/// A call of a registry entry of `kind`: each parameter given (by name) or, unless required,
+/// left out.
 fn call(kind: Kind) -> impl Strategy<Value = String> {
     let specs: Vec<&'static Spec> = ganc_registry::of_kind(kind).collect();
     (0..specs.len(), prop::collection::vec((any::<bool>(), number()), 8)).prop_map(move |(i, values)| {
@@ -254,7 +257,7 @@ fn call(kind: Kind) -> impl Strategy<Value = String> {
             .params
             .iter()
             .zip(&values)
-            .filter(|(_, (given, _))| *given)
+            .filter(|(p, (given, _))| *given || p.default == ganc_registry::Default::Required)
             .filter_map(|(p, (_, n))| argument(p.ty, n).map(|v| format!("{}: {v}", p.name)))
             .collect();
         format!("{}({})", spec.name, args.join(", "))
@@ -420,6 +423,13 @@ fn huge_numbers_and_repeats_are_refused_not_computed() {
         let text = TINY.replace("latent z ~ normal(8)", line);
         let analysis = check_source(Path::new("big.gan"), &text, &FsLoader);
         assert!(analysis.diagnostics.iter().any(|d| d.code.id == code), "{line}: {:?}", analysis.diagnostics);
+    }
+    // Progressive stages whose doubling leaves the 64-bit range.
+    let pggan = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/pggan.gan");
+    let text = std::fs::read_to_string(&pggan).unwrap();
+    for (from, to) in [("grow 4 {", "grow 4611686018427387904 {"), ("shrink 4 {", "shrink 4611686018427387904 {")] {
+        let analysis = check_source(&pggan, &text.replace(from, to), &FsLoader);
+        assert!(analysis.diagnostics.iter().any(|d| d.code.id == "E0404"), "{to}: {:?}", analysis.diagnostics);
     }
     let text =
         TINY.replace("linear(32) relu linear(2)", "repeat 1000 { repeat 1000 { repeat 1000 { relu } } } linear(2)");
