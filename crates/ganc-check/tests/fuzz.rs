@@ -64,11 +64,14 @@ fn answers(path: &Path, text: &str) {
     );
 }
 
+/// Where cases go to the worker thread, and where its answers come back.
+type Worker = (Sender<(PathBuf, String)>, Receiver<Result<(), String>>);
+
 /// Checks cases on a worker thread and waits for each at most `limit`: a panic or a case that
 /// takes longer (a hang) is a failure naming the input.
 struct Watchdog {
     limit: Duration,
-    worker: Option<(Sender<(PathBuf, String)>, Receiver<Result<(), String>>)>,
+    worker: Option<Worker>,
 }
 
 impl Watchdog {
@@ -237,7 +240,7 @@ fn argument(ty: Ty, n: &str) -> Option<String> {
     match ty {
         Ty::Int | Ty::Float => Some(n.to_string()),
         Ty::Duration => Some(format!("{n} steps")),
-        Ty::Bool => Some((n.len() % 2 == 0).to_string()),
+        Ty::Bool => Some(n.len().is_multiple_of(2).to_string()),
         Ty::Choice(c) => Some(c[n.len() % c.len()].to_string()),
         Ty::Value => Some(["e", "y", "z", "h"][n.len() % 4].to_string()),
         Ty::Ints => Some(format!("{n}, 7, 7")),
