@@ -27,9 +27,9 @@ impl Shape {
         }
     }
 
-    /// Elements per sample.
+    /// Elements per sample: `None` for labels, an unknown shape, or a count beyond 64 bits.
     pub fn numel(&self) -> Option<i64> {
-        self.dims().map(|d| d.iter().product())
+        self.dims()?.iter().try_fold(1i64, |a, b| a.checked_mul(*b))
     }
 }
 
@@ -147,9 +147,10 @@ impl Network {
         out
     }
 
-    /// Trainable parameters of the whole network.
-    pub fn param_count(&self) -> u64 {
-        self.layers().iter().map(|l| l.params).sum()
+    /// Trainable parameters of the whole network (`None` beyond 64 bits, never in a checked
+    /// model: see [`crate::memory`]).
+    pub fn param_count(&self) -> Option<u64> {
+        self.layers().iter().try_fold(0u64, |a, l| a.checked_add(l.params))
     }
 
     /// Progressive stages' resolutions, in order.

@@ -11,6 +11,7 @@ mod graph;
 pub mod ir;
 mod lints;
 mod load;
+pub mod memory;
 mod sections;
 pub mod shape;
 mod suggest;

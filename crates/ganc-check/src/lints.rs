@@ -7,8 +7,9 @@ use ganc_diagnostics::{codes, Diagnostic};
 use ganc_registry::{Kind, Needs};
 use ganc_syntax::ast::NetworkKind;
 
-/// Runs every cross-section check.
+/// Runs every cross-section check, and whether the model fits in memory ([`crate::memory`]).
 pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
+    crate::memory::check(model, diags);
     let loss = &model.loss;
     let loss_info = ganc_registry::lookup(Kind::Loss, loss.name).and_then(|s| s.loss());
     let discriminators: Vec<&Network> =

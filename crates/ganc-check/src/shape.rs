@@ -1,10 +1,14 @@
-//! The shape rule of every registry layer ([`ShapeRule`]) and its parameter count.
+//! The shape rule of every registry layer ([`ShapeRule`]) and its parameter count
+//! ([`ParamRule`]). All arithmetic on sizes is exact: a size that leaves the 64-bit range is an
+//! error (E0310), never a wrapped or saturated number, and an output too large for memory is
+//! one too (E0311, see [`crate::memory`]).
 
 use crate::args::Args;
 use crate::ir::Shape;
+use crate::memory;
 use crate::value::Const;
-use ganc_diagnostics::{codes, Code};
-use ganc_registry::{ShapeRule, Spec};
+use ganc_diagnostics::{codes, Code, Diagnostic, Span};
+use ganc_registry::{ParamRule, ShapeRule, Spec};
 
 /// Why a layer cannot take its input.
 #[derive(Debug)]
@@ -21,8 +25,33 @@ pub struct ShapeError {
     pub arg: Option<&'static str>,
 }
 
+impl ShapeError {
+    /// The diagnostic at the layer call `call` (or at the argument to blame, with the call as a
+    /// secondary label).
+    pub fn diagnostic(self, spec: &Spec, args: &Args, call: Span) -> Diagnostic {
+        let span = self.arg.and_then(|a| args.span(a)).unwrap_or(call);
+        let mut d = Diagnostic::new(self.code, span, self.message).label(self.label).help(self.help);
+        if span != call {
+            d = d.with_secondary(call, format!("in this `{}`", spec.name));
+        }
+        d
+    }
+}
+
 fn err(code: Code, message: String, label: impl Into<String>, help: impl Into<String>) -> Box<ShapeError> {
     Box::new(ShapeError { code, message, label: label.into(), help: help.into(), arg: None })
+}
+
+/// `value` as a size, or E0310 naming the `quantity` and the `formula` that gave it.
+fn fit(spec: &Spec, quantity: &str, value: i128, formula: impl FnOnce() -> String) -> Result<i64, Box<ShapeError>> {
+    i64::try_from(value).map_err(|_| {
+        err(
+            codes::TOO_LARGE,
+            format!("the {quantity} of `{}` is too large: {} = {value} does not fit in 64 bits", spec.name, formula()),
+            format!("{quantity} {value}"),
+            "use sizes a GPU can hold: widths and resolutions in the thousands, not billions",
+        )
+    })
 }
 
 fn rank(spec: &Spec, input: &Shape, wanted: &str, help: &str) -> Box<ShapeError> {
@@ -78,7 +107,9 @@ fn conv_axis(
     padding: i64,
     input: &Shape,
 ) -> Result<i64, Box<ShapeError>> {
-    let padded = size + 2 * padding;
+    let padded = fit(spec, &format!("padded {axis}"), size as i128 + 2 * padding as i128, || {
+        format!("{axis} {size} + 2 * padding {padding}")
+    })?;
     if kernel > padded {
         let mut e = err(
             codes::KERNEL_TOO_LARGE,
@@ -101,7 +132,7 @@ fn conv_axis(
                 padded - kernel
             ),
             format!("the last {} {axis} positions would be dropped", (padded - kernel) % stride),
-            suggest_padding(size, kernel, stride, padding),
+            suggest_padding(size, kernel, stride),
         );
         e.arg = Some("stride");
         return Err(e);
@@ -109,15 +140,49 @@ fn conv_axis(
     Ok((padded - kernel) / stride + 1)
 }
 
-fn suggest_padding(size: i64, kernel: i64, stride: i64, padding: i64) -> String {
-    (0..=kernel)
-        .find(|p| (size + 2 * p - kernel) % stride == 0 && *p != padding)
-        .map(|p| format!("padding {p} makes it divide (output {})", (size + 2 * p - kernel) / stride + 1))
-        .unwrap_or_else(|| "change the kernel, stride or padding so that the stride divides".into())
+/// The smallest padding of at most `kernel` that keeps the kernel inside the padded input and
+/// lets `stride` divide, solved for (the sizes may be any 64-bit numbers, so no search).
+fn suggest_padding(size: i64, kernel: i64, stride: i64) -> String {
+    let (size, kernel, stride) = (size as i128, kernel as i128, stride as i128);
+    // `stride` divides `size + 2p - kernel` exactly when 2p = kernel - size (mod stride): the
+    // solutions p are `first + n * step`. With an even stride and an odd difference there are
+    // none.
+    let need = (kernel - size).rem_euclid(stride);
+    let solutions = if stride % 2 == 1 {
+        // 2 has the inverse (stride + 1) / 2 modulo an odd stride.
+        Some((need * ((stride + 1) / 2) % stride, stride))
+    } else {
+        (need % 2 == 0).then_some((need / 2, stride / 2))
+    };
+    // The least padding that keeps the kernel inside the padded input.
+    let least = ((kernel - size + 1) / 2).max(0);
+    match solutions.map(|(first, step)| least + (first - least).rem_euclid(step)) {
+        Some(p) if p <= kernel => {
+            format!("padding {p} makes it divide (output {})", (size + 2 * p - kernel) / stride + 1)
+        }
+        _ => "change the kernel, stride or padding so that the stride divides".into(),
+    }
 }
 
-/// The output shape of `spec` for `input` (and the `second` value it reads, if any).
+/// The output shape of `spec` for `input` (and the `second` value it reads, if any); an output
+/// that one sample cannot hold in memory is an error.
 pub fn infer(spec: &Spec, args: &Args, input: &Shape, second: Option<&Shape>) -> Result<Shape, Box<ShapeError>> {
+    let output = infer_rule(spec, args, input, second)?;
+    if let Some(too_big) = memory::activation(&output) {
+        return Err(err(
+            codes::TOO_LARGE_FOR_MEMORY,
+            format!("the output {output} of `{}` needs {too_big} per sample", spec.name),
+            format!("{too_big} per sample"),
+            format!(
+                "one activation of one sample may take at most {}: reduce the width or the resolution",
+                memory::describe_bytes(memory::MAX_ACTIVATION_BYTES.into())
+            ),
+        ));
+    }
+    Ok(output)
+}
+
+fn infer_rule(spec: &Spec, args: &Args, input: &Shape, second: Option<&Shape>) -> Result<Shape, Box<ShapeError>> {
     let rule = spec.layer.expect("only layers have shape rules").shape;
     if rule == ShapeRule::Constant {
         return Ok(Shape::Tensor(vec![args.int("channels"), args.int("height"), args.int("width")]));
@@ -147,13 +212,14 @@ pub fn infer(spec: &Spec, args: &Args, input: &Shape, second: Option<&Shape>) ->
             let [_, h, w] = image(spec, input)?;
             let (k, s, p, op) =
                 (args.int("kernel"), args.int("stride"), args.int("padding"), args.int("output_padding"));
-            let out = |x: i64| (x - 1) * s - 2 * p + k + op;
+            let wide = |x: i64| (x as i128 - 1) * s as i128 + k as i128;
+            let out = |x: i64| wide(x) - 2 * p as i128 + op as i128;
             if out(h) <= 0 || out(w) <= 0 {
                 let mut e = err(
                     codes::KERNEL_TOO_LARGE,
                     format!(
                         "`deconv` padding {p} removes the whole output of {input} ((H - 1) * {s} + {k} = {})",
-                        (h - 1) * s + k
+                        wide(h.min(w))
                     ),
                     "the output would be empty",
                     "reduce the padding",
@@ -172,17 +238,24 @@ pub fn infer(spec: &Spec, args: &Args, input: &Shape, second: Option<&Shape>) ->
                 e.arg = Some("output_padding");
                 return Err(e);
             }
-            t(vec![args.int("channels"), out(h), out(w)])
+            let formula = |axis: &'static str, x: i64| {
+                move || format!("({axis} {x} - 1) * stride {s} - 2 * padding {p} + kernel {k} + output_padding {op}")
+            };
+            let oh = fit(spec, "output height", out(h), formula("height", h))?;
+            let ow = fit(spec, "output width", out(w), formula("width", w))?;
+            t(vec![args.int("channels"), oh, ow])
         }
         ShapeRule::Upsample => {
             let [c, h, w] = image(spec, input)?;
             let s = args.int("scale");
-            t(vec![c, h.saturating_mul(s), w.saturating_mul(s)])
+            let oh = fit(spec, "output height", h as i128 * s as i128, || format!("height {h} * scale {s}"))?;
+            let ow = fit(spec, "output width", w as i128 * s as i128, || format!("width {w} * scale {s}"))?;
+            t(vec![c, oh, ow])
         }
         ShapeRule::PixelShuffle => {
             let [c, h, w] = image(spec, input)?;
             let f = args.int("factor");
-            let f2 = f.saturating_mul(f);
+            let (c, f2) = (c as i128, f as i128 * f as i128);
             if c % f2 != 0 {
                 return Err(err(
                     codes::CHANNELS_NOT_DIVISIBLE,
@@ -191,7 +264,9 @@ pub fn infer(spec: &Spec, args: &Args, input: &Shape, second: Option<&Shape>) ->
                     format!("give the layer before it {} or {} channels", (c / f2).max(1) * f2, (c / f2 + 1) * f2),
                 ));
             }
-            t(vec![c / f2, h.saturating_mul(f), w.saturating_mul(f)])
+            let oh = fit(spec, "output height", h as i128 * f as i128, || format!("height {h} * factor {f}"))?;
+            let ow = fit(spec, "output width", w as i128 * f as i128, || format!("width {w} * factor {f}"))?;
+            t(vec![(c / f2) as i64, oh, ow])
         }
         ShapeRule::Pool => {
             let [c, h, w] = image(spec, input)?;
@@ -204,11 +279,14 @@ pub fn infer(spec: &Spec, args: &Args, input: &Shape, second: Option<&Shape>) ->
             let [c, _, _] = image(spec, input)?;
             t(vec![c])
         }
-        ShapeRule::Flatten => t(vec![input.numel().unwrap_or(0)]),
+        ShapeRule::Flatten => match input.numel() {
+            Some(n) => t(vec![n]),
+            None => Err(element_count(spec, input)),
+        },
         ShapeRule::Reshape => {
             let Some(Const::Ints(dims)) = args.get("dims") else { return Ok(Shape::Unknown) };
             let wanted = dims.iter().try_fold(1i64, |a, b| a.checked_mul(*b));
-            let have = input.numel().unwrap_or(0);
+            let Some(have) = input.numel() else { return Err(element_count(spec, input)) };
             if wanted != Some(have) {
                 let wanted_text = wanted.map_or("more than 2^63".to_string(), |w| w.to_string());
                 let mut e = err(
@@ -297,12 +375,15 @@ pub fn infer(spec: &Spec, args: &Args, input: &Shape, second: Option<&Shape>) ->
             Ok(input.clone())
         }
         ShapeRule::MinibatchDiscrimination => match input.dims() {
-            Some(&[n]) => t(vec![n + args.int("kernels")]),
+            Some(&[n]) => {
+                let kernels = args.int("kernels");
+                t(vec![fit(spec, "output size", n as i128 + kernels as i128, || format!("{n} + kernels {kernels}"))?])
+            }
             _ => Err(rank(spec, input, "a vector [n]", "add `flatten` before it")),
         },
         ShapeRule::MinibatchStddev => {
             let [c, h, w] = image(spec, input)?;
-            t(vec![c + 1, h, w])
+            t(vec![fit(spec, "channel count", c as i128 + 1, || format!("{c} + 1"))?, h, w])
         }
         ShapeRule::Projection => {
             match input.dims() {
@@ -314,7 +395,7 @@ pub fn infer(spec: &Spec, args: &Args, input: &Shape, second: Option<&Shape>) ->
         }
         ShapeRule::Concat => {
             let Some(other) = second else { return Ok(Shape::Unknown) };
-            concat(input, other)
+            concat(spec, input, other)
         }
         ShapeRule::Add => {
             let Some(other) = second else { return Ok(Shape::Unknown) };
@@ -343,7 +424,7 @@ fn labels(spec: &Spec, second: Option<&Shape>) -> Result<(), Box<ShapeError>> {
     }
 }
 
-fn concat(input: &Shape, other: &Shape) -> Result<Shape, Box<ShapeError>> {
+fn concat(spec: &Spec, input: &Shape, other: &Shape) -> Result<Shape, Box<ShapeError>> {
     let mismatch = |why: &str| {
         err(
             codes::SHAPES_DIFFER,
@@ -352,97 +433,143 @@ fn concat(input: &Shape, other: &Shape) -> Result<Shape, Box<ShapeError>> {
             "concat joins along the first axis: the other axes must agree (a vector is tiled over an image)",
         )
     };
+    let sum = |a: i64, b: i64| fit(spec, "joined size", a as i128 + b as i128, || format!("{a} + {b}"));
     match (input.dims(), other.dims()) {
         (Some(a), Some(b)) if a.len() == b.len() => {
             if a[1..] != b[1..] {
                 return Err(mismatch("their trailing axes differ"));
             }
             let mut d = a.to_vec();
-            d[0] += b[0];
+            d[0] = sum(a[0], b[0])?;
             Ok(Shape::Tensor(d))
         }
-        (Some(&[c, h, w]), Some(&[k])) | (Some(&[k]), Some(&[c, h, w])) => Ok(Shape::Tensor(vec![c + k, h, w])),
+        (Some(&[c, h, w]), Some(&[k])) | (Some(&[k]), Some(&[c, h, w])) => Ok(Shape::Tensor(vec![sum(c, k)?, h, w])),
         _ => Err(mismatch("embed labels first, e.g. `let e = y |> embedding(32)`")),
     }
 }
 
+/// E0310 for an input whose element count leaves the 64-bit range.
+fn element_count(spec: &Spec, input: &Shape) -> Box<ShapeError> {
+    err(
+        codes::TOO_LARGE,
+        format!("the element count of the input {input} of `{}` does not fit in 64 bits", spec.name),
+        "too many elements",
+        "use sizes a GPU can hold: widths and resolutions in the thousands, not billions",
+    )
+}
+
 fn reshape_help(dims: &[i64], have: i64) -> String {
     if let [first, rest @ ..] = dims {
-        let rest_n: i64 = rest.iter().product();
-        if rest_n > 0 && have % rest_n == 0 && !rest.is_empty() {
+        let rest_n = rest.iter().try_fold(1i64, |a, b| a.checked_mul(*b));
+        if let Some(rest_n) = rest_n.filter(|n| *n > 0 && have % n == 0 && !rest.is_empty()) {
             let mut fixed = vec![have / rest_n];
             fixed.extend_from_slice(rest);
             return format!(
                 "`reshape({})` keeps the {have} elements (or change the layer before it to give {} features)",
                 fixed.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "),
-                first.saturating_mul(rest_n)
+                *first as i128 * rest_n as i128
             );
         }
     }
     format!("the new dimensions must multiply to {have}")
 }
 
+/// The divisor of `c` nearest to `g`, among the divisors up to 4096 and their cofactors (a
+/// bounded search, whatever the size of `c`).
 fn divisors_near(c: i64, g: i64) -> String {
-    let mut best: Vec<i64> = (1..=c.min(4096)).filter(|d| c % d == 0).collect();
-    best.sort_by_key(|d| (d - g).abs());
-    best.first().map_or("1".into(), |d| d.to_string())
+    let small = (1..=c.min(4096)).filter(|d| c % d == 0);
+    let best = small.flat_map(|d| [d, c / d]).min_by_key(|d| (*d as i128 - g as i128).abs());
+    best.map_or("1".into(), |d| d.to_string())
 }
 
-/// Trainable parameters of a layer with these shapes.
-pub fn param_count(spec: &Spec, args: &Args, input: &Shape, output: &Shape, second: Option<&Shape>) -> u64 {
-    let dims = |s: &Shape| s.dims().map(|d| d.iter().map(|x| *x as u64).collect::<Vec<_>>()).unwrap_or_default();
-    let (i, o) = (dims(input), dims(output));
-    let first = |v: &[u64]| v.first().copied().unwrap_or(0);
-    let bias = |n: u64| if args.get("bias") == Some(&Const::Bool(false)) { 0 } else { n };
+/// Trainable parameters of a layer with these shapes, counted by its registry [`ParamRule`];
+/// a count beyond 64 bits is an error.
+pub fn param_count(
+    spec: &Spec,
+    args: &Args,
+    input: &Shape,
+    output: &Shape,
+    second: Option<&Shape>,
+) -> Result<u64, Box<ShapeError>> {
+    let Some(info) = spec.layer else { return Ok(0) };
+    let first = |s: &Shape| s.dims().and_then(|d| d.first()).map_or(0, |x| u64::try_from(*x).unwrap_or(0));
+    // An unknown shape (after an error) counts nothing; a known one beyond 64 bits fails.
+    let numel = |s: &Shape| match s.dims() {
+        Some(_) => s.numel().map(|n| u64::try_from(n).unwrap_or(0)),
+        None => Some(0),
+    };
+    let arg = |name: &str| u64::try_from(args.int(name)).unwrap_or(0);
+    let (c, o) = (first(input), first(output));
     let classes = match second.or(Some(input)) {
-        Some(Shape::Labels(k)) => *k as u64,
+        Some(Shape::Labels(k)) => u64::from(*k),
         _ => 0,
     };
-    let k = args.int("kernel").max(0) as u64;
-    let c = first(&i);
-    let sat = |xs: &[u64]| xs.iter().fold(0u64, |a, b| a.saturating_add(*b));
-    let mul = |xs: &[u64]| xs.iter().fold(1u64, |a, b| a.saturating_mul(*b));
-    match spec.name {
-        "linear" => sat(&[mul(&[first(&i), first(&o)]), bias(first(&o))]),
-        "conv" | "deconv" => sat(&[mul(&[c, first(&o), k, k]), bias(first(&o))]),
-        "embedding" => mul(&[classes, first(&o)]),
-        "constant" => mul(&o),
-        "batchnorm" | "virtual_batchnorm" | "groupnorm" => 2 * c,
-        "instancenorm" => {
-            if args.get("affine") == Some(&Const::Bool(false)) {
-                0
-            } else {
-                2 * c
+    let off = |name: &str| args.get(name) == Some(&Const::Bool(false));
+    let bias = if off("bias") { 0 } else { o };
+    let product = |xs: &[u64]| xs.iter().try_fold(1u64, |a, b| a.checked_mul(*b));
+    let count = match info.trainable {
+        ParamRule::None => Some(0),
+        ParamRule::Dense => product(&[c, o]).and_then(|n| n.checked_add(bias)),
+        ParamRule::Kernel => product(&[c, o, arg("kernel"), arg("kernel")]).and_then(|n| n.checked_add(bias)),
+        ParamRule::PerClass => product(&[classes, o]),
+        ParamRule::WholeOutput => numel(output),
+        ParamRule::ScaleShift => Some(if off("affine") { 0 } else { 2 * c }),
+        ParamRule::ScaleShiftPerElement => numel(input).and_then(|n| n.checked_mul(2)),
+        ParamRule::ScaleShiftPerClass => product(&[2, c, classes]),
+        ParamRule::Style => product(&[second.map_or(0, first), 2, c]).and_then(|n| n.checked_add(2 * c)),
+        ParamRule::PerChannel => Some(c),
+        ParamRule::Attention => {
+            let r = c / arg("reduction").max(1);
+            let qk = product(&[c, r]).and_then(|n| n.checked_add(r)).and_then(|n| n.checked_mul(2));
+            let v = product(&[c, c]).and_then(|n| n.checked_add(c + 1));
+            qk.zip(v).and_then(|(a, b)| a.checked_add(b))
+        }
+        ParamRule::MinibatchKernels => product(&[c, arg("kernels"), arg("dims")]),
+        ParamRule::Projection => product(&[classes, c]).and_then(|n| n.checked_add(c + 1)),
+    };
+    count.ok_or_else(|| {
+        err(
+            codes::TOO_LARGE,
+            format!("the parameter count of `{}` from {input} to {output} does not fit in 64 bits", spec.name),
+            "too many parameters",
+            "use widths a GPU can hold: channels and features in the thousands, not billions",
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::suggest_padding;
+
+    const NONE: &str = "change the kernel, stride or padding so that the stride divides";
+
+    /// The search that the arithmetic replaces: fine for small sizes.
+    fn searched(size: i64, kernel: i64, stride: i64) -> String {
+        (0..=kernel)
+            .find(|p| size + 2 * p >= kernel && (size + 2 * p - kernel) % stride == 0)
+            .map(|p| format!("padding {p} makes it divide (output {})", (size + 2 * p - kernel) / stride + 1))
+            .unwrap_or_else(|| NONE.into())
+    }
+
+    #[test]
+    fn the_suggested_padding_is_the_least_that_divides() {
+        for size in 1..40 {
+            for kernel in 1..12 {
+                for stride in 1..7 {
+                    assert_eq!(suggest_padding(size, kernel, stride), searched(size, kernel, stride));
+                }
             }
         }
-        "layernorm" => 2 * mul(&i),
-        "conditional_batchnorm" => mul(&[
-            2,
-            c,
-            second
-                .and_then(|s| match s {
-                    Shape::Labels(k) => Some(*k as u64),
-                    _ => None,
-                })
-                .unwrap_or(0),
-        ]),
-        "adain" => {
-            let style = second.map(|s| first(&dims(s))).unwrap_or(0);
-            sat(&[mul(&[style, 2 * c]), 2 * c])
-        }
-        "noise_injection" => c,
-        "self_attention" => {
-            let r = c / (args.int("reduction").max(1) as u64);
-            sat(&[2 * (c * r + r), c * c + c, 1])
-        }
-        "minibatch_discrimination" => mul(&[first(&i), args.int("kernels") as u64, args.int("dims") as u64]),
-        "projection" => {
-            let k = second.and_then(|s| match s {
-                Shape::Labels(k) => Some(*k as u64),
-                _ => None,
-            });
-            sat(&[c + 1, mul(&[k.unwrap_or(0), c])])
-        }
-        _ => 0,
+    }
+
+    #[test]
+    fn huge_kernels_are_solved_not_searched() {
+        let (size, kernel, stride) = (28i128, 4_000_000_000_000_000_001i128, 3i128);
+        let text = suggest_padding(size as i64, kernel as i64, stride as i64);
+        let p: i128 = text.strip_prefix("padding ").and_then(|t| t.split(' ').next()).unwrap().parse().unwrap();
+        let divides = |p: i128| size + 2 * p >= kernel && (size + 2 * p - kernel) % stride == 0;
+        assert!(divides(p) && !divides(p - 1) && !divides(p - 2), "{text}");
+        // An even stride cannot fix an odd difference.
+        assert_eq!(suggest_padding(28, kernel as i64, 2), NONE);
     }
 }

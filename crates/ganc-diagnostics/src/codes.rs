@@ -112,6 +112,12 @@ codes! {
     SHAPES_DIFFER = "E0308", "shapes of combined values differ";
     /// A second input of the wrong kind (labels where features are needed, or the reverse).
     WRONG_INPUT_KIND = "E0309", "second input of the wrong kind";
+    /// A size or parameter count that leaves the 64-bit range (a padded or upsampled side, an
+    /// element or parameter count).
+    TOO_LARGE = "E0310", "size too large to compute";
+    /// A model that cannot fit in memory: one sample's activation over 16 GiB, or one network's
+    /// parameters over 64 GiB.
+    TOO_LARGE_FOR_MEMORY = "E0311", "model too large for memory";
 
     /// A loss that takes logits placed behind a sigmoid.
     LOSS_BEHIND_SIGMOID = "E0401", "loss on logits behind a sigmoid";

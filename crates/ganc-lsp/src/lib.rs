@@ -6,7 +6,7 @@
 //! It is a thin layer over the same analysis as `ganc check` (no second parser, no second list
 //! of names), so the editor and the command line never disagree. It speaks LSP over stdio with
 //! `lsp-server` (rust-analyzer's transport); every request is answered, and a handler that
-//! fails is answered with an error instead of taking the server down.
+//! fails, for a request or a notification, is reported instead of taking the server down.
 
 mod convert;
 mod features;
@@ -65,8 +65,7 @@ pub fn serve(connection: &Connection) -> Result<(), Box<dyn Error + Send + Sync>
                 connection.sender.send(Message::Response(response))?;
             }
             Message::Notification(note) => {
-                if let Some(uri) = docs.apply(&note) {
-                    let params = PublishDiagnosticsParams { diagnostics: docs.diagnostics(&uri), uri, version: None };
+                if let Some(params) = notified(&mut docs, &note) {
                     let note = Notification::new(PublishDiagnostics::METHOD.to_string(), params);
                     connection.sender.send(Message::Notification(note))?;
                 }
@@ -77,15 +76,43 @@ pub fn serve(connection: &Connection) -> Result<(), Box<dyn Error + Send + Sync>
     Ok(())
 }
 
+/// Runs a handler; a panic (its message already on stderr by the panic hook) becomes `None`.
+fn guarded<T>(handler: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(handler)).ok()
+}
+
 /// Answers one request; a handler that panics is answered with an internal error.
 fn answer(docs: &Documents, req: Request) -> Response {
     let id = req.id.clone();
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(docs, req)));
-    match result {
-        Ok(Ok(value)) => Response::new_ok(id, value),
-        Ok(Err((code, message))) => Response::new_err(id, code as i32, message),
-        Err(_) => Response::new_err(id, ErrorCode::InternalError as i32, "the request failed inside ganc".into()),
+    match guarded(|| dispatch(docs, req)) {
+        Some(Ok(value)) => Response::new_ok(id, value),
+        Some(Err((code, message))) => Response::new_err(id, code as i32, message),
+        None => Response::new_err(id, ErrorCode::InternalError as i32, "the request failed inside ganc".into()),
     }
+}
+
+/// Applies an open, change or close notification and gives the diagnostics to publish. When
+/// checking the document panics, the server forgets the document (requests on it answer
+/// nothing until the next edit), publishes one error saying so, logs it, and keeps serving.
+fn notified(docs: &mut Documents, note: &Notification) -> Option<PublishDiagnosticsParams> {
+    let publish = guarded(|| {
+        docs.apply(note).map(|uri| PublishDiagnosticsParams { diagnostics: docs.diagnostics(&uri), uri, version: None })
+    });
+    if let Some(publish) = publish {
+        return publish;
+    }
+    let uri: lsp_types::Uri = serde_json::from_value(note.params["textDocument"]["uri"].clone()).ok()?;
+    docs.forget(&uri);
+    eprintln!("ganc lsp: `{}` failed inside ganc on {}", note.method, uri.as_str());
+    let failure = lsp_types::Diagnostic {
+        severity: Some(lsp_types::DiagnosticSeverity::ERROR),
+        source: Some("ganc".into()),
+        message: "ganc failed inside while checking this file (a bug: please report it with the file)\n\
+                  help: `ganc check` on the saved file shows where"
+            .into(),
+        ..lsp_types::Diagnostic::default()
+    };
+    Some(PublishDiagnosticsParams { uri, diagnostics: vec![failure], version: None })
 }
 
 type Answer = Result<serde_json::Value, (ErrorCode, String)>;
@@ -114,3 +141,14 @@ fn dispatch(docs: &Documents, req: Request) -> Answer {
 const DID_OPEN: &str = DidOpenTextDocument::METHOD;
 const DID_CHANGE: &str = DidChangeTextDocument::METHOD;
 const DID_CLOSE: &str = DidCloseTextDocument::METHOD;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_handler_is_contained() {
+        assert_eq!(guarded(|| 7), Some(7));
+        assert_eq!(guarded(|| -> i32 { panic!("a bug") }), None);
+    }
+}

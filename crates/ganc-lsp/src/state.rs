@@ -61,6 +61,11 @@ impl Documents {
         Some(uri)
     }
 
+    /// Drops the document at `uri` (after its check failed).
+    pub fn forget(&mut self, uri: &Uri) {
+        self.docs.remove(uri.as_str());
+    }
+
     /// The LSP diagnostics of the document at `uri` (none once it is closed).
     pub fn diagnostics(&self, uri: &Uri) -> Vec<lsp_types::Diagnostic> {
         let Some(doc) = self.get(uri) else { return Vec::new() };

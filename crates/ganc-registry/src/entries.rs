@@ -2,10 +2,11 @@
 
 use crate::spec::Default as Def;
 use crate::spec::{
-    param, Bound::*, DataInfo, Extra, Family, Kind, LayerInfo, LossInfo, Needs, Param, Runtime, ShapeRule, Side, Spec,
-    Ty::*,
+    param, Bound::*, DataInfo, Extra, Family, Kind, LayerInfo, LossInfo, Needs, Param, ParamRule, Runtime, ShapeRule,
+    Side, Spec, Ty::*,
 };
 
+/// A layer without trainable parameters; `.trainable(rule)` gives it some.
 const fn layer(
     name: &'static str,
     doc: &'static str,
@@ -20,7 +21,7 @@ const fn layer(
         doc,
         paper,
         params,
-        layer: Some(LayerInfo { shape, family }),
+        layer: Some(LayerInfo { shape, family, trainable: ParamRule::None }),
         extra: Extra::None,
         runtime: Runtime::Trains,
     }
@@ -132,7 +133,8 @@ pub static ENTRIES: &[Spec] = &[
         &[param("features", Int, Def::Required, Positive, "output features"), BIAS, INIT],
         ShapeRule::Linear,
         Family::Weight,
-    ),
+    )
+    .trainable(ParamRule::Dense),
     layer(
         "conv",
         "2D convolution.",
@@ -147,7 +149,8 @@ pub static ENTRIES: &[Spec] = &[
         ],
         ShapeRule::Conv,
         Family::Weight,
-    ),
+    )
+    .trainable(ParamRule::Kernel),
     layer(
         "deconv",
         "Transposed 2D convolution (fractionally strided), for upsampling in G.",
@@ -163,7 +166,8 @@ pub static ENTRIES: &[Spec] = &[
         ],
         ShapeRule::Deconv,
         Family::Weight,
-    ),
+    )
+    .trainable(ParamRule::Kernel),
     layer(
         "embedding",
         "Learned vector per class label.",
@@ -171,7 +175,8 @@ pub static ENTRIES: &[Spec] = &[
         &[param("dim", Int, Def::Required, Positive, "embedding size"), INIT],
         ShapeRule::Embedding,
         Family::Weight,
-    ),
+    )
+    .trainable(ParamRule::PerClass),
     layer(
         "constant",
         "A learned constant input, ignoring the incoming value.",
@@ -184,6 +189,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::Constant,
         Family::Weight,
     )
+    .trainable(ParamRule::WholeOutput)
     .not_lowered(),
     // ---- resampling -------------------------------------------------------------------
     layer(
@@ -283,7 +289,8 @@ pub static ENTRIES: &[Spec] = &[
         &[MOMENTUM, EPS],
         ShapeRule::Elementwise,
         Family::Normalization,
-    ),
+    )
+    .trainable(ParamRule::ScaleShift),
     layer(
         "virtual_batchnorm",
         "Batch normalization with statistics of a fixed reference batch.",
@@ -292,6 +299,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::Elementwise,
         Family::Normalization,
     )
+    .trainable(ParamRule::ScaleShift)
     .not_lowered(),
     layer(
         "instancenorm",
@@ -300,7 +308,8 @@ pub static ENTRIES: &[Spec] = &[
         &[EPS, param("affine", Bool, Def::Bool(true), Any, "learned scale and shift")],
         ShapeRule::Spatial,
         Family::Normalization,
-    ),
+    )
+    .trainable(ParamRule::ScaleShift),
     layer(
         "layernorm",
         "Normalizes each sample over all its features.",
@@ -308,7 +317,8 @@ pub static ENTRIES: &[Spec] = &[
         &[EPS],
         ShapeRule::Elementwise,
         Family::Normalization,
-    ),
+    )
+    .trainable(ParamRule::ScaleShiftPerElement),
     layer(
         "groupnorm",
         "Normalizes groups of channels of each sample.",
@@ -316,7 +326,8 @@ pub static ENTRIES: &[Spec] = &[
         &[param("groups", Int, Def::Required, Positive, "number of channel groups"), EPS],
         ShapeRule::GroupNorm,
         Family::Normalization,
-    ),
+    )
+    .trainable(ParamRule::ScaleShift),
     layer(
         "pixelnorm",
         "Normalizes each pixel's feature vector to unit length.",
@@ -334,6 +345,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::ConditionalNorm,
         Family::Conditioning,
     )
+    .trainable(ParamRule::ScaleShiftPerClass)
     .not_lowered(),
     layer(
         "adain",
@@ -343,6 +355,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::Adain,
         Family::Conditioning,
     )
+    .trainable(ParamRule::Style)
     .not_lowered(),
     // ---- activations ------------------------------------------------------------------
     layer("relu", "max(0, x).", "Nair & Hinton 2010", &[], ShapeRule::Elementwise, Family::Activation),
@@ -403,6 +416,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::Spatial,
         Family::Noise,
     )
+    .trainable(ParamRule::PerChannel)
     .not_lowered(),
     // ---- attention --------------------------------------------------------------------
     layer(
@@ -416,6 +430,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::SelfAttention,
         Family::Attention,
     )
+    .trainable(ParamRule::Attention)
     .not_lowered(),
     // ---- batch statistics -------------------------------------------------------------
     layer(
@@ -429,6 +444,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::MinibatchDiscrimination,
         Family::BatchStatistics,
     )
+    .trainable(ParamRule::MinibatchKernels)
     .not_lowered(),
     layer(
         "minibatch_stddev",
@@ -447,6 +463,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::Projection,
         Family::Conditioning,
     )
+    .trainable(ParamRule::Projection)
     .not_lowered(),
     // ---- losses -----------------------------------------------------------------------
     loss(

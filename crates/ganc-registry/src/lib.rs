@@ -3,10 +3,10 @@
 //! periodic actions, watches, schedules, data sources, input distributions, discriminator
 //! outputs and metrics.
 //!
-//! Each entry carries its parameters (type, default, allowed range), its shape rule when it is
-//! a layer, a one-line doc, the paper it comes from, and whether `ganc train` lowers it
-//! ([`Runtime`]). The checker, `ganc explain`, `ganc layers`, the language server and the
-//! runtime all read this list; no other list of names exists.
+//! Each entry carries its parameters (type, default, allowed range), its shape rule and the rule
+//! of its trainable parameter count when it is a layer, a one-line doc, the paper it comes from,
+//! and whether `ganc train` lowers it ([`Runtime`]). The checker, `ganc explain`, `ganc layers`,
+//! the language server and the runtime all read this list; no other list of names exists.
 
 mod entries;
 mod spec;
@@ -53,6 +53,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn every_layer_with_weights_counts_its_parameters() {
+        for spec in of_kind(Kind::Layer) {
+            let info = spec.layer.unwrap();
+            if info.family == Family::Weight {
+                assert_ne!(info.trainable, ParamRule::None, "{} has weights but counts no parameters", spec.name);
+            }
+        }
+        assert_eq!(lookup(Kind::Layer, "relu").unwrap().layer.unwrap().trainable, ParamRule::None);
     }
 
     #[test]

@@ -330,6 +330,42 @@ impl Family {
     }
 }
 
+/// How a layer's count of trainable parameters follows from its shapes and arguments. `C` is
+/// the first axis of its input (channels or features), `O` the first axis of its output, `K`
+/// the number of classes of the labels it reads. A `bias: false` argument drops the bias term,
+/// `affine: false` the scale and shift.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamRule {
+    /// No trainable parameters.
+    None,
+    /// A weight matrix and a bias: `C * O + O`.
+    Dense,
+    /// A square kernel per input and output channel, and a bias: `C * O * kernel^2 + O`.
+    Kernel,
+    /// A vector of the output's size per class: `K * O`.
+    PerClass,
+    /// A learned tensor of the output's shape: its element count.
+    WholeOutput,
+    /// A scale and a shift per channel: `2 * C`.
+    ScaleShift,
+    /// A scale and a shift per element of the sample: `2 * numel(input)`.
+    ScaleShiftPerElement,
+    /// A scale and a shift per channel and class: `2 * C * K`.
+    ScaleShiftPerClass,
+    /// A linear map from the style vector (`S` features) to a scale and shift per channel:
+    /// `S * 2C + 2C`.
+    Style,
+    /// One weight per channel: `C`.
+    PerChannel,
+    /// Query and key 1x1 convolutions to `R = C / reduction` channels, a value 1x1
+    /// convolution and a gate: `2 * (C * R + R) + C * C + C + 1`.
+    Attention,
+    /// A tensor of `C * kernels * dims`.
+    MinibatchKernels,
+    /// A linear score and a class embedding: `C + 1 + K * C`.
+    Projection,
+}
+
 /// What a layer is, beyond its parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LayerInfo {
@@ -337,6 +373,8 @@ pub struct LayerInfo {
     pub shape: ShapeRule,
     /// Its family.
     pub family: Family,
+    /// How many trainable parameters it has.
+    pub trainable: ParamRule,
 }
 
 /// What the discriminator must output for a loss.
@@ -461,6 +499,14 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// The same layer with trainable parameters counted by `rule` (for the entry table).
+    pub const fn trainable(mut self, rule: ParamRule) -> Spec {
+        if let Some(info) = &mut self.layer {
+            info.trainable = rule;
+        }
+        self
+    }
+
     /// The parameter called `name`.
     pub fn param(&self, name: &str) -> Option<&'static Param> {
         self.params.iter().find(|p| p.name == name)

@@ -77,7 +77,8 @@ pub fn render(path: &Path, model: &Model) -> String {
             let _ = writeln!(s, "  {what:<width$}  {:<16}  {params:>12}", r.shape);
         }
         let _ = writeln!(s, "  {}", "-".repeat(width + 32));
-        let _ = writeln!(s, "  {:<width$}  {:<16}  {:>12}", "total", net.output_shape.to_string(), net.param_count());
+        let total = net.param_count().map_or("?".into(), |n| n.to_string());
+        let _ = writeln!(s, "  {:<width$}  {:<16}  {total:>12}", "total", net.output_shape.to_string());
     }
     s
 }

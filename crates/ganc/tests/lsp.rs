@@ -291,3 +291,32 @@ fn hover_completion_fixes_formatting_outline_and_definitions() {
     s.stop();
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn an_edit_that_once_panicked_the_checker_leaves_the_server_serving() {
+    // In a debug build, this stride overflowed the deconv's output size inside `didChange`,
+    // whose handler was not guarded: the panic took the server down.
+    let dir = std::env::temp_dir().join(format!("ganc-lsp-overflow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let uri = uri_of(&dir.join("m.gan"));
+    let mut s = Server::start();
+    assert!(s.open(&uri, MODEL).iter().all(|d| d["severity"] != 1));
+    let broken = MODEL.replacen("stride: 2", "stride: 2000000000000000000", 1);
+    s.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": broken }] }),
+    );
+    let diags = s.diagnostics(&uri);
+    assert!(diags.iter().any(|d| d["code"] == "E0310"), "{diags:?}");
+    // The server still answers, on this document and after the next edit.
+    let h = s
+        .request("textDocument/hover", json!({ "textDocument": { "uri": uri }, "position": at(&broken, "deconv(64") }));
+    assert!(h["contents"]["value"].as_str().is_some_and(|t| t.contains("deconv")), "{h}");
+    s.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 3 }, "contentChanges": [{ "text": MODEL }] }),
+    );
+    assert!(s.diagnostics(&uri).iter().all(|d| d["severity"] != 1));
+    s.stop();
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -92,19 +92,14 @@ impl Walker<'_> {
         }
         let second_shape = second.as_ref().map(|(_, s)| s);
         let inferred = if args_failed { Ok(Shape::Unknown) } else { shape::infer(spec, &args, &current, second_shape) };
-        let output = match inferred {
-            Ok(s) => s,
-            Err(e) => {
-                let span = e.arg.and_then(|a| args.span(a)).unwrap_or(call.span);
-                let mut d = Diagnostic::new(e.code, span, e.message).label(e.label).help(e.help);
-                if span != call.span {
-                    d = d.with_secondary(call.span, format!("in this `{}`", spec.name));
-                }
-                self.diags.push(d);
-                Shape::Unknown
-            }
-        };
-        let params = shape::param_count(spec, &args, &current, &output, second_shape);
+        let output = inferred.unwrap_or_else(|e| {
+            self.diags.push(e.diagnostic(spec, &args, call.span));
+            Shape::Unknown
+        });
+        let params = shape::param_count(spec, &args, &current, &output, second_shape).unwrap_or_else(|e| {
+            self.diags.push(e.diagnostic(spec, &args, call.span));
+            0
+        });
         nodes.push(Node::Layer(Layer {
             name: spec.name,
             args,

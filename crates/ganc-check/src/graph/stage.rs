@@ -143,15 +143,15 @@ impl Walker<'_> {
         let data_image = |r: i64| data_c.map(|c| Shape::Tensor(vec![c, r, r]));
         let (body, head, out) = if stage.grows {
             if let Some((prev, _)) = &st.last {
-                if r != 0 && *prev != 0 && r != prev * 2 {
+                if r != 0 && *prev != 0 && r as i128 != *prev as i128 * 2 {
                     self.diags.push(
                         Diagnostic::new(
                             codes::PROGRESSIVE_STAGES,
                             stage.resolution.span,
                             format!("stages must double: `grow {r}` follows `grow {prev}`"),
                         )
-                        .label(format!("expected {}", prev * 2))
-                        .help(format!("write `grow {}`, or add the missing stages", prev * 2)),
+                        .label(format!("expected {}", *prev as i128 * 2))
+                        .help(format!("write `grow {}`, or add the missing stages", *prev as i128 * 2)),
                     );
                 }
             }
@@ -216,7 +216,7 @@ impl Walker<'_> {
                     from_rgb
                 }
                 Some((prev, prev_out)) => {
-                    if r != 0 && *prev != 0 && r * 2 != *prev {
+                    if r != 0 && *prev != 0 && r as i128 * 2 != *prev as i128 {
                         self.diags.push(
                             Diagnostic::new(
                                 codes::PROGRESSIVE_STAGES,

@@ -195,9 +195,9 @@ fn g_output_help(got: &Shape, want: &[i64]) -> String {
             d[1], d[2], want[1], want[2]
         ),
         Some(d) if d.len() == 1 && want.len() == 1 => format!("end with `linear({})`", want[0]),
-        Some(d) if d.len() == 1 => format!(
+        Some(d) if d.len() == 1 && Shape::Tensor(want.to_vec()).numel().is_some() => format!(
             "end with `linear({})` and `reshape({})`",
-            want.iter().product::<i64>(),
+            Shape::Tensor(want.to_vec()).numel().unwrap_or_default(),
             want.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
         ),
         _ => "make the last layers produce the data's shape".into(),
