@@ -2,7 +2,8 @@
 
 use crate::spec::Default as Def;
 use crate::spec::{
-    param, Bound::*, DataInfo, Extra, Family, Kind, LayerInfo, LossInfo, Needs, Param, ShapeRule, Side, Spec, Ty::*,
+    param, Bound::*, DataInfo, Extra, Family, InputGradient, Kind, LayerInfo, LossInfo, Needs, Param, ShapeRule, Side,
+    Spec, Ty::*,
 };
 
 const fn layer(
@@ -13,7 +14,26 @@ const fn layer(
     shape: ShapeRule,
     family: Family,
 ) -> Spec {
-    Spec { name, kind: Kind::Layer, doc, paper, params, layer: Some(LayerInfo { shape, family }), extra: Extra::None }
+    let input_gradient = InputGradient::Yes;
+    Spec {
+        name,
+        kind: Kind::Layer,
+        doc,
+        paper,
+        params,
+        layer: Some(LayerInfo { shape, family, input_gradient }),
+        extra: Extra::None,
+    }
+}
+
+impl Spec {
+    /// The layer with the input gradient `g` instead of [`InputGradient::Yes`].
+    const fn with_input_gradient(mut self, g: InputGradient) -> Spec {
+        if let Some(info) = &mut self.layer {
+            info.input_gradient = g;
+        }
+        self
+    }
 }
 
 const fn entry(
@@ -159,7 +179,13 @@ pub static ENTRIES: &[Spec] = &[
         ],
         ShapeRule::Upsample,
         Family::Resampling,
-    ),
+    )
+    .with_input_gradient(InputGradient::UnlessArg {
+        arg: "mode",
+        value: "bilinear",
+        why: "bilinear upsampling has no differentiable input gradient in ganc yet",
+        help: "use `upsample` (nearest) in the critic",
+    }),
     layer(
         "pixel_shuffle",
         "Moves channels into space: [C*f*f, H, W] -> [C, H*f, W*f].",
@@ -242,7 +268,11 @@ pub static ENTRIES: &[Spec] = &[
         &[MOMENTUM, EPS],
         ShapeRule::Elementwise,
         Family::Normalization,
-    ),
+    )
+    .with_input_gradient(InputGradient::No {
+        why: "batch statistics couple the samples",
+        help: "Gulrajani et al. 2017 recommend `layernorm` (or no normalization) in a gradient-penalty critic",
+    }),
     layer(
         "virtual_batchnorm",
         "Batch normalization with statistics of a fixed reference batch.",
@@ -338,7 +368,11 @@ pub static ENTRIES: &[Spec] = &[
         ],
         ShapeRule::Elementwise,
         Family::Noise,
-    ),
+    )
+    .with_input_gradient(InputGradient::No {
+        why: "a random mask the penalty cannot differentiate",
+        help: "remove `dropout` from the critic",
+    }),
     layer(
         "gaussian_noise",
         "Adds N(0, std^2) noise, optionally decayed to zero (ganhacks #13).",
