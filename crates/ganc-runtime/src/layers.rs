@@ -174,8 +174,24 @@ impl Layer {
     /// The name of the second value the layer reads (`concat(h)`, `add(h)`).
     pub fn reads(&self) -> Option<&str> {
         match self {
-            Layer::Op(Op { kind: OpKind::Concat(Concat { value }) | OpKind::Add(Add { value }) }) => Some(value),
-            _ => None,
+            Layer::Op(op) => match &op.kind {
+                OpKind::Concat(Concat { value }) | OpKind::Add(Add { value }) => Some(value),
+                OpKind::Activation(_)
+                | OpKind::Upsample(_)
+                | OpKind::AvgPool(_)
+                | OpKind::Flatten(_)
+                | OpKind::Reshape(_)
+                | OpKind::Dropout(_)
+                | OpKind::GaussianNoise(_) => None,
+            },
+            Layer::Linear(_)
+            | Layer::Conv(_)
+            | Layer::Deconv(_)
+            | Layer::BatchNorm(_)
+            | Layer::LayerNorm(_)
+            | Layer::InstanceNorm(_)
+            | Layer::GroupNorm(_)
+            | Layer::Embedding(_) => None,
         }
     }
 }
