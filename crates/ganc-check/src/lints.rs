@@ -137,19 +137,12 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
     for d in &discriminators {
         let layers = d.layers();
         if let Some(gp) = penalties.iter().find(|r| r.network == d.name) {
+            // E0410: what the registry says has no input gradient, with these arguments.
             for l in &layers {
-                let (why, help) = match l.name {
-                    "batchnorm" => (
-                        "batch statistics couple the samples",
-                        "Gulrajani et al. 2017 recommend `layernorm` (or no normalization) in a gradient-penalty critic",
-                    ),
-                    "dropout" => ("a random mask the penalty cannot differentiate", "remove `dropout` from the critic"),
-                    "upsample" if l.args.name("mode") == Some("bilinear") => (
-                        "bilinear upsampling has no differentiable input gradient in ganc yet",
-                        "use `upsample` (nearest) in the critic",
-                    ),
-                    _ => continue,
-                };
+                let refused = ganc_registry::lookup(Kind::Layer, l.name)
+                    .and_then(|spec| spec.layer)
+                    .and_then(|info| info.input_gradient.refused(|arg| l.args.name(arg)));
+                let Some((why, help)) = refused else { continue };
                 diags.push(
                     Diagnostic::new(
                         codes::NO_INPUT_GRADIENT,

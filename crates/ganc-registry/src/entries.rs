@@ -2,8 +2,8 @@
 
 use crate::spec::Default as Def;
 use crate::spec::{
-    param, Bound::*, DataInfo, Extra, Family, Kind, LayerInfo, LossInfo, Needs, Param, ParamRule, Runtime, ShapeRule,
-    Side, Spec, Ty::*,
+    param, Bound::*, DataInfo, Extra, Family, InputGradient, Kind, LayerInfo, LossInfo, Needs, Param, ParamRule,
+    Runtime, ShapeRule, Side, Spec, Ty::*,
 };
 
 /// A layer without trainable parameters; `.trainable(rule)` gives it some.
@@ -21,9 +21,19 @@ const fn layer(
         doc,
         paper,
         params,
-        layer: Some(LayerInfo { shape, family, trainable: ParamRule::None }),
+        layer: Some(LayerInfo { shape, family, trainable: ParamRule::None, input_gradient: InputGradient::Yes }),
         extra: Extra::None,
         runtime: Runtime::Trains,
+    }
+}
+
+impl Spec {
+    /// The layer with the input gradient `g` instead of [`InputGradient::Yes`].
+    const fn with_input_gradient(mut self, g: InputGradient) -> Spec {
+        if let Some(info) = &mut self.layer {
+            info.input_gradient = g;
+        }
+        self
     }
 }
 
@@ -202,7 +212,13 @@ pub static ENTRIES: &[Spec] = &[
         ],
         ShapeRule::Upsample,
         Family::Resampling,
-    ),
+    )
+    .with_input_gradient(InputGradient::UnlessArg {
+        arg: "mode",
+        value: "bilinear",
+        why: "bilinear upsampling has no differentiable input gradient in ganc yet",
+        help: "use `upsample` (nearest) in the critic",
+    }),
     layer(
         "pixel_shuffle",
         "Moves channels into space: [C*f*f, H, W] -> [C, H*f, W*f].",
@@ -290,7 +306,11 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::Elementwise,
         Family::Normalization,
     )
-    .trainable(ParamRule::ScaleShift),
+    .trainable(ParamRule::ScaleShift)
+    .with_input_gradient(InputGradient::No {
+        why: "batch statistics couple the samples",
+        help: "Gulrajani et al. 2017 recommend `layernorm` (or no normalization) in a gradient-penalty critic",
+    }),
     layer(
         "virtual_batchnorm",
         "Batch normalization with statistics of a fixed reference batch.",
@@ -396,7 +416,11 @@ pub static ENTRIES: &[Spec] = &[
         ],
         ShapeRule::Elementwise,
         Family::Noise,
-    ),
+    )
+    .with_input_gradient(InputGradient::No {
+        why: "a random mask the penalty cannot differentiate",
+        help: "remove `dropout` from the critic",
+    }),
     layer(
         "gaussian_noise",
         "Adds N(0, std^2) noise, optionally decayed to zero (ganhacks #13).",

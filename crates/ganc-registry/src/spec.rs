@@ -366,6 +366,46 @@ pub enum ParamRule {
     Projection,
 }
 
+/// Whether a gradient penalty can differentiate a critic's per-sample input gradient through a
+/// layer: `E0410` refuses a layer that cannot in a penalized critic, and the runtime's table of
+/// input-gradient products is tested to agree with this flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputGradient {
+    /// It can, whatever its arguments.
+    Yes,
+    /// It cannot.
+    No {
+        /// Why, as the diagnostic's label.
+        why: &'static str,
+        /// What to write instead.
+        help: &'static str,
+    },
+    /// It can, unless the choice argument `arg` is `value`.
+    UnlessArg {
+        /// The argument.
+        arg: &'static str,
+        /// The choice without an input gradient.
+        value: &'static str,
+        /// Why, as the diagnostic's label.
+        why: &'static str,
+        /// What to write instead.
+        help: &'static str,
+    },
+}
+
+impl InputGradient {
+    /// `(why, help)` when a layer whose choice arguments `arg` reads has no input gradient.
+    pub fn refused<'a>(&self, arg: impl Fn(&str) -> Option<&'a str>) -> Option<(&'static str, &'static str)> {
+        match *self {
+            InputGradient::Yes => None,
+            InputGradient::No { why, help } => Some((why, help)),
+            InputGradient::UnlessArg { arg: name, value, why, help } => {
+                (arg(name) == Some(value)).then_some((why, help))
+            }
+        }
+    }
+}
+
 /// What a layer is, beyond its parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LayerInfo {
@@ -375,6 +415,8 @@ pub struct LayerInfo {
     pub family: Family,
     /// How many trainable parameters it has.
     pub trainable: ParamRule,
+    /// Whether a gradient penalty can differentiate through it.
+    pub input_gradient: InputGradient,
 }
 
 /// What the discriminator must output for a loss.

@@ -1,13 +1,31 @@
-//! One burn module per lowered registry layer, and their forward passes.
+//! One burn module per lowered registry layer, each with its forward pass and its input-gradient
+//! product (VJP) written side by side, in one [`Differentiable`] impl per layer kind.
+//!
+//! [`Layer::differentiable`] maps every variant to its impl in one exhaustive match, and
+//! [`Differentiable::vjp`] has no default: a new layer without an input-gradient product does not
+//! compile. A layer that has none (batch statistics, a random mask, bilinear upsampling) says so
+//! in its impl with a typed [`NoInputGradient`]; the registry's `InputGradient` flag, which
+//! `E0410` reads, is tested to agree with these answers (`tests/input_gradient_table.rs`).
+
+mod activations;
+mod joins;
+mod noise;
+mod norms;
+mod resampling;
+mod reshaping;
+mod weights;
+
+pub use activations::Activation;
+pub use joins::{Add, Concat};
+pub use noise::{Decay, Dropout, GaussianNoise};
+pub use norms::SampleNorm;
+pub use resampling::{AvgPool, Upsample};
+pub use reshaping::{Flatten, Reshape};
 
 use crate::value::Value;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
-use burn::nn::{BatchNorm, Embedding, GroupNorm, InstanceNorm, LayerNorm, Linear};
-use burn::tensor::activation;
-use burn::tensor::module::{avg_pool2d, interpolate};
-use burn::tensor::ops::{AvgPoolOptions, InterpolateMode, InterpolateOptions};
-use burn::tensor::{Distribution, Tensor};
+use burn::nn::{BatchNorm, Embedding, GroupNorm, InstanceNorm, Linear};
 
 /// What a forward pass needs besides its input: the step (for decaying noise) and whether the
 /// network trains (dropout, noise, batch statistics).
@@ -19,74 +37,76 @@ pub struct Ctx {
     pub training: bool,
 }
 
-/// A noise level that decays to zero.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Decay {
-    /// `linear`, `cosine` or `exponential`.
-    pub kind: String,
-    /// Steps to reach (about) zero.
-    pub steps: u64,
+/// Why a layer has no per-sample input gradient that a penalty could differentiate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoInputGradient {
+    /// Batch statistics make each output depend on the whole batch (`batchnorm`).
+    BatchStatistics,
+    /// A random mask (`dropout`).
+    RandomMask,
+    /// Bilinear upsampling, whose product is not written.
+    Bilinear,
 }
 
-impl Decay {
-    /// The factor in [0, 1] at `step`.
-    pub fn factor(decay: Option<&Decay>, step: u64) -> f64 {
-        let Some(d) = decay else { return 1.0 };
-        let t = (step as f64 / d.steps.max(1) as f64).min(1.0);
-        match d.kind.as_str() {
-            "cosine" => 0.5 * (1.0 + (std::f64::consts::PI * t).cos()),
-            "exponential" => (-5.0 * t).exp() * (1.0 - t),
-            _ => 1.0 - t,
-        }
+impl std::fmt::Display for NoInputGradient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NoInputGradient::BatchStatistics => "batch statistics couple the samples",
+            NoInputGradient::RandomMask => "a random mask has no input gradient",
+            NoInputGradient::Bilinear => "bilinear upsampling's input gradient is not written",
+        })
     }
 }
 
-/// Layers without weights, kept as plain data.
+impl std::error::Error for NoInputGradient {}
+
+/// The gradients a layer's input-gradient product gives back.
+pub struct InputGrads {
+    /// With respect to its input; `None` when the input has no gradient (class labels).
+    pub input: Option<Value>,
+    /// With respect to the second value a two-input layer reads.
+    pub second: Option<Value>,
+}
+
+impl InputGrads {
+    /// The gradient of a one-input layer.
+    pub fn of(input: Value) -> Self {
+        InputGrads { input: Some(input), second: None }
+    }
+}
+
+/// A layer's forward pass and its input-gradient product, side by side.
+pub trait Differentiable {
+    /// Applies the layer to `x`; `second` is the value a two-input layer reads.
+    fn forward(&self, x: Value, second: Option<Value>, ctx: &Ctx) -> Value;
+
+    /// Given the gradient `g` of the layer's output, the gradients with respect to its input `x`
+    /// (and `second`), as differentiable tensor operations on the layer's parameters; or why
+    /// the layer has none.
+    fn vjp(&self, x: &Value, second: Option<&Value>, g: Value) -> Result<InputGrads, NoInputGradient>;
+}
+
+/// The layers without weights, kept as plain data.
 #[derive(Clone, Debug)]
 pub enum OpKind {
-    /// `relu`.
-    Relu,
-    /// `leaky_relu(slope)`.
-    LeakyRelu(f64),
-    /// `tanh`.
-    Tanh,
-    /// `sigmoid`.
-    Sigmoid,
-    /// `gelu`.
-    Gelu,
-    /// `silu`.
-    Silu,
+    /// `relu`, `leaky_relu`, `tanh`, `sigmoid`, `gelu`, `silu`.
+    Activation(Activation),
     /// `upsample(scale, mode)`.
-    Upsample {
-        /// Factor per side.
-        scale: usize,
-        /// Bilinear instead of nearest.
-        bilinear: bool,
-    },
+    Upsample(Upsample),
     /// `avgpool(kernel)` / `downsample(kernel)`.
-    AvgPool(usize),
+    AvgPool(AvgPool),
     /// `flatten`.
-    Flatten,
+    Flatten(Flatten),
     /// `reshape(dims)`.
-    Reshape(Vec<usize>),
+    Reshape(Reshape),
     /// `dropout(p, keep_at_sample)`.
-    Dropout {
-        /// Drop probability.
-        p: f64,
-        /// Also active when sampling.
-        keep_at_sample: bool,
-    },
+    Dropout(Dropout),
     /// `gaussian_noise(std, decay)`.
-    GaussianNoise {
-        /// Initial standard deviation.
-        std: f64,
-        /// Decay schedule.
-        decay: Option<Decay>,
-    },
+    GaussianNoise(GaussianNoise),
     /// `concat(value)`.
-    Concat(String),
+    Concat(Concat),
     /// `add(value)`.
-    Add(String),
+    Add(Add),
 }
 
 /// A weightless layer.
@@ -95,16 +115,6 @@ pub struct Op {
     /// What it does.
     #[module(skip)]
     pub kind: OpKind,
-}
-
-/// Layer norm over every feature of a sample (burn's normalizes the last axis only).
-#[derive(Module, Debug)]
-pub struct SampleNorm {
-    /// Normalizes the flattened sample.
-    pub norm: LayerNorm,
-    /// Its epsilon (burn keeps LayerNorm's private; the input gradient needs it).
-    #[module(skip)]
-    pub eps: f64,
 }
 
 /// A lowered layer.
@@ -131,94 +141,57 @@ pub enum Layer {
 }
 
 impl Layer {
-    /// Applies the layer; `second` is the value a two-input layer reads.
-    pub fn forward(&self, x: Value, second: Option<Value>, ctx: &Ctx) -> Value {
+    /// The layer's forward pass and input-gradient product: one arm per kind of layer.
+    pub fn differentiable(&self) -> &dyn Differentiable {
         match self {
-            Layer::Linear(m) => Value::Flat(m.forward(x.flat())),
-            Layer::Conv(m) => Value::Image(m.forward(x.image())),
-            Layer::Deconv(m) => Value::Image(m.forward(x.image())),
-            Layer::BatchNorm(m) => x.map(|t| m.forward(t), |t| m.forward(t)),
-            Layer::LayerNorm(m) => {
-                let dims = x.per_sample();
-                Value::Flat(m.norm.forward(x.flat())).reshape(&dims)
-            }
-            Layer::InstanceNorm(m) => Value::Image(m.forward(x.image())),
-            Layer::GroupNorm(m) => x.map(|t| m.forward(t), |t| m.forward(t)),
-            Layer::Embedding(m) => match x {
-                Value::Labels(y) => {
-                    let b = y.dims()[0];
-                    let e = m.forward(y.unsqueeze_dim::<2>(1));
-                    let d = e.dims()[2];
-                    Value::Flat(e.reshape([b, d]))
-                }
-                other => other,
+            Layer::Linear(m) => m,
+            Layer::Conv(m) => m,
+            Layer::Deconv(m) => m,
+            Layer::BatchNorm(m) => m,
+            Layer::LayerNorm(m) => m,
+            Layer::InstanceNorm(m) => m,
+            Layer::GroupNorm(m) => m,
+            Layer::Embedding(m) => m,
+            Layer::Op(op) => match &op.kind {
+                OpKind::Activation(a) => a,
+                OpKind::Upsample(u) => u,
+                OpKind::AvgPool(p) => p,
+                OpKind::Flatten(f) => f,
+                OpKind::Reshape(r) => r,
+                OpKind::Dropout(d) => d,
+                OpKind::GaussianNoise(n) => n,
+                OpKind::Concat(c) => c,
+                OpKind::Add(a) => a,
             },
-            Layer::Op(op) => op.forward(x, second, ctx),
         }
     }
-}
 
-/// A batch of vectors repeated over the height and width of `like`.
-fn tile(v: Value, like: &Tensor<4>) -> Tensor<4> {
-    let [b, _, h, w] = like.dims();
-    let v = v.flat();
-    let k = v.dims()[1];
-    v.reshape([b, k, 1, 1]).expand([b, k, h, w])
-}
+    /// Applies the layer; `second` is the value a two-input layer reads.
+    pub fn forward(&self, x: Value, second: Option<Value>, ctx: &Ctx) -> Value {
+        self.differentiable().forward(x, second, ctx)
+    }
 
-impl Op {
-    fn forward(&self, x: Value, second: Option<Value>, ctx: &Ctx) -> Value {
-        match &self.kind {
-            OpKind::Relu => x.map(activation::relu, activation::relu),
-            OpKind::LeakyRelu(s) => x.map(|t| activation::leaky_relu(t, *s), |t| activation::leaky_relu(t, *s)),
-            OpKind::Tanh => x.map(activation::tanh, activation::tanh),
-            OpKind::Sigmoid => x.map(activation::sigmoid, activation::sigmoid),
-            OpKind::Gelu => x.map(activation::gelu, activation::gelu),
-            OpKind::Silu => x.map(activation::silu, activation::silu),
-            OpKind::Upsample { scale, bilinear } => {
-                let mode = if *bilinear { InterpolateMode::Bilinear } else { InterpolateMode::Nearest };
-                let s = *scale as f32;
-                let opts = InterpolateOptions::new(mode).with_scale_factor([s, s]).with_align_corners(false);
-                Value::Image(interpolate(x.image(), opts))
-            }
-            OpKind::AvgPool(k) => {
-                Value::Image(avg_pool2d(x.image(), AvgPoolOptions::new([*k, *k]).with_stride([*k, *k])))
-            }
-            OpKind::Flatten => Value::Flat(x.flat()),
-            OpKind::Reshape(dims) => x.reshape(dims),
-            OpKind::Dropout { p, keep_at_sample } => {
-                if !(ctx.training || *keep_at_sample) || *p == 0.0 {
-                    return x;
-                }
-                let keep = 1.0 - *p;
-                x.map(
-                    |t| t.clone().random_like(Distribution::Bernoulli(keep)) * t / keep,
-                    |t| t.clone().random_like(Distribution::Bernoulli(keep)) * t / keep,
-                )
-            }
-            OpKind::GaussianNoise { std, decay } => {
-                let std = std * Decay::factor(decay.as_ref(), ctx.step);
-                if !ctx.training || std == 0.0 {
-                    return x;
-                }
-                x.map(
-                    |t| t.clone().random_like(Distribution::Normal(0.0, std)) + t,
-                    |t| t.clone().random_like(Distribution::Normal(0.0, std)) + t,
-                )
-            }
-            OpKind::Concat(_) => match (x, second.expect("concat reads a second value")) {
-                (Value::Image(a), Value::Image(b)) => Value::Image(Tensor::cat(vec![a, b], 1)),
-                (Value::Image(a), v) => {
-                    let tiled = tile(v, &a);
-                    Value::Image(Tensor::cat(vec![a, tiled], 1))
-                }
-                (v, Value::Image(a)) => Value::Image(Tensor::cat(vec![tile(v, &a), a], 1)),
-                (a, b) => Value::Flat(Tensor::cat(vec![a.flat(), b.flat()], 1)),
+    /// The name of the second value the layer reads (`concat(h)`, `add(h)`).
+    pub fn reads(&self) -> Option<&str> {
+        match self {
+            Layer::Op(op) => match &op.kind {
+                OpKind::Concat(Concat { value }) | OpKind::Add(Add { value }) => Some(value),
+                OpKind::Activation(_)
+                | OpKind::Upsample(_)
+                | OpKind::AvgPool(_)
+                | OpKind::Flatten(_)
+                | OpKind::Reshape(_)
+                | OpKind::Dropout(_)
+                | OpKind::GaussianNoise(_) => None,
             },
-            OpKind::Add(_) => match (x, second.expect("add reads a second value")) {
-                (Value::Image(a), Value::Image(b)) => Value::Image(a + b),
-                (a, b) => Value::Flat(a.flat() + b.flat()),
-            },
+            Layer::Linear(_)
+            | Layer::Conv(_)
+            | Layer::Deconv(_)
+            | Layer::BatchNorm(_)
+            | Layer::LayerNorm(_)
+            | Layer::InstanceNorm(_)
+            | Layer::GroupNorm(_)
+            | Layer::Embedding(_) => None,
         }
     }
 }

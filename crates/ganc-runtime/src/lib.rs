@@ -3,7 +3,9 @@
 //!
 //! - [`plan::plan`] reads what to train from the checked IR, refusing what the runtime does not
 //!   support yet with `E0501` diagnostics at their spans;
-//! - [`network::lower`] builds each network as a tree of burn modules;
+//! - [`network::lower`] builds each network as a tree of burn modules, each layer with its forward
+//!   pass and input-gradient product side by side ([`layers::Differentiable`]); [`walk`] is the one
+//!   walk over that tree, which the forward pass and [`input_grad`] share;
 //! - [`trainer::Trainer::step`] is one training step, a function of the networks, optimizers
 //!   and step index;
 //! - [`run`] drives a whole run: run directory, metrics, samples, plots, atomic checkpoints,
@@ -26,5 +28,6 @@ pub mod run;
 pub mod sample;
 pub mod trainer;
 pub mod value;
+pub mod walk;
 
 pub use burn;

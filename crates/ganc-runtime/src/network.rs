@@ -1,7 +1,11 @@
 //! A network as a tree of burn modules, built at run time from the checked IR.
 
-use crate::layers::{Ctx, Decay, Layer, Op, OpKind, SampleNorm};
+use crate::layers::{
+    Activation, Add, AvgPool, Concat, Ctx, Decay, Dropout, Flatten, GaussianNoise, Layer, Op, OpKind, Reshape,
+    SampleNorm, Upsample,
+};
 use crate::value::Value;
+use crate::walk::{walk, Flow, Observer};
 use burn::module::Module;
 use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
 use burn::nn::{
@@ -78,71 +82,33 @@ impl Default for Net {
 impl Net {
     /// Runs the network on its inputs (in the order of [`Net::inputs`]).
     pub fn forward(&self, inputs: Vec<Value>, ctx: &Ctx) -> Value {
-        self.forward_with(inputs, ctx).0
+        walk(self, inputs, ctx, &mut ()).output.value
     }
 
     /// The per-sample output shape of every layer, depth first in source order: what the checker
     /// inferred, measured (the runtime's tests compare the two).
     pub fn trace(&self, inputs: Vec<Value>, ctx: &Ctx) -> Vec<Vec<usize>> {
-        let mut env: HashMap<String, Value> = self.inputs.iter().cloned().zip(inputs).collect();
-        let first = env.get(&self.inputs[0]).cloned().expect("a network has an input");
-        let mut shapes = Vec::new();
-        run_traced(&self.body, first, &mut env, ctx, &mut Some(&mut shapes));
-        shapes
+        /// Records each layer's output shape.
+        struct Shapes(Vec<Vec<usize>>);
+        impl Observer<'_> for Shapes {
+            fn layer(&mut self, layer: &Layer, input: Flow, second: Option<Flow>, _: usize, ctx: &Ctx) -> Value {
+                let out = layer.forward(input.value, second.map(|s| s.value), ctx);
+                self.0.push(out.per_sample());
+                out
+            }
+
+            fn residual(&mut self, _: usize, _: usize, _: usize) {}
+        }
+        let mut shapes = Shapes(Vec::new());
+        walk(self, inputs, ctx, &mut shapes);
+        shapes.0
     }
 
     /// Runs the network and also returns every named value (for feature matching).
     pub fn forward_with(&self, inputs: Vec<Value>, ctx: &Ctx) -> (Value, HashMap<String, Value>) {
-        let mut env: HashMap<String, Value> = self.inputs.iter().cloned().zip(inputs).collect();
-        let first = env.get(&self.inputs[0]).cloned().expect("a network has an input");
-        let out = run_traced(&self.body, first, &mut env, ctx, &mut None);
-        (out, env)
+        let walked = walk(self, inputs, ctx, &mut ());
+        (walked.output.value, walked.named.into_iter().map(|(name, flow)| (name, flow.value)).collect())
     }
-}
-
-fn run_traced(
-    nodes: &[Node],
-    mut x: Value,
-    env: &mut HashMap<String, Value>,
-    ctx: &Ctx,
-    trace: &mut Option<&mut Vec<Vec<usize>>>,
-) -> Value {
-    for node in nodes {
-        x = match node {
-            Node::Layer(layer) => {
-                let second = match layer {
-                    Layer::Op(Op { kind: OpKind::Concat(name) | OpKind::Add(name) }) => env.get(name).cloned(),
-                    _ => None,
-                };
-                let out = layer.forward(x, second, ctx);
-                if let Some(t) = trace.as_deref_mut() {
-                    t.push(out.per_sample());
-                }
-                out
-            }
-            Node::Residual(r) => {
-                let main = run_traced(&r.main, x.clone(), env, ctx, trace);
-                let skip = run_traced(&r.skip, x, env, ctx, trace);
-                match (main, skip) {
-                    (Value::Image(a), Value::Image(b)) => Value::Image(a + b),
-                    (a, b) => Value::Flat(a.flat() + b.flat()),
-                }
-            }
-            Node::Let(l) => {
-                let value = match &l.from {
-                    None => x.clone(),
-                    Some(from) => {
-                        let start = env.get(from).cloned().expect("the checker resolved every name");
-                        run_traced(&l.body, start, env, ctx, trace)
-                    }
-                };
-                env.insert(l.name.clone(), value);
-                x
-            }
-            Node::Block(b) => run_traced(&b.body, x, env, ctx, trace),
-        };
-    }
-    x
 }
 
 /// A construct the runtime does not lower yet, with where it is written.
@@ -277,32 +243,35 @@ fn lower_layer(l: &ir::Layer, device: &Device, missing: &mut Vec<Unsupported>) -
             }
             Some(Layer::Embedding(c.init(device)))
         }
-        "relu" => op(OpKind::Relu),
-        "leaky_relu" => op(OpKind::LeakyRelu(a.float("slope"))),
-        "tanh" => op(OpKind::Tanh),
-        "sigmoid" => op(OpKind::Sigmoid),
-        "gelu" => op(OpKind::Gelu),
-        "silu" => op(OpKind::Silu),
-        "upsample" => op(OpKind::Upsample { scale: int("scale"), bilinear: a.name("mode") == Some("bilinear") }),
-        "avgpool" | "downsample" => op(OpKind::AvgPool(int("kernel"))),
-        "flatten" => op(OpKind::Flatten),
+        "relu" => op(OpKind::Activation(Activation::Relu)),
+        "leaky_relu" => op(OpKind::Activation(Activation::LeakyRelu(a.float("slope")))),
+        "tanh" => op(OpKind::Activation(Activation::Tanh)),
+        "sigmoid" => op(OpKind::Activation(Activation::Sigmoid)),
+        "gelu" => op(OpKind::Activation(Activation::Gelu)),
+        "silu" => op(OpKind::Activation(Activation::Silu)),
+        "upsample" => {
+            op(OpKind::Upsample(Upsample { scale: int("scale"), bilinear: a.name("mode") == Some("bilinear") }))
+        }
+        "avgpool" | "downsample" => op(OpKind::AvgPool(AvgPool(int("kernel")))),
+        "flatten" => op(OpKind::Flatten(Flatten)),
         "reshape" => match a.get("dims") {
-            Some(Const::Ints(d)) => op(OpKind::Reshape(d.iter().map(|x| *x as usize).collect())),
+            Some(Const::Ints(d)) => op(OpKind::Reshape(Reshape(d.iter().map(|x| *x as usize).collect()))),
             _ => None,
         },
-        "dropout" => {
-            op(OpKind::Dropout { p: a.float("p"), keep_at_sample: a.get("keep_at_sample") == Some(&Const::Bool(true)) })
-        }
-        "gaussian_noise" => op(OpKind::GaussianNoise {
+        "dropout" => op(OpKind::Dropout(Dropout {
+            p: a.float("p"),
+            keep_at_sample: a.get("keep_at_sample") == Some(&Const::Bool(true)),
+        })),
+        "gaussian_noise" => op(OpKind::GaussianNoise(GaussianNoise {
             std: a.float("std"),
             decay: match a.get("decay") {
                 Some(Const::Schedule(kind, steps)) => Some(Decay { kind: kind.clone(), steps: (*steps).max(1) as u64 }),
                 _ => None,
             },
-        }),
+        })),
         "concat" | "add" => {
-            let name = l.second.as_ref().map(|(n, _)| n.clone()).unwrap_or_default();
-            op(if l.name == "concat" { OpKind::Concat(name) } else { OpKind::Add(name) })
+            let value = l.second.as_ref().map(|(n, _)| n.clone()).unwrap_or_default();
+            op(if l.name == "concat" { OpKind::Concat(Concat { value }) } else { OpKind::Add(Add { value }) })
         }
         other => {
             missing.push(Unsupported { what: format!("the layer `{other}`"), span: l.span });

@@ -75,3 +75,16 @@ impl Value {
         }
     }
 }
+
+/// The sum of two values of one shape (a residual's paths, `add`, gradients reaching a value
+/// twice); vectors unless both are images.
+impl std::ops::Add for Value {
+    type Output = Value;
+
+    fn add(self, other: Value) -> Value {
+        match (self, other) {
+            (Value::Image(a), Value::Image(b)) => Value::Image(a + b),
+            (a, b) => Value::Flat(a.flat() + b.flat()),
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Normalization layers: batch norm (no per-sample input gradient), layer, instance and group
+//! norm (per sample, with a written input gradient).
+
+use super::{Ctx, Differentiable, InputGrads, NoInputGradient};
+use crate::value::Value;
+use burn::module::Module;
+use burn::nn::{BatchNorm, GroupNorm, InstanceNorm, LayerNorm};
+use burn::tensor::Tensor;
+
+/// Layer norm over every feature of a sample (burn's normalizes the last axis only).
+#[derive(Module, Debug)]
+pub struct SampleNorm {
+    /// Normalizes the flattened sample.
+    pub norm: LayerNorm,
+    /// Its epsilon (burn keeps LayerNorm's private; the input gradient needs it).
+    #[module(skip)]
+    pub eps: f64,
+}
+
+impl Differentiable for BatchNorm {
+    fn forward(&self, x: Value, _: Option<Value>, _: &Ctx) -> Value {
+        x.map(|t| BatchNorm::forward(self, t), |t| BatchNorm::forward(self, t))
+    }
+
+    /// None per sample: each output depends on the whole batch.
+    fn vjp(&self, _: &Value, _: Option<&Value>, _: Value) -> Result<InputGrads, NoInputGradient> {
+        Err(NoInputGradient::BatchStatistics)
+    }
+}
+
+impl Differentiable for SampleNorm {
+    fn forward(&self, x: Value, _: Option<Value>, _: &Ctx) -> Value {
+        let dims = x.per_sample();
+        Value::Flat(self.norm.forward(x.flat())).reshape(&dims)
+    }
+
+    fn vjp(&self, x: &Value, _: Option<&Value>, g: Value) -> Result<InputGrads, NoInputGradient> {
+        let t = x.clone().flat();
+        let [b, n] = t.dims();
+        let gy = g.flat() * self.norm.gamma.val().reshape([1, n]);
+        let gx = norm_vjp(t.reshape([b, 1, n]), gy.reshape([b, 1, n]), self.eps).reshape([b, n]);
+        Ok(InputGrads::of(Value::Flat(gx).reshape(&x.per_sample())))
+    }
+}
+
+impl Differentiable for InstanceNorm {
+    fn forward(&self, x: Value, _: Option<Value>, _: &Ctx) -> Value {
+        Value::Image(InstanceNorm::forward(self, x.image()))
+    }
+
+    fn vjp(&self, x: &Value, _: Option<&Value>, g: Value) -> Result<InputGrads, NoInputGradient> {
+        let gamma = self.gamma.as_ref().map(|p| p.val());
+        let gx = group_norm_vjp(x.clone().image(), g.image(), self.num_channels, gamma, self.epsilon);
+        Ok(InputGrads::of(Value::Image(gx)))
+    }
+}
+
+impl Differentiable for GroupNorm {
+    fn forward(&self, x: Value, _: Option<Value>, _: &Ctx) -> Value {
+        x.map(|t| GroupNorm::forward(self, t), |t| GroupNorm::forward(self, t))
+    }
+
+    fn vjp(&self, x: &Value, _: Option<&Value>, g: Value) -> Result<InputGrads, NoInputGradient> {
+        let gamma = self.gamma.as_ref().map(|p| p.val());
+        let gx = group_norm_vjp(x.clone().image(), g.image(), self.num_groups, gamma, self.epsilon);
+        Ok(InputGrads::of(Value::Image(gx)))
+    }
+}
+
+/// The input gradient of normalizing `x` `[B, G, N]` over its last axis, given the gradient
+/// `gy` of the normalized values (before scale and shift).
+fn norm_vjp(x: Tensor<3>, gy: Tensor<3>, eps: f64) -> Tensor<3> {
+    let mean = x.clone().mean_dim(2);
+    let var = x.clone().var_bias(2);
+    let std = (var + eps).sqrt();
+    let xhat = (x - mean) / std.clone();
+    let m1 = gy.clone().mean_dim(2);
+    let m2 = (gy.clone() * xhat.clone()).mean_dim(2);
+    (gy - m1 - xhat * m2) / std
+}
+
+/// Group normalization's input gradient on an image `[B, C, H, W]` with `groups` groups and an
+/// optional per-channel scale.
+fn group_norm_vjp(x: Tensor<4>, g: Tensor<4>, groups: usize, gamma: Option<Tensor<1>>, eps: f64) -> Tensor<4> {
+    let [b, c, h, w] = x.dims();
+    let g = match gamma {
+        Some(gamma) => g * gamma.reshape([1, c, 1, 1]),
+        None => g,
+    };
+    let n = c / groups * h * w;
+    norm_vjp(x.reshape([b, groups, n]), g.reshape([b, groups, n]), eps).reshape([b, c, h, w])
+}
