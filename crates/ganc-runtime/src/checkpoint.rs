@@ -44,8 +44,14 @@ fn io(e: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other(e.to_string())
 }
 
-/// The checkpoint folders of a run, newest first when their steps tie.
-const FOLDERS: [&str; 3] = ["checkpoint", "checkpoint.old", "checkpoint.tmp"];
+/// Where a run's checkpoint is.
+const CURRENT: &str = "checkpoint";
+/// The previous checkpoint, while the next one is moved into place.
+const OLD: &str = "checkpoint.old";
+/// The next checkpoint, while it is written.
+const TMP: &str = "checkpoint.tmp";
+/// The checkpoint folders of a run, preferred in this order when their steps tie.
+const FOLDERS: [&str; 3] = [CURRENT, OLD, TMP];
 /// Where a folder goes to be deleted: never read as a checkpoint.
 const TRASH: &str = "checkpoint.trash";
 
@@ -161,7 +167,7 @@ pub fn save_with(
     if let Some(net) = non_finite(t) {
         return Err(SaveError::NonFinite(net));
     }
-    let (tmp, trash) = (run.join("checkpoint.tmp"), run.join(TRASH));
+    let (tmp, trash) = (run.join(TMP), run.join(TRASH));
     let mut ops = Ops { hook };
     // A complete `checkpoint.tmp/` is what a kill during `install` left: it is the newest
     // checkpoint, so it takes its place rather than being deleted.

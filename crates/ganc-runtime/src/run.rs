@@ -219,7 +219,7 @@ pub fn train(
     if opts.resume.is_some() {
         let dir = checkpoint::find(&run).ok_or_else(|| {
             TrainError::Io(format!(
-                "no checkpoint in `{}` to resume from (looked for checkpoint/state.json)",
+                "no checkpoint in `{}` to resume from (looked for a state.json in checkpoint/, checkpoint.old/ and checkpoint.tmp/)",
                 run.display()
             ))
         })?;

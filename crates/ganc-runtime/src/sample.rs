@@ -30,7 +30,10 @@ pub struct Loaded {
 /// Loads the run at `path` (a run directory or its `checkpoint/` folder).
 pub fn load(path: &Path, device_name: &str, ema: bool) -> Result<Loaded, TrainError> {
     let ckpt = checkpoint::find(path).ok_or_else(|| {
-        TrainError::Io(format!("`{}` holds no checkpoint (looked for checkpoint/state.json)", path.display()))
+        TrainError::Io(format!(
+            "`{}` holds no checkpoint (looked for a state.json in checkpoint/, checkpoint.old/ and checkpoint.tmp/)",
+            path.display()
+        ))
     })?;
     let run = if ckpt == path { path.parent().unwrap_or(path).to_path_buf() } else { path.to_path_buf() };
     let source_path = run.join("model.gan");

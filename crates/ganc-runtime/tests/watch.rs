@@ -28,9 +28,8 @@ fn a_non_finite_loss_stops_the_run_without_watch_nan() {
     assert!(!text.contains("nan"));
     let (result, _) = run(&text, &dir, TrainOptions { steps: Some(50), ..TrainOptions::default() });
     match result {
-        Err(e @ TrainError::NonFinite { .. }) => {
-            let TrainError::NonFinite { value, step, .. } = &e else { unreachable!() };
-            assert!(!value.is_finite() && *step < 50, "{e}");
+        Err(TrainError::NonFinite { loss, value, step, .. }) => {
+            assert!(!value.is_finite() && step < 50, "the {loss} loss became {value} at step {step}")
         }
         other => panic!("expected a stop on a non-finite loss, got {other:?}"),
     }

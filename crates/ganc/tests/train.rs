@@ -250,3 +250,18 @@ fn bad_input_gives_an_error_with_help_not_a_panic() {
     assert!(!text(&out).contains("panicked"), "{}", text(&out));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn weights_that_blow_up_stop_the_run_and_name_the_network() {
+    let dir = temp("blow-up");
+    // Losses are measured before the update: step 1's are finite, G's weights after it are not.
+    let model = dir.join("blow.gan");
+    std::fs::write(&model, RING.replace("log every 1 steps", "log every 1 steps\n    optimizer G: sgd(lr: 1e39)"))
+        .unwrap();
+    let run_dir = dir.join("run");
+    let out = run(&["train", model.to_str().unwrap(), "--out", run_dir.to_str().unwrap(), "--steps", "5"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("generator `G`") && text(&out).contains("help"), "{}", text(&out));
+    assert_eq!(checkpoint_step(&run_dir), None, "a checkpoint with infinite weights was written");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -99,7 +99,7 @@ pub fn write_mnist(dir: &Path, n: usize) {
         let label = (i % 10) as u8;
         images.extend((0..28 * 28).map(|p| {
             let (row, col) = (p / 28, p % 28);
-            if (row / 4) as u8 == label % 7 && col >= 8 && col < 20 {
+            if (row / 4) as u8 == label % 7 && (8..20).contains(&col) {
                 255
             } else {
                 0
