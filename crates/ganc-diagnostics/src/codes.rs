@@ -63,8 +63,8 @@ codes! {
     UNKNOWN_VALUE = "E0102", "unknown value";
     /// A named argument the callee does not take.
     UNKNOWN_ARGUMENT = "E0103", "unknown argument";
-    /// A loss, regularizer, optimizer, training option, data source, distribution, metric or
-    /// wrapper that does not exist.
+    /// A loss, regularizer, optimizer, training option, data source, distribution or metric
+    /// that does not exist.
     UNKNOWN_OPTION = "E0104", "unknown loss, regularizer or option";
     /// A network name that the file does not define.
     UNKNOWN_NETWORK = "E0105", "unknown network";
