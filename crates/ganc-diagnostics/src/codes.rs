@@ -148,7 +148,8 @@ codes! {
     MIXED_BATCHES = "W0005", "real and fake mixed in one batchnorm batch";
     /// A `let` value or an input that nothing uses.
     UNUSED_VALUE = "W0006", "unused value";
-    /// A setting that is always on in `ganc train`, so writing it changes nothing (`watch { nan }`).
+    /// A setting that changes nothing in `ganc train` (`watch { nan }`, always on; `truncation`
+    /// with no normal latent).
     NO_EFFECT = "W0007", "setting with no effect";
     /// A construct `ganc check` accepts but `ganc train` refuses for now (E0501 at train time).
     NOT_TRAINED_YET = "W0008", "not trained by `ganc train` yet";
