@@ -36,6 +36,16 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
             entry(spec, &format!("the training option `{}`", opt.name), opt.span, diags);
         }
     }
+    if let Some(t) = model.train.option("truncation").filter(|o| o.span != Span::default()) {
+        let truncated = model.inputs.iter().any(|i| i.kind == InputKind::Latent && i.source.name != "uniform");
+        if !truncated {
+            diags.push(
+                Diagnostic::new(codes::NO_EFFECT, t.span, "`truncation` has no effect: no latent is normal")
+                    .label("nothing to truncate")
+                    .help("truncation resamples normal (and sphere) latents beyond the threshold; remove it"),
+            );
+        }
+    }
     let loss_targets =
         ganc_registry::lookup(Kind::Loss, model.loss.name).and_then(|s| s.loss()).is_some_and(|l| l.targets);
     for r in &model.regularizers {

@@ -63,8 +63,8 @@ codes! {
     UNKNOWN_VALUE = "E0102", "unknown value";
     /// A named argument the callee does not take.
     UNKNOWN_ARGUMENT = "E0103", "unknown argument";
-    /// A loss, regularizer, optimizer, training option, data source, distribution, metric or
-    /// wrapper that does not exist.
+    /// A loss, regularizer, optimizer, training option, data source, distribution or metric
+    /// that does not exist.
     UNKNOWN_OPTION = "E0104", "unknown loss, regularizer or option";
     /// A network name that the file does not define.
     UNKNOWN_NETWORK = "E0105", "unknown network";
@@ -154,7 +154,8 @@ codes! {
     MIXED_BATCHES = "W0005", "real and fake mixed in one batchnorm batch";
     /// A `let` value or an input that nothing uses.
     UNUSED_VALUE = "W0006", "unused value";
-    /// A setting that is always on in `ganc train`, so writing it changes nothing (`watch { nan }`).
+    /// A setting that changes nothing in `ganc train` (`watch { nan }`, always on; `truncation`
+    /// with no normal latent).
     NO_EFFECT = "W0007", "setting with no effect";
     /// A construct `ganc check` accepts but `ganc train` refuses for now (E0501 at train time).
     NOT_TRAINED_YET = "W0008", "not trained by `ganc train` yet";

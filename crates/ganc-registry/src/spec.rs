@@ -55,6 +55,17 @@ impl Kind {
     }
 }
 
+impl Kind {
+    /// The kind in the plural, for headings: `layers`, `losses`.
+    pub fn plural(self) -> String {
+        match self.noun() {
+            "loss" => "losses".into(),
+            "watched quantity" => "watched quantities".into(),
+            noun => format!("{noun}s"),
+        }
+    }
+}
+
 /// The type of a parameter.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Ty {

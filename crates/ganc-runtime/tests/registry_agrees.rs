@@ -176,7 +176,12 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
 /// What `ganc check` and `ganc train` say of one model: its check diagnostics, and the
 /// runtime's refusals (empty when it plans and lowers).
 fn run(text: &str) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
-    let analysis = check_source(Path::new("tiny.gan"), text, &FsLoader);
+    run_at(Path::new("tiny.gan"), text)
+}
+
+/// [`run`] for the text of the file at `path` (whose imports are read beside it).
+fn run_at(path: &Path, text: &str) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+    let analysis = check_source(path, text, &FsLoader);
     assert!(!analysis.has_errors(), "the tiny model does not check:\n{text}\n{:#?}", analysis.diagnostics);
     let model = analysis.model.expect("a model");
     let mut refused = ganc_runtime::plan::plan(&model).err().unwrap_or_default();
@@ -242,19 +247,19 @@ fn structures_the_runtime_refuses_are_warned() {
     let label_trick_with_hinge =
         Parts { loss: "hinge".into(), reg_d: "label_smoothing(real: 0.9)".into(), ..Parts::default() };
     let modes_on_images = Parts { evaluate: "modes".into(), ..Parts::default() };
-    let progressive =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/06_progressive.gan"))
-            .expect("the progressive example");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/06_progressive.gan");
+    let progressive = std::fs::read_to_string(&example).expect("the progressive example");
     let encoder = Parts::default()
         .text()
         .replace("loss non_saturating", "encoder E(image) -> z {\n flatten\n linear(4)\n}\nloss non_saturating");
-    for (what, text) in [
-        ("label_smoothing", label_trick_with_hinge.text()),
-        ("modes", modes_on_images.text()),
-        ("progressive", progressive),
-        ("encoder", encoder),
+    let tiny = Path::new("tiny.gan");
+    for (what, path, text) in [
+        ("label_smoothing", tiny, label_trick_with_hinge.text()),
+        ("modes", tiny, modes_on_images.text()),
+        ("progressive", example.as_path(), progressive),
+        ("encoder", tiny, encoder),
     ] {
-        let (checked, refused) = run(&text);
+        let (checked, refused) = run_at(path, &text);
         assert!(
             checked.iter().any(|d| d.code.id == "W0008"),
             "{what}: no W0008 from ganc check:\n{:?}",

@@ -276,8 +276,8 @@ pub struct Stage {
 /// `spectral conv(64, kernel: 3)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LayerStmt {
-    /// The wrapper names before the call (`spectral`, ...), in order; the checker resolves them
-    /// in the registry.
+    /// The wrapper names before the call (`spectral`, `equalized`: the registry's wrappers), in
+    /// order.
     pub wrappers: Vec<Ident>,
     /// The layer or block call.
     pub call: Call,

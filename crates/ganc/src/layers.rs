@@ -39,7 +39,7 @@ pub fn run(kind: Option<&str>, trains: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for kind in selected {
-        println!("== {}s ==", kind.noun());
+        println!("== {} ==", kind.plural());
         let mut last_family = None;
         for spec in ENTRIES.iter().filter(|s| s.kind == kind) {
             if let Some(layer) = spec.layer {
@@ -67,7 +67,7 @@ fn trained(kinds: &[Kind]) -> String {
         let names: Vec<String> =
             ENTRIES.iter().filter(|s| s.kind == *kind && s.trains()).map(|s| format!("`{}`", s.name)).collect();
         if !names.is_empty() {
-            out.push_str(&format!("- {}s: {}\n", kind.noun(), names.join(", ")));
+            out.push_str(&format!("- {}: {}\n", kind.plural(), names.join(", ")));
         }
     }
     out

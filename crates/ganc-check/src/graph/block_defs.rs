@@ -7,8 +7,7 @@ use ganc_registry::Kind;
 use ganc_syntax::ast::{BlockDef, Body, Stmt};
 use std::collections::HashMap;
 
-/// Checks the names inside a block body that may never be called: only that its layers and
-/// wrappers exist.
+/// Checks a layer name inside a block body that may never be called: only that it exists.
 pub fn check_block_names(def: &BlockDef, blocks: &HashMap<String, &BlockDef>, diags: &mut Vec<Diagnostic>) {
     for p in &def.params {
         if let Some(Err(d)) = p.default.as_ref().map(|e| eval(e, &Env::new())) {
@@ -23,9 +22,8 @@ pub fn check_block_names(def: &BlockDef, blocks: &HashMap<String, &BlockDef>, di
                 Stmt::Layer(l) => {
                     let known = blocks.contains_key(&l.call.name.name)
                         || ganc_registry::lookup(Kind::Layer, &l.call.name.name).is_some();
-                    let mut w = Walker::new(blocks, None, None, diags);
-                    w.known_wrappers(l);
                     if !known {
+                        let mut w = Walker::new(blocks, None, None, diags);
                         w.unknown_layer(l);
                     }
                 }

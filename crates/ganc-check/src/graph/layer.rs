@@ -8,7 +8,7 @@ use crate::suggest::closest;
 use crate::value::{Const, Env};
 use ganc_diagnostics::{codes, Diagnostic};
 use ganc_registry::{Family, Kind, Ty};
-use ganc_syntax::ast::{Ident, LayerStmt};
+use ganc_syntax::ast::LayerStmt;
 
 impl Walker<'_> {
     /// Walks a layer statement from `current`, returning its output shape.
@@ -24,9 +24,8 @@ impl Walker<'_> {
         if !self.count_layer(stmt.span) {
             return Shape::Unknown;
         }
-        let wrappers = self.known_wrappers(stmt);
         if let Some(def) = self.blocks.get(&call.name.name).copied() {
-            if let Some(w) = wrappers.first() {
+            if let Some(w) = stmt.wrappers.first() {
                 self.diags.push(
                     Diagnostic::new(
                         codes::INVALID_WRAPPER,
@@ -48,7 +47,7 @@ impl Walker<'_> {
             }
             return Shape::Unknown;
         };
-        for w in &wrappers {
+        for w in &stmt.wrappers {
             let weights = spec.layer.map(|l| l.family) == Some(Family::Weight) && spec.name != "constant";
             if !weights {
                 self.diags.push(
@@ -113,44 +112,18 @@ impl Walker<'_> {
         output
     }
 
-    /// Reports the wrappers of `stmt` that the registry does not know; returns the ones it does.
-    pub(super) fn known_wrappers<'s>(&mut self, stmt: &'s LayerStmt) -> Vec<&'s Ident> {
-        let mut known = Vec::new();
-        for w in &stmt.wrappers {
-            if ganc_registry::lookup(Kind::Wrapper, &w.name).is_some() {
-                known.push(w);
-                continue;
-            }
-            let wrappers = || ganc_registry::of_kind(Kind::Wrapper).map(|s| s.name);
-            let all: Vec<String> = wrappers().map(|n| format!("`{n}`")).collect();
-            let statement = self.blocks.contains_key(&w.name) || ganc_registry::lookup(Kind::Layer, &w.name).is_some();
-            let d = if statement {
-                Diagnostic::new(codes::UNKNOWN_OPTION, w.span, format!("`{}` is a layer, not a wrapper", w.name))
-                    .label(format!("a second statement on the line of `{}`", stmt.call.name.name))
-                    .help(format!("put each layer on its own line; the wrappers are {}", all.join(", ")))
-            } else {
-                let d = Diagnostic::new(codes::UNKNOWN_OPTION, w.span, format!("unknown wrapper `{}`", w.name))
-                    .label("not a wrapper");
-                match closest(&w.name, wrappers()) {
-                    Some(s) => d.help(format!("did you mean `{s}`?")).fix(w.span, s),
-                    None => d.help(format!("the wrappers are {}", all.join(", "))),
-                }
-            };
-            self.diags.push(d);
-        }
-        known
-    }
-
     /// Reports an unknown layer name, with a suggestion among layers and blocks.
     pub(super) fn unknown_layer(&mut self, stmt: &LayerStmt) {
         let name = &stmt.call.name;
         let mut d = Diagnostic::new(codes::UNKNOWN_LAYER, name.span, format!("unknown layer or block `{}`", name.name))
             .label("not a layer or a block");
-        let candidates =
-            ganc_registry::of_kind(Kind::Layer).map(|s| s.name).chain(self.blocks.keys().map(|k| k.as_str()));
+        let candidates = ganc_registry::of_kind(Kind::Layer)
+            .chain(ganc_registry::of_kind(Kind::Wrapper))
+            .map(|s| s.name)
+            .chain(self.blocks.keys().map(|k| k.as_str()));
         if ganc_registry::lookup(Kind::Wrapper, &name.name).is_some() {
             d = d.help(format!(
-                "`{0}` is a wrapper: write it before the layer it wraps, on the same line: `{0} conv(...)`",
+                "`{0}` is a wrapper: write it before the layer it wraps, e.g. `{0} conv(...)`",
                 name.name
             ));
         } else if let Some(s) = closest(&name.name, candidates) {

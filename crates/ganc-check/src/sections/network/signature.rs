@@ -87,8 +87,25 @@ pub(super) fn bind_inputs(net: &ast::Network, cx: &Context<'_>, diags: &mut Vec<
 fn data_first(net: &ast::Network, cx: &Context<'_>, diags: &mut Vec<Diagnostic>) {
     let (Some(data), Some(first)) = (cx.data, net.inputs.first()) else { return };
     let known = |name: &str| name == data.value || cx.inputs.iter().any(|x| x.name == name);
-    if net.kind == NetworkKind::Generator || first.name == data.value || !net.inputs.iter().all(|i| known(&i.name)) {
+    if net.kind == NetworkKind::Generator || !net.inputs.iter().all(|i| known(&i.name)) {
         // Unknown names are reported already.
+        return;
+    }
+    if first.name == data.value {
+        if let Some(extra) = net.inputs.get(2).filter(|_| net.kind == NetworkKind::Discriminator) {
+            diags.push(
+                Diagnostic::new(
+                    codes::NETWORK_SIGNATURE,
+                    extra.span,
+                    "a discriminator takes the data and at most one condition",
+                )
+                .label("a third input")
+                .help(format!(
+                    "the trainer feeds D the samples and their class labels: `discriminator {}({}, {}) -> {}`",
+                    net.name.name, data.value, net.inputs[1].name, net.output.name
+                )),
+            );
+        }
         return;
     }
     let mut order: Vec<&str> = vec![data.value];
