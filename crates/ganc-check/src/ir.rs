@@ -89,6 +89,18 @@ pub struct Component {
     pub span: Span,
 }
 
+impl Component {
+    /// Whether this training option of one value is set to its registry default
+    /// (`unroll: 0`): written or not, it then asks nothing of the runtime.
+    pub fn sets_default_option(&self) -> bool {
+        let Some(spec) = ganc_registry::lookup(ganc_registry::Kind::TrainOption, self.name) else { return false };
+        match spec.params {
+            [p] if p.name == "value" => crate::args::default_value(p).as_ref() == self.args.get("value"),
+            _ => false,
+        }
+    }
+}
+
 /// The data source.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Data {

@@ -32,7 +32,7 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
     }
     for opt in model.train.options.iter().filter(|o| o.span != Span::default()) {
         let Some(spec) = ganc_registry::lookup(Kind::TrainOption, opt.name) else { continue };
-        if !spec.trains() && !sets_default(opt) {
+        if !spec.trains() && !opt.sets_default_option() {
             entry(spec, &format!("the training option `{}`", opt.name), opt.span, diags);
         }
     }
@@ -82,15 +82,6 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
             NetworkKind::Generator => {}
         }
         nodes(&net.body, diags);
-    }
-}
-
-/// Whether a written option of one value sets its default (`unroll: 0`): then it asks nothing.
-fn sets_default(opt: &Component) -> bool {
-    let Some(spec) = ganc_registry::lookup(Kind::TrainOption, opt.name) else { return false };
-    match spec.params {
-        [p] if p.name == "value" => crate::args::default_value(p).as_ref() == opt.args.get("value"),
-        _ => false,
     }
 }
 

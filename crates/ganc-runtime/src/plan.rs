@@ -306,12 +306,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
     }
     for opt in model.train.options.iter().filter(|o| o.span != Span::default()) {
         let Some(spec) = registry::lookup(Kind::TrainOption, opt.name) else { continue };
-        // A written default of a one-value option (`unroll: 0`) asks for nothing.
-        let default = match spec.params {
-            [p] if p.name == "value" => ganc_check::args::default_value(p).as_ref() == opt.args.get("value"),
-            _ => false,
-        };
-        if !spec.trains() && !default {
+        if !spec.trains() && !opt.sets_default_option() {
             diags.push(unsupported(opt.span, format!("the training option `{}` is", opt.name)));
         }
     }
