@@ -79,7 +79,32 @@ pub(super) fn bind_inputs(net: &ast::Network, cx: &Context<'_>, diags: &mut Vec<
         });
     }
     data_first(net, cx, diags);
+    one_condition(net, cx, diags);
     (names, scope)
+}
+
+/// A generator takes at most one condition: the trainer draws one set of class labels per batch
+/// and shows the discriminator those, so a second condition would be drawn and never judged.
+fn one_condition(net: &ast::Network, cx: &Context<'_>, diags: &mut Vec<Diagnostic>) {
+    if net.kind != NetworkKind::Generator {
+        return;
+    }
+    let is_condition = |name: &str| cx.inputs.iter().any(|x| x.name == name && x.kind == InputKind::Condition);
+    let mut conditions = net.inputs.iter().filter(|i| is_condition(&i.name));
+    let (Some(first), Some(extra)) = (conditions.next(), conditions.next()) else { return };
+    diags.push(
+        Diagnostic::new(
+            codes::NETWORK_SIGNATURE,
+            extra.span,
+            format!("the generator takes a second condition `{}`", extra.name),
+        )
+        .label("a second condition")
+        .with_secondary(first.span, "the condition the discriminator sees")
+        .help(format!(
+            "the trainer draws one set of class labels per batch and shows D those: keep `{}` only",
+            first.name
+        )),
+    );
 }
 
 /// A discriminator or an encoder takes the data first (the trainer feeds it there), then any
