@@ -42,7 +42,7 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
             diags.push(
                 Diagnostic::new(codes::NO_EFFECT, t.span, "`truncation` has no effect: no latent is normal")
                     .label("nothing to truncate")
-                    .help("truncation resamples normal (and sphere) latents beyond the threshold; remove it"),
+                    .help("truncation draws normal (and sphere) latents from a truncated normal; uniform ones are bounded already: remove it"),
             );
         }
     }

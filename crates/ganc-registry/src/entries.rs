@@ -811,7 +811,7 @@ pub static ENTRIES: &[Spec] = &[
     entry(
         Kind::TrainOption,
         "truncation",
-        "Truncation trick at sampling: resample latents beyond this threshold.",
+        "Truncation trick at sampling: normal (and sphere) latents are drawn from the normal truncated to [-value, value].",
         "Brock et al. 2018 (BigGAN)",
         &[param("value", Float, Def::Float(1.0), Positive, "threshold")],
     ),
