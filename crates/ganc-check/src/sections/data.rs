@@ -1,8 +1,8 @@
 //! The `data` section: the data set, its value's name and its sample shape.
 
-use super::{component, lookup};
+use super::{component, first_section, lookup};
 use crate::ir::Data;
-use ganc_diagnostics::{codes, Diagnostic, Span};
+use ganc_diagnostics::{Diagnostic, Span};
 use ganc_registry::Kind;
 use ganc_syntax::ast::Item;
 
@@ -12,16 +12,10 @@ pub(super) fn section(items: &[Item], diags: &mut Vec<Diagnostic>) -> (Option<Da
     let mut data_span: Option<Span> = None;
     for item in items {
         let Item::Data(call) = item else { continue };
-        if let Some(first) = data_span {
-            diags.push(
-                Diagnostic::new(codes::DUPLICATE_DEFINITION, call.span, "a second `data` section")
-                    .label("second data source")
-                    .with_secondary(first, "first data source")
-                    .help("an experiment trains on one data set"),
-            );
+        let help = "an experiment trains on one data set";
+        if !first_section(&mut data_span, call.span, "`data` section", "data source", help, diags) {
             continue;
         }
-        data_span = Some(call.span);
         let Some(spec) = lookup(Kind::Data, call, diags) else { continue };
         let source = component(spec, call, diags);
         let Some(info) = spec.data() else { continue };

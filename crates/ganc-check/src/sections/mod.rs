@@ -59,6 +59,29 @@ fn duplicate(what: &str, name: &str, span: Span, first: Span) -> Diagnostic {
         .help("remove one, or give it another name")
 }
 
+/// Records the first `what` section at `span`; for a later one, reports it as a second
+/// (`noun` names the two in their labels) and returns `false`, so the caller skips it.
+fn first_section(
+    seen: &mut Option<Span>,
+    span: Span,
+    what: &str,
+    noun: &str,
+    help: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    let Some(first) = *seen else {
+        *seen = Some(span);
+        return true;
+    };
+    diags.push(
+        Diagnostic::new(codes::DUPLICATE_DEFINITION, span, format!("a second {what}"))
+            .label(format!("second {noun}"))
+            .with_secondary(first, format!("first {noun}"))
+            .help(help),
+    );
+    false
+}
+
 /// Checks the root file (`files[0]`) and builds its model.
 pub fn check(files: &[Parsed], diags: &mut Vec<Diagnostic>) -> Option<Model> {
     let root = &files[0];

@@ -1,7 +1,7 @@
 //! The `train { ... }` section: optimizers, EMA, periodic actions, watches and options, one
 //! function per kind of entry.
 
-use super::{component, lookup, lookup_name, positive_steps, unknown_network};
+use super::{component, first_section, lookup, lookup_name, positive_steps, unknown_network};
 use crate::args::{bind_args, default_value, Args};
 use crate::ir::{Component, Network, Train};
 use crate::value::{Const, Env};
@@ -24,16 +24,9 @@ pub(super) fn section(
     let mut first_train: Option<Span> = None;
     for item in items {
         let Item::Train(t) = item else { continue };
-        if let Some(first) = first_train {
-            diags.push(
-                Diagnostic::new(codes::DUPLICATE_DEFINITION, t.span, "a second `train` section")
-                    .label("second train section")
-                    .with_secondary(first, "first train section")
-                    .help("merge them into one"),
-            );
+        if !first_section(&mut first_train, t.span, "`train` section", "train section", "merge them into one", diags) {
             continue;
         }
-        first_train = Some(t.span);
         for entry in &t.entries {
             match entry {
                 TrainEntry::Optimizer { network, optimizer, span } => {
