@@ -355,8 +355,7 @@ pub static ENTRIES: &[Spec] = &[
         &[param("eps", Float, Def::Float(1e-8), Positive, "added for stability")],
         ShapeRule::Elementwise,
         Family::Normalization,
-    )
-    .not_lowered(),
+    ),
     layer(
         "conditional_batchnorm",
         "Batch normalization with a scale and shift per class.",
@@ -477,8 +476,7 @@ pub static ENTRIES: &[Spec] = &[
         &[param("group", Int, Def::Int(4), Positive, "group size")],
         ShapeRule::MinibatchStddev,
         Family::BatchStatistics,
-    )
-    .not_lowered(),
+    ),
     layer(
         "projection",
         "Projection discriminator head: linear(h) + <embed(y), h>.",

@@ -11,6 +11,7 @@ mod activations;
 mod joins;
 mod noise;
 mod norms;
+mod pggan;
 mod resampling;
 mod reshaping;
 mod weights;
@@ -19,6 +20,7 @@ pub use activations::Activation;
 pub use joins::{Add, Concat};
 pub use noise::{Decay, Dropout, GaussianNoise};
 pub use norms::SampleNorm;
+pub use pggan::{MinibatchStddev, PixelNorm};
 pub use resampling::{AvgPool, Upsample};
 pub use reshaping::{Flatten, Reshape};
 
@@ -107,6 +109,10 @@ pub enum OpKind {
     Concat(Concat),
     /// `add(value)`.
     Add(Add),
+    /// `pixelnorm(eps)`.
+    PixelNorm(PixelNorm),
+    /// `minibatch_stddev(group)`.
+    MinibatchStddev(MinibatchStddev),
 }
 
 /// A weightless layer.
@@ -162,6 +168,8 @@ impl Layer {
                 OpKind::GaussianNoise(n) => n,
                 OpKind::Concat(c) => c,
                 OpKind::Add(a) => a,
+                OpKind::PixelNorm(p) => p,
+                OpKind::MinibatchStddev(m) => m,
             },
         }
     }
@@ -182,7 +190,9 @@ impl Layer {
                 | OpKind::Flatten(_)
                 | OpKind::Reshape(_)
                 | OpKind::Dropout(_)
-                | OpKind::GaussianNoise(_) => None,
+                | OpKind::GaussianNoise(_)
+                | OpKind::PixelNorm(_)
+                | OpKind::MinibatchStddev(_) => None,
             },
             Layer::Linear(_)
             | Layer::Conv(_)

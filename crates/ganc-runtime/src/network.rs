@@ -1,8 +1,8 @@
 //! A network as a tree of burn modules, built at run time from the checked IR.
 
 use crate::layers::{
-    Activation, Add, AvgPool, Concat, Ctx, Decay, Dropout, Flatten, GaussianNoise, Layer, Op, OpKind, Reshape,
-    SampleNorm, Upsample,
+    Activation, Add, AvgPool, Concat, Ctx, Decay, Dropout, Flatten, GaussianNoise, Layer, MinibatchStddev, Op, OpKind,
+    PixelNorm, Reshape, SampleNorm, Upsample,
 };
 use crate::value::Value;
 use crate::walk::{walk, Flow, Observer};
@@ -269,6 +269,8 @@ fn lower_layer(l: &ir::Layer, device: &Device, missing: &mut Vec<Unsupported>) -
                 _ => None,
             },
         })),
+        "pixelnorm" => op(OpKind::PixelNorm(PixelNorm { eps: a.float("eps") })),
+        "minibatch_stddev" => op(OpKind::MinibatchStddev(MinibatchStddev { group: int("group").max(1) })),
         "concat" | "add" => {
             let value = l.second.as_ref().map(|(n, _)| n.clone()).unwrap_or_default();
             op(if l.name == "concat" { OpKind::Concat(Concat { value }) } else { OpKind::Add(Add { value }) })
