@@ -2,7 +2,7 @@
 //! runtime refuses (`E0501` when training), `W0007` at each setting that is always on.
 //!
 //! Registry entries carry their own [`Runtime`] record; the structures the runtime does not
-//! lower (stages, encoders, a second discriminator, an autoencoder D, label tricks without
+//! lower (encoders, a second discriminator, an autoencoder D, label tricks without
 //! targets, `modes` on images, a non-default value of a not-yet-lowered option) are listed
 //! here. `crates/ganc-runtime/tests/registry_agrees.rs` keeps both in step with `ganc train`.
 
@@ -99,12 +99,9 @@ fn nodes(body: &[Node], diags: &mut Vec<Diagnostic>) {
                 }
             }
             Node::Let { body, .. } | Node::Block { body, .. } => nodes(body, diags),
-            Node::Residual { main, skip, .. } => {
+            Node::Residual { main, skip, .. } | Node::Stage { body: main, head: skip, .. } => {
                 nodes(main, diags);
                 nodes(skip, diags);
-            }
-            Node::Stage { grows, span, .. } => {
-                not_trained(&format!("a progressive `{}` stage", if *grows { "grow" } else { "shrink" }), *span, diags)
             }
         }
     }

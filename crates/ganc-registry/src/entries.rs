@@ -847,8 +847,7 @@ pub static ENTRIES: &[Spec] = &[
             param("fade", Duration, Def::Int(20_000), Positive, "steps to fade a stage in"),
             param("hold", Duration, Def::Int(20_000), Positive, "steps a stage trains alone"),
         ],
-    )
-    .not_lowered(),
+    ),
     entry(Kind::Periodic, "sample", "Writes a sample grid from a fixed latent batch.", "standard", &[]),
     entry(Kind::Periodic, "checkpoint", "Writes a checkpoint atomically.", "standard", &[]),
     entry(Kind::Periodic, "log", "Writes a metrics line.", "standard", &[]),

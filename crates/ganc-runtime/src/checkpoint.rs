@@ -8,6 +8,7 @@
 //! `checkpoint/`, `checkpoint.old/` and `checkpoint.tmp/` and picks the newest step, so a kill
 //! between any two file operations leaves a loadable checkpoint that [`find`] finds.
 
+use crate::growth::Growth;
 use crate::network::Net;
 use crate::params::all_finite;
 use crate::trainer::Trainer;
@@ -25,6 +26,10 @@ pub struct State {
     pub step: u64,
     /// Whether an EMA generator is stored.
     pub ema: bool,
+    /// Where progressive growing stands after `step` (a function of the step, which restores
+    /// it: recorded for readers of the checkpoint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub growth: Option<Growth>,
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename.
@@ -184,7 +189,8 @@ pub fn save_with(
     }
     ops.write(tmp.join("opt_g.bpk"), |p| t.opt_g.save(p).map_err(io))?;
     ops.write(tmp.join("opt_d.bpk"), |p| t.opt_d.save(p).map_err(io))?;
-    let state = State { step: t.step, ema: t.ema.is_some() };
+    let state =
+        State { step: t.step, ema: t.ema.is_some(), growth: t.plan.progressive.as_ref().map(|s| s.after(t.step)) };
     let json = serde_json::to_string_pretty(&state).map_err(io)?;
     let partial = tmp.join("state.json.partial");
     ops.write(partial.clone(), |p| write_synced(p, json.as_bytes()))?;

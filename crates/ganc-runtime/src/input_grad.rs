@@ -20,6 +20,8 @@ enum Entry<'n> {
     Layer(Box<LayerEntry<'n>>),
     /// A residual sum of two slots.
     Residual { main: usize, skip: usize, output: usize },
+    /// A fading stage's blend of two slots.
+    Blend { old: usize, new: usize, alpha: f64, output: usize },
 }
 
 /// A layer of the tape, what it read and the slot it gave.
@@ -44,11 +46,17 @@ impl<'n> Observer<'n> for Tape<'n> {
     fn residual(&mut self, main: usize, skip: usize, output: usize) {
         self.0.push(Entry::Residual { main, skip, output });
     }
+
+    fn blend(&mut self, old: usize, new: usize, alpha: f64, output: usize) {
+        self.0.push(Entry::Blend { old, new, alpha, output });
+    }
 }
 
 /// Runs `net` on `inputs` and returns its output and the gradient of the output's sum over the
-/// batch with respect to the first input (per sample, the gradient of that sample's score:
-/// ganc's critics mix no samples when a penalty applies). Both are differentiable.
+/// batch with respect to the first input, both differentiable. Per sample, this is the gradient
+/// of that sample's score, except through `minibatch_stddev`, whose group statistics make every
+/// sample's gradient include what it changes in the other scores of its group (as PyTorch's
+/// `autograd.grad(D(x).sum(), x)` in PGGAN's WGAN-GP).
 ///
 /// # Panics
 /// When `net` holds a layer without a per-sample input gradient on the way from its first
@@ -84,6 +92,12 @@ pub fn try_output_and_input_grad(net: &Net, inputs: Vec<Value>, ctx: &Ctx) -> Re
                 let Some(g) = grads[*output].take() else { continue };
                 accumulate(&mut grads, *main, Some(g.clone()));
                 accumulate(&mut grads, *skip, Some(g));
+            }
+            Entry::Blend { old, new, alpha, output } => {
+                let Some(g) = grads[*output].take() else { continue };
+                let scaled = |k: f64| g.clone().map(|t| t * k, |t| t * k);
+                accumulate(&mut grads, *old, Some(scaled(1.0 - alpha)));
+                accumulate(&mut grads, *new, Some(scaled(*alpha)));
             }
         }
     }

@@ -24,19 +24,22 @@ pub use pggan::{MinibatchStddev, PixelNorm};
 pub use resampling::{AvgPool, Upsample};
 pub use reshaping::{Flatten, Reshape};
 
+use crate::growth::Growth;
 use crate::value::Value;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::nn::{BatchNorm, Embedding, GroupNorm, InstanceNorm, Linear};
 
-/// What a forward pass needs besides its input: the step (for decaying noise) and whether the
-/// network trains (dropout, noise, batch statistics).
+/// What a forward pass needs besides its input: the step (for decaying noise), whether the
+/// network trains (dropout, noise, batch statistics) and how far progressive stages have grown.
 #[derive(Clone, Copy, Debug)]
 pub struct Ctx {
     /// The training step.
     pub step: u64,
     /// Whether this is a training pass.
     pub training: bool,
+    /// Which progressive stages run, and the newest one's alpha ([`Growth::FULL`] without stages).
+    pub growth: Growth,
 }
 
 /// Why a layer has no per-sample input gradient that a penalty could differentiate.

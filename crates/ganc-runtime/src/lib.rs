@@ -14,6 +14,7 @@
 pub mod checkpoint;
 pub mod device;
 pub mod export;
+pub mod growth;
 pub mod images;
 pub mod input_grad;
 mod inputs;

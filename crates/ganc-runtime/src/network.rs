@@ -32,6 +32,8 @@ pub enum Node {
     Let(LetNode),
     /// An expanded block.
     Block(BlockNode),
+    /// A network's progressive stages, in source order.
+    Stages(Stages),
 }
 
 /// `residual { main } skip { skip }`.
@@ -61,6 +63,30 @@ pub struct BlockNode {
     pub name: String,
     /// Its body.
     pub body: Vec<Node>,
+}
+
+/// The consecutive `grow` (or `shrink`) stages of a network, every stage's modules built from
+/// the start; which of them run, and how the newest blends in, is the [`Ctx`]'s growth
+/// ([`crate::walk`] runs them).
+#[derive(Module, Debug)]
+pub struct Stages {
+    /// `grow` stages (G, lowest resolution first) or `shrink` stages (D, highest first).
+    #[module(skip)]
+    pub grows: bool,
+    /// The stages, in source order.
+    pub stages: Vec<Stage>,
+    /// Between neighbouring resolutions: nearest 2x upsampling of the previous stage's image
+    /// (G) or 2x2 average pooling of the input image (D).
+    pub resample: Layer,
+}
+
+/// One progressive stage.
+#[derive(Module, Debug)]
+pub struct Stage {
+    /// The stage's layers.
+    pub body: Vec<Node>,
+    /// Its `to_rgb` (G) or `from_rgb` (D) head.
+    pub head: Vec<Node>,
 }
 
 /// A whole network.
@@ -98,6 +124,8 @@ impl Net {
             }
 
             fn residual(&mut self, _: usize, _: usize, _: usize) {}
+
+            fn blend(&mut self, _: usize, _: usize, _: f64, _: usize) {}
         }
         let mut shapes = Shapes(Vec::new());
         walk(self, inputs, ctx, &mut shapes);
@@ -152,10 +180,25 @@ fn lower_nodes(nodes: &[ir::Node], device: &Device, missing: &mut Vec<Unsupporte
                 main: lower_nodes(main, device, missing),
                 skip: lower_nodes(skip, device, missing),
             })),
-            ir::Node::Stage { grows, span, .. } => missing.push(Unsupported {
-                what: format!("progressive `{}` stages", if *grows { "grow" } else { "shrink" }),
-                span: *span,
-            }),
+            ir::Node::Stage { grows, body, head, .. } => {
+                let stage =
+                    Stage { body: lower_nodes(body, device, missing), head: lower_nodes(head, device, missing) };
+                match out.last_mut() {
+                    Some(Node::Stages(s)) => s.stages.push(stage),
+                    _ => {
+                        let resample = if *grows {
+                            OpKind::Upsample(Upsample { scale: 2, bilinear: false })
+                        } else {
+                            OpKind::AvgPool(AvgPool(2))
+                        };
+                        out.push(Node::Stages(Stages {
+                            grows: *grows,
+                            stages: vec![stage],
+                            resample: Layer::Op(Op { kind: resample }),
+                        }))
+                    }
+                }
+            }
         }
     }
     out

@@ -2,6 +2,7 @@
 //! optimizers, schedule and watches. Everything the runtime cannot do yet is collected as an
 //! `E0501` diagnostic at its span, so a model is refused whole before any data is read.
 
+use crate::growth::Schedule;
 use crate::layers::Decay;
 use crate::losses::Loss;
 use crate::network::Unsupported;
@@ -173,6 +174,29 @@ pub struct Plan {
     pub evaluate: Option<Evaluate>,
     /// Gradient penalties added to D's loss.
     pub penalties: Vec<Penalty>,
+    /// The progressive-growing schedule, when the networks have stages.
+    pub progressive: Option<Schedule>,
+}
+
+/// The `progressive(fade, hold)` schedule of a generator with stages (the registry's defaults
+/// when the option is not written).
+fn schedule(model: &Model, g: &ganc_check::ir::Network) -> Option<Schedule> {
+    let resolutions: Vec<usize> = g.stage_resolutions().iter().map(|r| *r as usize).collect();
+    if resolutions.is_empty() {
+        return None;
+    }
+    let arg = |name: &str| {
+        let default = registry::lookup(Kind::TrainOption, "progressive")
+            .and_then(|s| s.params.iter().find(|p| p.name == name))
+            .and_then(|p| match p.default {
+                registry::Default::Int(i) => Some(i),
+                _ => None,
+            })
+            .unwrap_or(1);
+        let written = model.train.option("progressive").and_then(|o| o.args.get(name)).and_then(Const::as_i64);
+        written.unwrap_or(default).max(1) as u64
+    };
+    Some(Schedule { fade: arg("fade"), hold: arg("hold"), resolutions })
 }
 
 /// A penalty regularizer as the trainer applies it.
@@ -394,5 +418,6 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         watch,
         evaluate,
         penalties,
+        progressive: schedule(model, g),
     })
 }

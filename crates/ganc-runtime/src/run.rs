@@ -184,6 +184,15 @@ fn save_checkpoint(model: &Model, run: &Path, t: &Trainer) -> Result<(), TrainEr
 pub const METRICS_HEADER: &str =
     "step,d_loss,g_loss,d_real,d_fake,grad_norm_g,grad_norm_d,lr_g,lr_d,penalty,steps_per_sec";
 
+/// The header of `metrics.csv` for `plan`: progressive runs add the step's image resolution and
+/// the newest stage's alpha.
+pub fn metrics_header(plan: &Plan) -> String {
+    match plan.progressive {
+        Some(_) => format!("{METRICS_HEADER},resolution,alpha"),
+        None => METRICS_HEADER.to_string(),
+    }
+}
+
 /// Trains `model` (whose source text is `source`, read from `model_path`). Returns the run
 /// directory. `stop` is polled between steps: when set, a checkpoint is written and the run
 /// returns as if finished.
@@ -224,10 +233,10 @@ pub fn train(
             ))
         })?;
         trainer = checkpoint::restore(&dir, trainer).map_err(|e| io_err("restore the checkpoint", &dir, e))?;
-        for (file, header) in [("metrics.csv", METRICS_HEADER), ("evaluate.csv", EVALUATE_HEADER)] {
+        for (file, header) in [("metrics.csv", metrics_header(&plan)), ("evaluate.csv", EVALUATE_HEADER.to_string())] {
             let path = run.join(file);
             if file == "metrics.csv" || path.exists() {
-                truncate_rows(&path, header, trainer.step).map_err(|e| io_err("rewrite", &path, e))?;
+                truncate_rows(&path, &header, trainer.step).map_err(|e| io_err("rewrite", &path, e))?;
             }
         }
     } else {
@@ -245,7 +254,8 @@ pub fn train(
             serde_json::to_string_pretty(&options).unwrap_or_default().as_bytes(),
         )
         .map_err(|e| io_err("write", &run, e))?;
-        fs::write(run.join("metrics.csv"), format!("{METRICS_HEADER}\n")).map_err(|e| io_err("write", &run, e))?;
+        fs::write(run.join("metrics.csv"), format!("{}\n", metrics_header(&plan)))
+            .map_err(|e| io_err("write", &run, e))?;
     }
     on_event(Event::Started { run: &run, step: trainer.step, steps: plan.steps });
 
@@ -272,9 +282,10 @@ pub fn train(
         clock_steps += 1;
         let rate = clock_steps as f64 / clock.elapsed().as_secs_f64().max(1e-9);
         if logged {
+            let growth = m.growth.map_or(String::new(), |(r, alpha)| format!(",{r},{alpha}"));
             writeln!(
                 metrics_file,
-                "{},{},{},{},{},{},{},{},{},{},{:.3}",
+                "{},{},{},{},{},{},{},{},{},{},{:.3}{growth}",
                 m.step,
                 m.d_loss,
                 m.g_loss,
@@ -285,7 +296,7 @@ pub fn train(
                 plan.opt_g.lr(),
                 plan.opt_d.lr(),
                 m.penalty,
-                rate
+                rate,
             )
             .map_err(|e| io_err("append to", &run, e))?;
             clock = Instant::now();
@@ -346,13 +357,28 @@ fn truncate_rows(path: &Path, header: &str, step: u64) -> std::io::Result<()> {
     checkpoint::write_atomic(path, out.as_bytes())
 }
 
-/// Writes the sample grid (or 2D scatter) of the fixed latent batch at `step`.
+/// Writes the sample grid (or 2D scatter) of the fixed latent batch at `step`. A progressive
+/// run's grid shows the images at the resolution of the step just trained, each pixel repeated
+/// up to the data's size, and is named after that resolution and alpha
+/// (`step_000300_r14_a0.50.png`).
 fn write_samples(run: &Path, t: &Trainer, data: &ganc_data::Data, step: u64) -> Result<PathBuf, TrainError> {
     let net = t.sampler(true);
     let dims = &t.plan.data_shape;
-    let path = run.join("samples").join(format!("step_{step:06}.png"));
+    let growth = t.plan.progressive.as_ref().map(|s| (s, s.after(step)));
+    let name = match growth {
+        Some((s, g)) => format!("step_{step:06}_r{}_a{:.2}.png", s.resolution(g), g.alpha),
+        None => format!("step_{step:06}.png"),
+    };
+    let path = run.join("samples").join(name);
     if dims.len() == 3 {
-        let fake = values(Trainer::generate(&net, &t.plan, 64, Stream::Fixed, 0, &t.device));
+        let fake = match growth {
+            Some((s, g)) => {
+                let low = Trainer::generate_at(&net, &t.plan, 64, Stream::Fixed, 0, &t.device, g);
+                s.to_full(low, g)
+            }
+            None => Trainer::generate(&net, &t.plan, 64, Stream::Fixed, 0, &t.device),
+        };
+        let fake = values(fake);
         images::grid(&path, &fake, 64, dims).map_err(|e| io_err("write", &path, e))?;
     } else {
         let real = data.batch(t.plan.seed, u64::MAX, 512).x;

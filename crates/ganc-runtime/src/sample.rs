@@ -1,6 +1,7 @@
 //! Reading a finished (or interrupted) run back: its model, plan and generator, without data.
 
 use crate::checkpoint;
+use crate::growth::Growth;
 use crate::inputs::Stream;
 use crate::network::Net;
 use crate::plan::Plan;
@@ -23,6 +24,8 @@ pub struct Loaded {
     pub generator: Net,
     /// Whether `generator` is the EMA copy.
     pub is_ema: bool,
+    /// How far its progressive stages had grown at the checkpoint.
+    pub growth: Growth,
     /// The device it lives on.
     pub device: Device,
 }
@@ -56,10 +59,12 @@ pub fn load(path: &Path, device_name: &str, ema: bool) -> Result<Loaded, TrainEr
     let use_ema = ema && state.ema;
     let file = ckpt.join(if use_ema { "ema.bpk" } else { "g.bpk" });
     let generator = checkpoint::load_net(g, &file).map_err(|e| TrainError::Io(e.to_string()))?;
-    Ok(Loaded { run, model, plan, generator, is_ema: use_ema, device })
+    let growth = plan.progressive.as_ref().map_or(Growth::FULL, |s| s.after(state.step));
+    Ok(Loaded { run, model, plan, generator, is_ema: use_ema, device, growth })
 }
 
-/// `n` samples in the data's value range, sample-major, and the shape `[n, ...]`.
+/// `n` samples in the data's value range, sample-major, and the shape `[n, ...]`; a run stopped
+/// while growing gives images of its resolution then, each pixel repeated to the data's size.
 pub fn sample(loaded: &Loaded, n: usize, seed: u64) -> (Vec<f32>, Vec<usize>) {
     let mut out = Vec::with_capacity(n * loaded.plan.data_shape.iter().product::<usize>());
     let chunk = 256;
@@ -67,7 +72,13 @@ pub fn sample(loaded: &Loaded, n: usize, seed: u64) -> (Vec<f32>, Vec<usize>) {
         let m = chunk.min(n - start);
         let mut plan = loaded.plan.clone();
         plan.seed = seed;
-        out.extend(values(Trainer::generate(&loaded.generator, &plan, m, Stream::Sample, i as u64, &loaded.device)));
+        let x =
+            Trainer::generate_at(&loaded.generator, &plan, m, Stream::Sample, i as u64, &loaded.device, loaded.growth);
+        let x = match &plan.progressive {
+            Some(s) => s.to_full(x, loaded.growth),
+            None => x,
+        };
+        out.extend(values(x));
     }
     let mut shape = vec![n];
     shape.extend(&loaded.plan.data_shape);

@@ -1,6 +1,7 @@
 //! The training step, a function of (networks, optimizers, batch index): one or more D updates
 //! on separate real and fake batches, then G's update, then the EMA.
 
+use crate::growth::Growth;
 use crate::inputs::{self, Stream};
 use crate::layers::{Ctx, Decay};
 use crate::network::Net;
@@ -37,6 +38,8 @@ pub struct StepMetrics {
     pub grad_norm_d: f64,
     /// The gradient penalties added to D's loss in this step (last D update; 0 when none).
     pub penalty: f64,
+    /// Progressive growing: the step's image resolution and the newest stage's alpha.
+    pub growth: Option<(usize, f64)>,
 }
 
 /// Builds an optimizer.
@@ -164,13 +167,22 @@ impl Trainer {
         let device = self.device.clone();
         // Everything random on the device (dropout, noise) is seeded by the step.
         device.seed(ganc_data::mix_seed(plan.seed, 3, self.step));
-        let ctx = Ctx { step: self.step, training: true };
-        let mut m =
-            StepMetrics { step: self.step + 1, grad_norm_g: f64::NAN, grad_norm_d: f64::NAN, ..Default::default() };
+        let growth = self.growth();
+        let ctx = Ctx { step: self.step, training: true, growth };
+        let mut m = StepMetrics {
+            step: self.step + 1,
+            grad_norm_g: f64::NAN,
+            grad_norm_d: f64::NAN,
+            growth: plan.progressive.as_ref().map(|s| (s.resolution(growth), growth.alpha)),
+            ..Default::default()
+        };
         for i in 0..plan.d_steps {
             let index = self.step * plan.d_steps as u64 + i as u64;
             let batch = data.batch(plan.seed, index, n);
-            let real = inputs::samples(batch.x, n, &plan.data_shape, &device);
+            let mut real = inputs::samples(batch.x, n, &plan.data_shape, &device);
+            if let Some(schedule) = &plan.progressive {
+                real = schedule.real(real, growth);
+            }
             let real_labels = batch.labels.as_deref().map(|l| inputs::labels(l, &device));
             let (g_in, g_labels) = self.g_inputs(n, Stream::DLatent, index, &device);
             let fake = self.g.forward(g_in, &ctx).map(|t| t.detach(), |t| t.detach());
@@ -236,6 +248,11 @@ impl Trainer {
         m
     }
 
+    /// How far progressive stages have grown at the current step ([`Growth::FULL`] without).
+    pub fn growth(&self) -> Growth {
+        self.plan.progressive.as_ref().map_or(Growth::FULL, |s| s.at(self.step))
+    }
+
     /// The generator used for sampling: the EMA copy when there is one.
     pub fn sampler(&self, use_ema: bool) -> Net {
         match (&self.ema, use_ema) {
@@ -244,12 +261,27 @@ impl Trainer {
         }
     }
 
-    /// Generates from G's inputs drawn from `stream` (no autodiff, no dropout unless kept).
+    /// Generates from G's inputs drawn from `stream` (no autodiff, no dropout unless kept),
+    /// with every progressive stage.
     pub fn generate(net: &Net, plan: &Plan, n: usize, stream: Stream, index: u64, device: &Device) -> Value {
+        Trainer::generate_at(net, plan, n, stream, index, device, Growth::FULL)
+    }
+
+    /// [`Trainer::generate`] with the progressive stages grown as far as `growth`: images at
+    /// that stage's resolution.
+    pub fn generate_at(
+        net: &Net,
+        plan: &Plan,
+        n: usize,
+        stream: Stream,
+        index: u64,
+        device: &Device,
+        growth: Growth,
+    ) -> Value {
         let device = device.clone().without_autodiff();
         let mut rng = inputs::rng(plan.seed, stream, index);
         let ins: Vec<Value> =
             plan.g_inputs.iter().map(|(_, l)| inputs::draw(l, n, &mut rng, plan.truncation, &device)).collect();
-        net.forward(ins, &Ctx { step: u64::MAX, training: false })
+        net.forward(ins, &Ctx { step: u64::MAX, training: false, growth })
     }
 }

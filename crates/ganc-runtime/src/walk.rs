@@ -1,8 +1,9 @@
 //! The one walk over a network's tree of nodes. The forward pass, the shape trace and the tape
 //! that the input-gradient pass consumes in reverse are each an [`Observer`] of it.
 
+use crate::growth::blend;
 use crate::layers::{Ctx, Layer};
-use crate::network::{Net, Node};
+use crate::network::{Net, Node, Stages};
 use crate::value::Value;
 use std::collections::HashMap;
 
@@ -24,6 +25,10 @@ pub trait Observer<'n> {
 
     /// A residual added the values of slots `main` and `skip` into slot `output`.
     fn residual(&mut self, main: usize, skip: usize, output: usize);
+
+    /// A fading stage blended slots `old` and `new` as `(1 - alpha) * old + alpha * new` into
+    /// slot `output`.
+    fn blend(&mut self, old: usize, new: usize, alpha: f64, output: usize);
 }
 
 /// The plain forward pass keeps nothing.
@@ -33,6 +38,8 @@ impl Observer<'_> for () {
     }
 
     fn residual(&mut self, _: usize, _: usize, _: usize) {}
+
+    fn blend(&mut self, _: usize, _: usize, _: f64, _: usize) {}
 }
 
 /// The end of a walk.
@@ -77,12 +84,7 @@ impl<'n, O: Observer<'n>> Walker<'_, '_, O> {
     fn nodes(&mut self, nodes: &'n [Node], mut x: Flow) -> Flow {
         for node in nodes {
             x = match node {
-                Node::Layer(layer) => {
-                    let second = layer.reads().and_then(|name| self.named.get(name).cloned());
-                    let slot = self.slot();
-                    let value = self.observer.layer(layer, x, second, slot, self.ctx);
-                    Flow { slot, value }
-                }
+                Node::Layer(layer) => self.layer(layer, x),
                 Node::Residual(r) => {
                     let main = self.nodes(&r.main, x.clone());
                     let skip = self.nodes(&r.skip, x);
@@ -102,8 +104,64 @@ impl<'n, O: Observer<'n>> Walker<'_, '_, O> {
                     x
                 }
                 Node::Block(b) => self.nodes(&b.body, x),
+                Node::Stages(s) => self.stages(s, x),
             };
         }
         x
+    }
+
+    fn layer(&mut self, layer: &'n Layer, x: Flow) -> Flow {
+        let second = layer.reads().and_then(|name| self.named.get(name).cloned());
+        let slot = self.slot();
+        let value = self.observer.layer(layer, x, second, slot, self.ctx);
+        Flow { slot, value }
+    }
+
+    fn blend(&mut self, old: Flow, new: Flow, alpha: f64) -> Flow {
+        let slot = self.slot();
+        self.observer.blend(old.slot, new.slot, alpha, slot);
+        Flow { slot, value: blend(old.value, new.value, alpha) }
+    }
+
+    /// The stages up to the growth's newest. G: each body continues from the one before and
+    /// the newest stage's `to_rgb` gives the image; while it fades in, the stage before's image,
+    /// upsampled, is blended in. D, the mirror image: the newest stage's `from_rgb` reads the
+    /// input and, while it fades in, the stage after's `from_rgb` of the pooled input is
+    /// blended with its body's output; the lower stages' bodies follow.
+    fn stages(&mut self, s: &'n Stages, x: Flow) -> Flow {
+        let growth = self.ctx.growth;
+        let n = s.stages.len();
+        let top = growth.stage.min(n - 1);
+        let fading = growth.fading(n);
+        if s.grows {
+            let mut h = x;
+            let mut before = None;
+            for stage in &s.stages[..=top] {
+                before = Some(h.clone());
+                h = self.nodes(&stage.body, h);
+            }
+            let new = self.nodes(&s.stages[top].head, h);
+            match before.filter(|_| fading) {
+                Some(before) => {
+                    let old = self.nodes(&s.stages[top - 1].head, before);
+                    let old = self.layer(&s.resample, old);
+                    self.blend(old, new, growth.alpha)
+                }
+                None => new,
+            }
+        } else {
+            let first = n - 1 - top;
+            let entered = self.nodes(&s.stages[first].head, x.clone());
+            let mut h = self.nodes(&s.stages[first].body, entered);
+            if fading {
+                let pooled = self.layer(&s.resample, x);
+                let old = self.nodes(&s.stages[first + 1].head, pooled);
+                h = self.blend(old, h, growth.alpha);
+            }
+            for stage in &s.stages[first + 1..] {
+                h = self.nodes(&stage.body, h);
+            }
+            h
+        }
     }
 }

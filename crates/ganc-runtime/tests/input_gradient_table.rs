@@ -6,6 +6,7 @@
 use ganc_check::{check_source, ir, FsLoader};
 use ganc_registry::{of_kind, Default as Def, Kind, Param, Spec, Ty};
 use ganc_runtime::burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+use ganc_runtime::growth::Growth;
 use ganc_runtime::input_grad::try_output_and_input_grad;
 use ganc_runtime::layers::Ctx;
 use ganc_runtime::value::Value;
@@ -88,7 +89,7 @@ fn find<'a>(nodes: &'a [ir::Node], name: &str) -> Option<&'a ir::Layer> {
 #[test]
 fn registry_input_gradient_flag_agrees_with_the_runtime() {
     let device = Device::flex().autodiff();
-    let ctx = Ctx { step: 0, training: true };
+    let ctx = Ctx { step: 0, training: true, growth: Growth::FULL };
     let (mut lowered, mut not_lowered, mut unplaced) = (Vec::new(), Vec::new(), Vec::new());
     for spec in of_kind(Kind::Layer) {
         let flag = spec.layer.expect("a layer has layer facts").input_gradient;

@@ -6,6 +6,7 @@ use ganc_check::{check_source, FsLoader};
 use ganc_runtime::burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use ganc_runtime::burn::optim::GradientsParams;
 use ganc_runtime::burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+use ganc_runtime::growth::Growth;
 use ganc_runtime::input_grad::output_and_input_grad;
 use ganc_runtime::layers::Ctx;
 use ganc_runtime::network::Net;
@@ -21,7 +22,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     RNG.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-const CTX: Ctx = Ctx { step: 0, training: true };
+const CTX: Ctx = Ctx { step: 0, training: true, growth: Growth::FULL };
 
 /// A whole model around the critic `d` (the generator only has to check).
 fn critic(data: &str, d: &str, device: &Device) -> Net {

@@ -6,11 +6,12 @@ mod common;
 
 use common::{model, serial};
 use ganc_runtime::burn::tensor::{Device, Distribution, Tensor};
+use ganc_runtime::growth::Growth;
 use ganc_runtime::input_grad::output_and_input_grad;
 use ganc_runtime::layers::{Ctx, Differentiable, MinibatchStddev, PixelNorm};
 use ganc_runtime::value::Value;
 
-const CTX: Ctx = Ctx { step: 0, training: true };
+const CTX: Ctx = Ctx { step: 0, training: true, growth: Growth::FULL };
 
 fn to_vec(v: Value) -> Vec<f32> {
     v.flat().into_data().try_to_vec::<f32>().unwrap()

@@ -4,6 +4,7 @@
 mod common;
 
 use common::{model, serial, temp, write_mnist};
+use ganc_runtime::growth::Growth;
 use ganc_runtime::layers::Ctx;
 use ganc_runtime::run::{train, TrainError, TrainOptions};
 use ganc_runtime::value::Value;
@@ -76,7 +77,7 @@ fn every_lowered_layer_gives_the_shape_the_checker_inferred() {
     let m = model(ALL_LAYERS);
     let device = burn::tensor::Device::flex().autodiff();
     let (g, d) = ganc_runtime::run::networks(&m, &device).expect("lowers");
-    let ctx = Ctx { step: 0, training: true };
+    let ctx = Ctx { step: 0, training: true, growth: Growth::FULL };
     let z = Value::Flat(burn::tensor::Tensor::zeros([2, 16], &device));
     let y = Value::Labels(burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(vec![1i64, 7], [2]), &device));
     for (net, ir, inputs) in [

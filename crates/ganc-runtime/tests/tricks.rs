@@ -7,6 +7,7 @@ mod common;
 use common::{model, run, serial, temp, trainer, weights, RING};
 use ganc_runtime::burn::optim::GradientsParams;
 use ganc_runtime::burn::tensor::{Device, Tensor, TensorData};
+use ganc_runtime::growth::Growth;
 use ganc_runtime::layers::Ctx;
 use ganc_runtime::plan::{plan, Latent};
 use ganc_runtime::run::TrainOptions;
@@ -105,7 +106,7 @@ fn linear_d_under(line: &str, x: &[f32], updates: usize) -> (f64, Vec<Vec<f32>>)
     device.seed(1);
     let (_, mut d) = ganc_runtime::run::networks(&m, &device).unwrap();
     let mut opt = optimizer(&p.opt_d);
-    let ctx = Ctx { step: 0, training: true };
+    let ctx = Ctx { step: 0, training: true, growth: Growth::FULL };
     let mut params = vec![weights(&d)];
     for _ in 0..updates {
         let x = Tensor::<2>::from_data(TensorData::new(x.to_vec(), [x.len() / 2, 2]), &device);
