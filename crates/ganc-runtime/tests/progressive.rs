@@ -271,7 +271,7 @@ fn each_stage_has_the_parameters_ganc_check_counts() {
             .body
             .iter()
             .filter(|n| matches!(n, ir::Node::Stage { .. }))
-            .map(|n| summary_params(&[n.clone()]))
+            .map(|n| summary_params(std::slice::from_ref(n)))
             .collect();
         let lowered: Vec<u64> = stages(net)
             .stages

@@ -78,7 +78,7 @@ const STDDEV_EPS: f64 = 1e-8;
 impl MinibatchStddev {
     /// Samples per group for a batch of `b`.
     fn group_size(&self, b: usize) -> usize {
-        (1..=self.group.clamp(1, b.max(1))).rev().find(|g| b % g == 0).unwrap_or(1)
+        (1..=self.group.clamp(1, b.max(1))).rev().find(|g| b.is_multiple_of(*g)).unwrap_or(1)
     }
 
     /// `x` `[B, C, P]` as `[G, M, C, P]`, its deviation from the group mean and the standard
