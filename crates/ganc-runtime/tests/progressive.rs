@@ -193,6 +193,10 @@ fn real_images_are_pooled_to_the_stage_and_blended_while_it_fades_in() {
     let half: Vec<f32> =
         to_vec(up(pool(x.clone()))).iter().zip(to_vec(x.clone())).map(|(a, b)| 0.5 * a + 0.5 * b).collect();
     assert!(max_diff(&at(2, 0.5), &half) < 1e-6);
+    // Sample grids show a stage's images with each pixel repeated up to the data's size.
+    let low = pool(pool(x.clone()));
+    let full = to_vec(s.to_full(low.clone(), Growth { stage: 0, alpha: 1.0 }));
+    assert!(max_diff(&full, &to_vec(up(up(low)))) < 1e-6);
 }
 
 #[test]
