@@ -1,7 +1,8 @@
 //! Progressive growing (Karras et al. 2017): the schedule, the fade-in of a new stage in G and
 //! D (alpha 0 is the previous stage, alpha 1 the new one alone), the input gradient through a
-//! fading critic, the parameters per stage as `ganc check --summary` counts them, and a run
-//! resumed mid-fade equal to the uninterrupted one.
+//! fading critic, the shapes and parameters per stage as `ganc check` infers and counts them, a
+//! run resumed mid-fade equal to the uninterrupted one, and `models/pggan_fashion.gan` training
+//! through every resolution.
 
 mod common;
 
@@ -291,6 +292,71 @@ fn each_stage_has_the_parameters_ganc_check_counts() {
     }
 }
 
+/// The layers under `nodes`, depth first.
+fn layers(nodes: &[ir::Node]) -> Vec<&ir::Layer> {
+    nodes
+        .iter()
+        .flat_map(|n| match n {
+            ir::Node::Layer(l) => vec![l],
+            ir::Node::Let { body, .. } | ir::Node::Block { body, .. } => layers(body),
+            ir::Node::Residual { main, skip, .. } => [layers(main), layers(skip)].concat(),
+            ir::Node::Stage { body, head, .. } => [layers(body), layers(head)].concat(),
+        })
+        .collect()
+}
+
+/// The checker's output shapes of the layers that run with `top` as the newest stage at alpha
+/// 1: G's bodies up to it, its `to_rgb` and what follows the stages (on images of the stage's
+/// `side`); D's newest `from_rgb`, and the bodies from there down.
+fn checked_shapes(net: &ir::Network, top: usize, side: usize) -> Vec<Vec<usize>> {
+    let parts: Vec<(&[ir::Node], &[ir::Node])> = net
+        .body
+        .iter()
+        .filter_map(|n| match n {
+            ir::Node::Stage { body, head, .. } => Some((&body[..], &head[..])),
+            _ => None,
+        })
+        .collect();
+    let after: Vec<ir::Node> = net.body.iter().filter(|n| !matches!(n, ir::Node::Stage { .. })).cloned().collect();
+    let shapes = |ls: Vec<&ir::Layer>| -> Vec<Vec<usize>> {
+        ls.iter().map(|l| l.output.dims().unwrap().iter().map(|d| *d as usize).collect()).collect()
+    };
+    if net.kind == ganc_syntax::ast::NetworkKind::Generator {
+        let mut run = Vec::new();
+        parts[..=top].iter().for_each(|(body, _)| run.extend(layers(body)));
+        run.extend(layers(parts[top].1));
+        let at_side = shapes(layers(&after)).into_iter().map(|d| vec![d[0], side, side]);
+        shapes(run).into_iter().chain(at_side).collect()
+    } else {
+        let first = parts.len() - 1 - top;
+        let mut run = layers(parts[first].1);
+        parts[first..].iter().for_each(|(body, _)| run.extend(layers(body)));
+        shapes(run)
+    }
+}
+
+#[test]
+fn every_stage_gives_the_shapes_the_checker_inferred() {
+    let _rng = serial();
+    let m = model(TINY);
+    let device = Device::flex();
+    let (g, d) = networks(&device);
+    for top in 0..3 {
+        let c = ctx(top, 1.0);
+        let side = [7, 14, 28][top];
+        assert_eq!(
+            g.trace(vec![z(&device)], &c),
+            checked_shapes(m.generator().unwrap(), top, side),
+            "G at stage {top}"
+        );
+        assert_eq!(
+            d.trace(vec![image(side, &device)], &c),
+            checked_shapes(m.network("D").unwrap(), top, side),
+            "D at {top}"
+        );
+    }
+}
+
 fn tiny_run(dir: &Path, data: &Path, steps: u64, resume: bool) -> PathBuf {
     let m = model(TINY);
     let opts = TrainOptions {
@@ -361,6 +427,51 @@ fn a_run_resumed_mid_fade_equals_the_uninterrupted_one() {
     assert_eq!(shape, vec![2, 1, 28, 28]);
     assert!(x.iter().all(|v| v.is_finite()));
     for dir in [a, b, data] {
+        std::fs::remove_dir_all(dir).ok();
+    }
+}
+
+/// Reads files without the `equalized` wrapper, which another part of the runtime lowers.
+struct WithoutEqualized;
+
+impl ganc_check::Loader for WithoutEqualized {
+    fn load(&self, path: &Path) -> std::io::Result<String> {
+        ganc_check::FsLoader.load(path).map(|t| t.replace("equalized ", ""))
+    }
+}
+
+#[test]
+fn the_fashion_model_trains_through_every_resolution() {
+    let _rng = serial();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/pggan_fashion.gan");
+    let schedule = "progressive(fade: 600 steps, hold: 600 steps)";
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(schedule), "the model's schedule changed: update this test");
+    let text = text.replace(schedule, "progressive(fade: 1 steps, hold: 1 steps)").replace("equalized ", "");
+    let analysis = ganc_check::check_source(&path, &text, &WithoutEqualized);
+    assert!(!analysis.has_errors(), "{:#?}", analysis.diagnostics);
+    let m = analysis.model.unwrap();
+    let (dir, data) = (temp("fashion-run"), temp("fashion-data"));
+    write_mnist(&data, 8);
+    std::fs::rename(data.join("mnist"), data.join("fashion-mnist")).unwrap();
+    let opts = TrainOptions {
+        steps: Some(5),
+        batch: Some(4),
+        out: Some(dir.clone()),
+        device: "cpu".into(),
+        data_dir: Some(data.clone()),
+        ..TrainOptions::default()
+    };
+    let mut seen = Vec::new();
+    train(&m, &text, &path, &opts, &AtomicBool::new(false), &mut |e| {
+        if let ganc_runtime::run::Event::Step(s, _) = e {
+            seen.push(s.growth);
+        }
+    })
+    .expect("trains");
+    let expected = [(7, 1.0), (14, 0.0), (14, 1.0), (28, 0.0), (28, 1.0)];
+    assert_eq!(seen, expected.map(Some).to_vec());
+    for dir in [dir, data] {
         std::fs::remove_dir_all(dir).ok();
     }
 }
