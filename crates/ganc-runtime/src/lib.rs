@@ -7,7 +7,8 @@
 //!   pass and input-gradient product side by side ([`layers::Differentiable`]); [`walk`] is the one
 //!   walk over that tree, which the forward pass and [`input_grad`] share;
 //! - [`trainer::Trainer::step`] is one training step, a function of the networks, optimizers
-//!   and step index;
+//!   and step index; [`growth`] says which progressive stages run at a step, and how the newest
+//!   fades in;
 //! - [`run`] drives a whole run: run directory, metrics, samples, plots, atomic checkpoints,
 //!   resume, Ctrl-C; [`sample`] and [`export`] read finished runs.
 
