@@ -199,8 +199,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::Constant,
         Family::Weight,
     )
-    .trainable(ParamRule::WholeOutput)
-    .not_lowered(),
+    .trainable(ParamRule::WholeOutput),
     // ---- resampling -------------------------------------------------------------------
     layer(
         "upsample",
@@ -366,7 +365,10 @@ pub static ENTRIES: &[Spec] = &[
         Family::Conditioning,
     )
     .trainable(ParamRule::ScaleShiftPerClass)
-    .not_lowered(),
+    .with_input_gradient(InputGradient::No {
+        why: "batch statistics couple the samples",
+        help: "condition the critic with `projection(y)` instead of a conditional batchnorm",
+    }),
     layer(
         "adain",
         "Adaptive instance normalization: a style vector sets each channel's scale and shift.",
@@ -375,8 +377,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::Adain,
         Family::Conditioning,
     )
-    .trainable(ParamRule::Style)
-    .not_lowered(),
+    .trainable(ParamRule::Style),
     // ---- activations ------------------------------------------------------------------
     layer("relu", "max(0, x).", "Nair & Hinton 2010", &[], ShapeRule::Elementwise, Family::Activation),
     layer(
@@ -440,8 +441,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::Spatial,
         Family::Noise,
     )
-    .trainable(ParamRule::PerChannel)
-    .not_lowered(),
+    .trainable(ParamRule::PerChannel),
     // ---- attention --------------------------------------------------------------------
     layer(
         "self_attention",
@@ -487,8 +487,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::Projection,
         Family::Conditioning,
     )
-    .trainable(ParamRule::Projection)
-    .not_lowered(),
+    .trainable(ParamRule::Projection),
     // ---- losses -----------------------------------------------------------------------
     loss(
         "minimax",

@@ -6,7 +6,8 @@ use crate::layers::{Ctx, Decay};
 use crate::network::Net;
 use crate::params::{grad_norm, Clip, Collect, EmaUpdate};
 use crate::penalty;
-use crate::plan::{Optimizer, Plan};
+use crate::plan::{Latent, Optimizer, Plan};
+use crate::styles::STYLE_AVERAGE_DECAY;
 use crate::value::Value;
 use burn::module::Module;
 use burn::optim::decay::WeightDecayConfig;
@@ -37,6 +38,16 @@ pub struct StepMetrics {
     pub grad_norm_d: f64,
     /// The gradient penalties added to D's loss in this step (last D update; 0 when none).
     pub penalty: f64,
+}
+
+/// What a sampler asks for besides the stream of latents.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Draw {
+    /// The class label of each sample, in place of G's drawn labels (`ganc sample --class`).
+    pub classes: Option<Vec<i64>>,
+    /// Truncation in w space toward the average style, `w_avg + psi (w - w_avg)`, for a
+    /// generator with `adain` layers (`ganc sample --truncation`).
+    pub psi: Option<f64>,
 }
 
 /// Builds an optimizer.
@@ -220,7 +231,8 @@ impl Trainer {
         for i in 0..plan.g_steps {
             let index = self.step * plan.g_steps as u64 + i as u64;
             let (g_in, g_labels) = self.g_inputs(n, Stream::GLatent, index, &device);
-            let fake = self.g.forward(g_in, &ctx);
+            let (fake, named) = self.g.forward_with(g_in, &ctx);
+            self.g.track_styles(&named, STYLE_AVERAGE_DECAY);
             let d_fake = self.d_forward(self.with_instance_noise(fake), g_labels, &ctx);
             let loss = plan.loss.generator(d_fake);
             m.g_loss = mean(loss.clone().detach());
@@ -246,10 +258,37 @@ impl Trainer {
 
     /// Generates from G's inputs drawn from `stream` (no autodiff, no dropout unless kept).
     pub fn generate(net: &Net, plan: &Plan, n: usize, stream: Stream, index: u64, device: &Device) -> Value {
+        Self::generate_with(net, plan, n, stream, index, device, &Draw::default())
+    }
+
+    /// [`Trainer::generate`] with the classes and the style truncation of `draw`.
+    pub fn generate_with(
+        net: &Net,
+        plan: &Plan,
+        n: usize,
+        stream: Stream,
+        index: u64,
+        device: &Device,
+        draw: &Draw,
+    ) -> Value {
         let device = device.clone().without_autodiff();
         let mut rng = inputs::rng(plan.seed, stream, index);
-        let ins: Vec<Value> =
-            plan.g_inputs.iter().map(|(_, l)| inputs::draw(l, n, &mut rng, plan.truncation, &device)).collect();
-        net.forward(ins, &Ctx { step: u64::MAX, training: false })
+        let ins: Vec<Value> = plan
+            .g_inputs
+            .iter()
+            .map(|(_, l)| match (l, &draw.classes) {
+                // The latents are drawn all the same, so that a class changes nothing else.
+                (Latent::Labels(_), Some(classes)) => {
+                    inputs::draw(l, n, &mut rng, None, &device);
+                    Value::Labels(Tensor::from_data(TensorData::new(classes.clone(), [n]), &device))
+                }
+                _ => inputs::draw(l, n, &mut rng, plan.truncation, &device),
+            })
+            .collect();
+        let ctx = Ctx { step: u64::MAX, training: false };
+        match draw.psi {
+            Some(psi) if net.has_styles() => net.forward_truncated(ins, &ctx, psi),
+            _ => net.forward(ins, &ctx),
+        }
     }
 }

@@ -24,6 +24,11 @@ pub trait Observer<'n> {
 
     /// A residual added the values of slots `main` and `skip` into slot `output`.
     fn residual(&mut self, main: usize, skip: usize, output: usize);
+
+    /// A `let` binds `name` to `value`; an observer may replace it (truncating a style).
+    fn named(&mut self, _name: &str, value: Value) -> Value {
+        value
+    }
 }
 
 /// The plain forward pass keeps nothing.
@@ -98,6 +103,7 @@ impl<'n, O: Observer<'n>> Walker<'_, '_, O> {
                             self.nodes(&l.body, start)
                         }
                     };
+                    let value = Flow { slot: value.slot, value: self.observer.named(&l.name, value.value) };
                     self.named.insert(l.name.clone(), value);
                     x
                 }

@@ -122,7 +122,7 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
             "self_attention" => "self_attention(reduction: 2)",
             "minibatch_discrimination" => "flatten\n minibatch_discrimination(kernels: 4, dims: 2)",
             "minibatch_stddev" => "minibatch_stddev(group: 2)",
-            "projection" => "global_sum_pool\n projection(y)",
+            "projection" => "flatten\n projection(y)",
             _ => return None,
         }),
         Kind::Wrapper => d(&format!("{name} conv(8, kernel: 3, padding: 1)")),
