@@ -175,6 +175,16 @@ pub struct Plan {
     pub penalties: Vec<Penalty>,
 }
 
+impl Plan {
+    /// The number of classes of G's label input, when G is conditional.
+    pub fn g_classes(&self) -> Option<usize> {
+        self.g_inputs.iter().find_map(|(_, l)| match l {
+            Latent::Labels(k) => Some(*k),
+            _ => None,
+        })
+    }
+}
+
 /// A penalty regularizer as the trainer applies it.
 fn penalty(c: &Component) -> Penalty {
     let a = &c.args;

@@ -6,7 +6,7 @@ use crate::inputs::Stream;
 use crate::network::{lower, Net};
 use crate::plan::{plan, unsupported_diagnostics, Plan};
 use crate::plots;
-use crate::trainer::{StepMetrics, Trainer};
+use crate::trainer::{Draw, StepMetrics, Trainer};
 use crate::value::Value;
 use burn::tensor::Device;
 use ganc_check::ir::Model;
@@ -346,12 +346,26 @@ fn truncate_rows(path: &Path, header: &str, step: u64) -> std::io::Result<()> {
     checkpoint::write_atomic(path, out.as_bytes())
 }
 
+/// Samples per row of a conditional generator's grid.
+pub const CLASS_GRID_COLUMNS: usize = 8;
+
+/// The labels of a grid of `classes` rows of `cols` samples: row `k` is class `k`.
+pub fn class_rows(classes: usize, cols: usize) -> Vec<i64> {
+    (0..classes * cols).map(|i| (i / cols) as i64).collect()
+}
+
 /// Writes the sample grid (or 2D scatter) of the fixed latent batch at `step`.
 fn write_samples(run: &Path, t: &Trainer, data: &ganc_data::Data, step: u64) -> Result<PathBuf, TrainError> {
     let net = t.sampler(true);
     let dims = &t.plan.data_shape;
     let path = run.join("samples").join(format!("step_{step:06}.png"));
-    if dims.len() == 3 {
+    if let (3, Some(classes)) = (dims.len(), t.plan.g_classes()) {
+        // One row per class.
+        let cols = CLASS_GRID_COLUMNS;
+        let draw = Draw { classes: Some(class_rows(classes, cols)), psi: None };
+        let fake = values(Trainer::generate_with(&net, &t.plan, classes * cols, Stream::Fixed, 0, &t.device, &draw));
+        images::grid_with_columns(&path, &fake, classes * cols, cols, dims).map_err(|e| io_err("write", &path, e))?;
+    } else if dims.len() == 3 {
         let fake = values(Trainer::generate(&net, &t.plan, 64, Stream::Fixed, 0, &t.device));
         images::grid(&path, &fake, 64, dims).map_err(|e| io_err("write", &path, e))?;
     } else {
