@@ -162,10 +162,15 @@ pub fn sample(
         .map_err(|e| miette!(help = "pass a run directory made by `ganc train`", "{e}"))?;
     let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("");
     // A grid of a conditional generator shows one row per class.
-    request.rows_by_class =
-        request.class.is_none() && ext == "png" && loaded.plan.g_classes().is_some() && loaded.plan.data_shape.len() == 3;
+    request.rows_by_class = request.class.is_none()
+        && ext == "png"
+        && loaded.plan.g_classes().is_some()
+        && loaded.plan.data_shape.len() == 3;
     let samples = ganc_runtime::sample::sample_with(&loaded, n, seed, &request).map_err(|e| {
-        miette!(help = "`--class` takes a class of a conditional generator; `--truncation` a positive threshold or a psi", "{e}")
+        miette!(
+            help = "`--class` takes a class of a conditional generator; `--truncation` a positive threshold or a psi",
+            "{e}"
+        )
     })?;
     let n = samples.shape[0];
     let (values, shape) = (samples.values.as_slice(), samples.shape.as_slice());
