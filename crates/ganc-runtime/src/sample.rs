@@ -110,6 +110,21 @@ pub enum RequestError {
     Psi(f64),
 }
 
+impl RequestError {
+    /// What to do instead.
+    pub fn help(&self) -> String {
+        match self {
+            RequestError::NotConditional => "sample without `--class`".into(),
+            RequestError::NoSuchClass { classes, .. } => format!("pass `--class` from 0 to {}", classes - 1),
+            RequestError::Threshold(_) => {
+                "this generator has no style vector (`adain`): `--truncation` is the threshold of its latents, e.g. 0.7"
+                    .into()
+            }
+            RequestError::Psi(_) => "pass a number such as 0.7".into(),
+        }
+    }
+}
+
 /// `n` samples for `request` (`n` is rounded up to whole rows for rows by class).
 pub fn sample_with(loaded: &Loaded, n: usize, seed: u64, request: &Request) -> Result<Samples, RequestError> {
     let classes = loaded.plan.g_classes();

@@ -166,12 +166,8 @@ pub fn sample(
         && ext == "png"
         && loaded.plan.g_classes().is_some()
         && loaded.plan.data_shape.len() == 3;
-    let samples = ganc_runtime::sample::sample_with(&loaded, n, seed, &request).map_err(|e| {
-        miette!(
-            help = "`--class` takes a class of a conditional generator; `--truncation` a positive threshold or a psi",
-            "{e}"
-        )
-    })?;
+    let samples =
+        ganc_runtime::sample::sample_with(&loaded, n, seed, &request).map_err(|e| miette!(help = e.help(), "{e}"))?;
     let n = samples.shape[0];
     let (values, shape) = (samples.values.as_slice(), samples.shape.as_slice());
     let dims = &shape[1..];
