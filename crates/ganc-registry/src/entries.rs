@@ -816,6 +816,13 @@ pub static ENTRIES: &[Spec] = &[
     ),
     entry(
         Kind::TrainOption,
+        "style_mixing",
+        "Style mixing regularization: a share of the batches take the style w of a second latent from a random `adain` layer on.",
+        "Karras et al. 2019 (StyleGAN)",
+        &[param("value", Float, Def::Float(0.9), Unit, "share of the batches mixed")],
+    ),
+    entry(
+        Kind::TrainOption,
         "batches",
         "Real and fake batches through D separately (ganhacks #4) or mixed.",
         "ganhacks #4 (Chintala et al. 2016)",

@@ -161,6 +161,8 @@ pub struct Plan {
     pub mixed_batches: bool,
     /// Truncation threshold at sampling.
     pub truncation: Option<f64>,
+    /// The share of G's batches that mix two styles (`style_mixing`).
+    pub style_mixing: Option<f64>,
     /// Periods.
     pub sample_every: u64,
     /// Periods.
@@ -396,6 +398,11 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         truncation: model
             .train
             .option("truncation")
+            .filter(|o| o.span != Span::default())
+            .map(|o| o.args.float("value")),
+        style_mixing: model
+            .train
+            .option("style_mixing")
             .filter(|o| o.span != Span::default())
             .map(|o| o.args.float("value")),
         sample_every: every("sample", (steps / 10).max(1)),

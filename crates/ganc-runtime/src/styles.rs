@@ -4,7 +4,7 @@
 //! `w' = w_avg + psi (w - w_avg)`, at sampling.
 
 use crate::layers::{Ctx, Layer};
-use crate::network::Net;
+use crate::network::{Net, Node};
 use crate::value::Value;
 use crate::walk::{walk, Flow, Observer};
 use burn::module::{Module, Param};
@@ -58,10 +58,64 @@ impl Net {
         walk(self, inputs, ctx, &mut Truncate { styles: &self.styles, psi }).output.value
     }
 
+    /// Runs the network with the `adain` layers from the `crossover`-th on (counting from 0 in
+    /// the order of the walk) reading the styles of `second` instead, and returns every named
+    /// value too (style mixing, Karras et al. 2019).
+    pub fn forward_mixed(
+        &self,
+        inputs: Vec<Value>,
+        ctx: &Ctx,
+        second: &HashMap<String, Value>,
+        crossover: usize,
+    ) -> (Value, HashMap<String, Value>) {
+        let mut mix = Mix { second, crossover, seen: 0 };
+        let walked = walk(self, inputs, ctx, &mut mix);
+        (walked.output.value, walked.named.into_iter().map(|(name, flow)| (name, flow.value)).collect())
+    }
+
+    /// How many `adain` layers the network holds.
+    pub fn adain_layers(&self) -> usize {
+        fn count(nodes: &[Node]) -> usize {
+            nodes
+                .iter()
+                .map(|node| match node {
+                    Node::Layer(Layer::Adain(_)) => 1,
+                    Node::Layer(_) => 0,
+                    Node::Residual(r) => count(&r.main) + count(&r.skip),
+                    Node::Let(l) => count(&l.body),
+                    Node::Block(b) => count(&b.body),
+                })
+                .sum()
+        }
+        count(&self.body)
+    }
+
     /// Whether the network reads style vectors (an `adain` layer).
     pub fn has_styles(&self) -> bool {
         !self.styles.is_empty()
     }
+}
+
+/// The forward pass, the `adain` layers from `crossover` on reading the styles of `second`.
+struct Mix<'a> {
+    second: &'a HashMap<String, Value>,
+    crossover: usize,
+    seen: usize,
+}
+
+impl Observer<'_> for Mix<'_> {
+    fn layer(&mut self, layer: &Layer, input: Flow, second: Option<Flow>, _: usize, ctx: &Ctx) -> Value {
+        let mut second = second.map(|s| s.value);
+        if let Layer::Adain(a) = layer {
+            if self.seen >= self.crossover {
+                second = self.second.get(&a.style).cloned().or(second);
+            }
+            self.seen += 1;
+        }
+        layer.forward(input.value, second, ctx)
+    }
+
+    fn residual(&mut self, _: usize, _: usize, _: usize) {}
 }
 
 /// The forward pass, truncating every tracked style where it is bound.

@@ -16,6 +16,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, RmsPropConfig, S
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use ganc_data::Data;
 use rand::RngExt;
+use std::collections::HashMap;
 
 /// What one step measured.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -124,6 +125,35 @@ impl Trainer {
         (values, labels)
     }
 
+    /// G's output on `g_in`, drawn from `stream` at `index`, and its named values. Under
+    /// `style_mixing: p`, a share `p` of the batches take the styles of second latents (with the
+    /// same labels) from a random `adain` layer on (Karras et al. 2019).
+    fn fakes(&self, g_in: Vec<Value>, stream: Stream, index: u64, ctx: &Ctx) -> (Value, HashMap<String, Value>) {
+        let layers = self.g.adain_layers();
+        if let Some(p) = self.plan.style_mixing.filter(|_| layers > 1) {
+            let mut rng =
+                inputs::rng(self.plan.seed, Stream::Mixing, 2 * index + u64::from(matches!(stream, Stream::GLatent)));
+            if rng.random::<f64>() < p {
+                let crossover = rng.random_range(1..layers);
+                let n = g_in[0].batch();
+                let device = self.device.clone();
+                let second_in: Vec<Value> = self
+                    .plan
+                    .g_inputs
+                    .iter()
+                    .zip(&g_in)
+                    .map(|((_, l), v)| match l {
+                        Latent::Labels(_) => v.clone(),
+                        _ => inputs::draw(l, n, &mut rng, None, &device),
+                    })
+                    .collect();
+                let (_, second) = self.g.forward_with(second_in, ctx);
+                return self.g.forward_mixed(g_in, ctx, &second, crossover);
+            }
+        }
+        self.g.forward_with(g_in, ctx)
+    }
+
     fn d_forward(&self, x: Value, labels: Option<Value>, ctx: &Ctx) -> Tensor<2> {
         let mut ins = vec![x];
         if self.plan.d_takes_labels {
@@ -184,7 +214,7 @@ impl Trainer {
             let real = inputs::samples(batch.x, n, &plan.data_shape, &device);
             let real_labels = batch.labels.as_deref().map(|l| inputs::labels(l, &device));
             let (g_in, g_labels) = self.g_inputs(n, Stream::DLatent, index, &device);
-            let fake = self.g.forward(g_in, &ctx).map(|t| t.detach(), |t| t.detach());
+            let fake = self.fakes(g_in, Stream::DLatent, index, &ctx).0.map(|t| t.detach(), |t| t.detach());
             let (real, fake) = (self.with_instance_noise(real), self.with_instance_noise(fake));
             // What the penalties read (tensors are shared, so the copies cost nothing).
             let (real_v, fake_v) = (real.clone(), fake.clone());
@@ -231,7 +261,7 @@ impl Trainer {
         for i in 0..plan.g_steps {
             let index = self.step * plan.g_steps as u64 + i as u64;
             let (g_in, g_labels) = self.g_inputs(n, Stream::GLatent, index, &device);
-            let (fake, named) = self.g.forward_with(g_in, &ctx);
+            let (fake, named) = self.fakes(g_in, Stream::GLatent, index, &ctx);
             self.g.track_styles(&named, STYLE_AVERAGE_DECAY);
             let d_fake = self.d_forward(self.with_instance_noise(fake), g_labels, &ctx);
             let loss = plan.loss.generator(d_fake);

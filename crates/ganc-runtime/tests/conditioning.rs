@@ -322,3 +322,37 @@ fn noise_changes_fine_detail_only() {
     assert!(high > 0.0, "the noise changes the image");
     assert!(high > 5.0 * low, "high-pass energy {high} against low-pass {low}");
 }
+
+#[test]
+fn style_mixing_switches_to_the_second_style_at_the_crossover() {
+    let _rng = serial();
+    let m = model(STYLE);
+    let device = Device::flex();
+    device.seed(3);
+    let (g, _) = ganc_runtime::run::networks(&m, &device).unwrap();
+    // Noise scales start at 0: the output is a function of the latents.
+    assert_eq!(g.adain_layers(), 3);
+    let z = |seed: u64| {
+        device.seed(seed);
+        vec![Value::Flat(Tensor::random([2, 8], Distribution::Normal(0.0, 1.0), &device))]
+    };
+    let ctx = Ctx { step: 0, training: false };
+    let (first, second) = (g.forward(z(1), &ctx), g.forward(z(2), &ctx));
+    let (_, styles) = g.forward_with(z(2), &ctx);
+    let mixed = |k: usize| floats(g.forward_mixed(z(1), &ctx, &styles, k).0.flat());
+    assert_close(&mixed(3), &floats(first.flat()), 1e-6, "crossover after the last layer");
+    assert_close(&mixed(0), &floats(second.flat()), 1e-6, "crossover at the first layer");
+    let (one, two) = (mixed(1), mixed(2));
+    assert_ne!(one, two);
+    // A run mixing every batch trains differently from one that does not.
+    let mixing =
+        STYLE.replace("train { batch: 8 steps: 3 seed: 1 }", "train { batch: 8 steps: 3 seed: 1 style_mixing: 1.0 }");
+    assert_ne!(mixing, STYLE);
+    let losses = |text: &str, name: &str| {
+        let (loaded, dir) = trained(text, name);
+        let csv = std::fs::read_to_string(loaded.run.join("metrics.csv")).unwrap();
+        std::fs::remove_dir_all(&dir).ok();
+        csv.lines().skip(1).map(|l| l.split(',').nth(2).unwrap().to_string()).collect::<Vec<_>>()
+    };
+    assert_ne!(losses(&mixing, "mixing"), losses(STYLE, "no-mixing"));
+}

@@ -149,6 +149,7 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
             "ema" => train("ema G: 0.99"),
             "batches" => train("batches: mixed"),
             "truncation" => train("truncation: 0.5"),
+            "style_mixing" => train("style_mixing: 0.5"),
             "unroll" => train("unroll: 2"),
             "replay" => train("replay(buffer: 8)"),
             "progressive" => return None, // needs stages: see `structures_the_runtime_refuses_are_warned`
