@@ -6,7 +6,7 @@
 mod common;
 
 use common::{model, run, serial, temp, write_mnist};
-use ganc_runtime::burn::module::{Module, Param};
+use ganc_runtime::burn::module::{Module, ModuleVisitor, Param};
 use ganc_runtime::burn::nn::BatchNormConfig;
 use ganc_runtime::burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use ganc_runtime::input_grad::output_and_input_grad;
@@ -15,6 +15,7 @@ use ganc_runtime::network::{Net, Node};
 use ganc_runtime::run::TrainOptions;
 use ganc_runtime::sample::{load, sample_with, Loaded, Request, RequestError};
 use ganc_runtime::value::Value;
+use std::path::Path;
 
 const TRAIN: Ctx = Ctx { step: 0, training: true };
 
@@ -355,4 +356,45 @@ fn style_mixing_switches_to_the_second_style_at_the_crossover() {
         csv.lines().skip(1).map(|l| l.split(',').nth(2).unwrap().to_string()).collect::<Vec<_>>()
     };
     assert_ne!(losses(&mixing, "mixing"), losses(STYLE, "no-mixing"));
+}
+
+/// The trained parameters of a network: every float tensor but running statistics and style
+/// averages.
+fn trained_parameters(net: &Net) -> u64 {
+    struct Count {
+        path: Vec<String>,
+        n: u64,
+    }
+    impl ModuleVisitor for Count {
+        fn enter_module(&mut self, name: &str, _: &str) {
+            self.path.push(name.to_string());
+        }
+        fn exit_module(&mut self, _: &str, _: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+            let last = self.path.last().map_or("", String::as_str);
+            if !last.starts_with("running_") && last != "average" {
+                self.n += p.val().shape().num_elements() as u64;
+            }
+        }
+    }
+    let mut count = Count { path: Vec::new(), n: 0 };
+    net.visit(&mut count);
+    count.n
+}
+
+#[test]
+fn parameter_counts_equal_the_checkers() {
+    let _rng = serial();
+    let device = Device::flex();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/biggan_fashion.gan");
+    let biggan = std::fs::read_to_string(&path).unwrap();
+    let biggan = ganc_check::check_source(&path, &biggan, &ganc_check::FsLoader).model.expect("checks");
+    for m in [model(BY_CLASS), model(STYLE), biggan] {
+        for ir in &m.networks {
+            let net = ganc_runtime::network::lower(ir, &device).unwrap();
+            assert_eq!(Some(trained_parameters(&net)), ir.param_count(), "{}", ir.name);
+        }
+    }
 }
