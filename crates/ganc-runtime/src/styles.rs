@@ -21,8 +21,9 @@ pub struct StyleAverage {
     /// The `let` name of the style.
     #[module(skip)]
     pub name: String,
-    /// The average `[dim]`, starting at 0; not trained by the optimizer.
-    pub average: Param<Tensor<1>>,
+    /// The average `[dim]`, starting at 0: not trained by the optimizer, and copied as it is
+    /// to the EMA generator (a `running_` buffer, as batchnorm's statistics are).
+    pub running_average: Param<Tensor<1>>,
 }
 
 /// A style average for every value an `adain` layer of `net` reads.
@@ -33,7 +34,7 @@ pub fn averages(net: &ir::Network, device: &Device) -> Vec<StyleAverage> {
         let Some(&[dim]) = shape.dims() else { continue };
         if out.iter().all(|s| &s.name != name) {
             let average = Param::from_tensor(Tensor::zeros([dim.max(1) as usize], device)).set_require_grad(false);
-            out.push(StyleAverage { name: name.clone(), average });
+            out.push(StyleAverage { name: name.clone(), running_average: average });
         }
     }
     out
@@ -48,8 +49,10 @@ impl Net {
             let mean = w.clone().flat().detach().mean_dim(0);
             let [_, d] = mean.dims();
             let mean = mean.reshape([d]);
-            s.average =
-                s.average.clone().map(|avg| (avg.detach().mul_scalar(beta) + mean.mul_scalar(1.0 - beta)).detach());
+            s.running_average = s
+                .running_average
+                .clone()
+                .map(|avg| (avg.detach().mul_scalar(beta) + mean.mul_scalar(1.0 - beta)).detach());
         }
     }
 
@@ -135,7 +138,7 @@ impl Observer<'_> for Truncate<'_> {
         let Some(s) = self.styles.iter().find(|s| s.name == name) else { return value };
         let w = value.flat();
         let [_, d] = w.dims();
-        let avg = s.average.val().to_device(&w.device()).reshape([1, d]);
+        let avg = s.running_average.val().to_device(&w.device()).reshape([1, d]);
         Value::Flat(avg.clone() + (w - avg).mul_scalar(self.psi))
     }
 }

@@ -265,7 +265,7 @@ train { batch: 8 steps: 3 seed: 1 }
 fn truncation_to_psi_zero_gives_one_image_for_every_z() {
     let _rng = serial();
     let (mut loaded, dir) = trained(STYLE, "psi");
-    let average = floats(loaded.generator.styles[0].average.val());
+    let average = floats(loaded.generator.styles[0].running_average.val());
     assert!(average.iter().any(|v| *v != 0.0), "the average w is tracked and kept in the checkpoint");
     // Noise is drawn per sample: without it, only w tells the samples apart.
     set_noise_scales(&mut loaded.generator, &[0.0, 0.0, 0.0]);
@@ -358,8 +358,8 @@ fn style_mixing_switches_to_the_second_style_at_the_crossover() {
     assert_ne!(losses(&mixing, "mixing"), losses(STYLE, "no-mixing"));
 }
 
-/// The trained parameters of a network: every float tensor but running statistics and style
-/// averages.
+/// The trained parameters of a network: every float tensor but the running ones (batchnorm's
+/// statistics, the style averages).
 fn trained_parameters(net: &Net) -> u64 {
     struct Count {
         path: Vec<String>,
@@ -374,7 +374,7 @@ fn trained_parameters(net: &Net) -> u64 {
         }
         fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
             let last = self.path.last().map_or("", String::as_str);
-            if !last.starts_with("running_") && last != "average" {
+            if !last.starts_with("running_") {
                 self.n += p.val().shape().num_elements() as u64;
             }
         }
