@@ -398,3 +398,38 @@ fn parameter_counts_equal_the_checkers() {
         }
     }
 }
+
+#[test]
+fn a_resumed_style_run_equals_an_uninterrupted_one() {
+    let _rng = serial();
+    let text = STYLE.replace(
+        "train { batch: 8 steps: 3 seed: 1 }",
+        "train { batch: 8 steps: 4 seed: 1 style_mixing: 0.5 log every 1 steps checkpoint every 2 steps }",
+    );
+    let dir = temp("style-resume");
+    write_mnist(&dir.join("data"), 20);
+    let train = |out: &str, steps: u64, resume: bool| {
+        let out = dir.join(out);
+        let opts = TrainOptions {
+            steps: Some(steps),
+            data_dir: Some(dir.join("data")),
+            resume: resume.then(|| out.clone()),
+            ..TrainOptions::default()
+        };
+        run(&text, &out, opts).0.expect("trains")
+    };
+    let whole = train("whole", 4, false);
+    train("parts", 2, false);
+    let parts = train("parts", 4, true);
+    // Every column but the timing.
+    let metrics = |run: &std::path::Path| {
+        let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+        csv.lines().map(|l| l.rsplit_once(',').unwrap().0.to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(metrics(&whole), metrics(&parts));
+    assert_eq!(metrics(&whole).len(), 5);
+    let average =
+        |run: &std::path::Path| floats(load(run, "cpu", true).unwrap().generator.styles[0].running_average.val());
+    assert_eq!(average(&whole), average(&parts));
+    std::fs::remove_dir_all(&dir).ok();
+}
