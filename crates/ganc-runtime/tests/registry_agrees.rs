@@ -149,7 +149,11 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
             "ema" => train("ema G: 0.99"),
             "batches" => train("batches: mixed"),
             "truncation" => train("truncation: 0.5"),
-            "style_mixing" => train("style_mixing: 0.5"),
+            "style_mixing" => Parts {
+                g: "let w = z { linear(8) }\n linear(28 * 28)\n reshape(1, 28, 28)\n adain(w)\n adain(w)\n tanh".into(),
+                train: "style_mixing: 0.5".into(),
+                ..Parts::default()
+            },
             "unroll" => train("unroll: 2"),
             "replay" => train("replay(buffer: 8)"),
             "progressive" => return None, // needs stages: see `structures_the_runtime_refuses_are_warned`
