@@ -46,6 +46,20 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
             );
         }
     }
+    if let Some(m) = model.train.option("style_mixing").filter(|o| o.span != Span::default()) {
+        let styles = model.generator().map_or(0, |g| g.layers().iter().filter(|l| l.name == "adain").count());
+        if styles < 2 {
+            diags.push(
+                Diagnostic::new(
+                    codes::NO_EFFECT,
+                    m.span,
+                    "`style_mixing` has no effect: G has fewer than two `adain` layers",
+                )
+                .label("no styles to mix")
+                .help("style mixing switches the style w between two `adain` layers of G (StyleGAN): remove it"),
+            );
+        }
+    }
     let loss_targets =
         ganc_registry::lookup(Kind::Loss, model.loss.name).and_then(|s| s.loss()).is_some_and(|l| l.targets);
     for r in &model.regularizers {

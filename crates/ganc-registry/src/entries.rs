@@ -199,8 +199,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::Constant,
         Family::Weight,
     )
-    .trainable(ParamRule::WholeOutput)
-    .not_lowered(),
+    .trainable(ParamRule::WholeOutput),
     // ---- resampling -------------------------------------------------------------------
     layer(
         "upsample",
@@ -365,7 +364,10 @@ pub static ENTRIES: &[Spec] = &[
         Family::Conditioning,
     )
     .trainable(ParamRule::ScaleShiftPerClass)
-    .not_lowered(),
+    .with_input_gradient(InputGradient::No {
+        why: "batch statistics couple the samples",
+        help: "condition the critic with `projection(y)` instead of a conditional batchnorm",
+    }),
     layer(
         "adain",
         "Adaptive instance normalization: a style vector sets each channel's scale and shift.",
@@ -374,8 +376,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::Adain,
         Family::Conditioning,
     )
-    .trainable(ParamRule::Style)
-    .not_lowered(),
+    .trainable(ParamRule::Style),
     // ---- activations ------------------------------------------------------------------
     layer("relu", "max(0, x).", "Nair & Hinton 2010", &[], ShapeRule::Elementwise, Family::Activation),
     layer(
@@ -439,8 +440,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::Spatial,
         Family::Noise,
     )
-    .trainable(ParamRule::PerChannel)
-    .not_lowered(),
+    .trainable(ParamRule::PerChannel),
     // ---- attention --------------------------------------------------------------------
     layer(
         "self_attention",
@@ -485,8 +485,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::Projection,
         Family::Conditioning,
     )
-    .trainable(ParamRule::Projection)
-    .not_lowered(),
+    .trainable(ParamRule::Projection),
     // ---- losses -----------------------------------------------------------------------
     loss(
         "minimax",
@@ -812,6 +811,13 @@ pub static ENTRIES: &[Spec] = &[
         "Truncation trick at sampling: normal (and sphere) latents are drawn from the normal truncated to [-value, value].",
         "Brock et al. 2018 (BigGAN)",
         &[param("value", Float, Def::Float(1.0), Positive, "threshold")],
+    ),
+    entry(
+        Kind::TrainOption,
+        "style_mixing",
+        "Style mixing regularization: a share of the batches take the style w of a second latent from a random `adain` layer on.",
+        "Karras et al. 2019 (StyleGAN)",
+        &[param("value", Float, Def::Float(0.9), Unit, "share of the batches mixed")],
     ),
     entry(
         Kind::TrainOption,

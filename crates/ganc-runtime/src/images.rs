@@ -5,8 +5,13 @@ use std::path::Path;
 
 /// Writes `n` images (NCHW in [-1, 1], `dims` = [C, H, W]) as a square grid with 2-pixel gaps.
 pub fn grid(path: &Path, x: &[f32], n: usize, dims: &[usize]) -> image::ImageResult<()> {
+    grid_with_columns(path, x, n, (n as f64).sqrt().ceil().max(1.0) as usize, dims)
+}
+
+/// Writes `n` images as [`grid`] does, `cols` to a row (one row per class of a conditional G).
+pub fn grid_with_columns(path: &Path, x: &[f32], n: usize, cols: usize, dims: &[usize]) -> image::ImageResult<()> {
     let (c, h, w) = (dims[0], dims[1], dims[2]);
-    let cols = (n as f64).sqrt().ceil().max(1.0) as usize;
+    let cols = cols.max(1);
     let rows = n.div_ceil(cols);
     let gap = 2;
     let mut img =

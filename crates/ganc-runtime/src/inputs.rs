@@ -26,6 +26,8 @@ pub enum Stream {
     Sample = 15,
     /// Interpolation and perturbation of gradient penalties.
     Penalty = 16,
+    /// Style mixing: whether a batch mixes, its crossover layer and its second latents.
+    Mixing = 17,
 }
 
 /// A seeded generator for `(seed, stream, index)`.

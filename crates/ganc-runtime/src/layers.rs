@@ -8,21 +8,25 @@
 //! `E0410` reads, is tested to agree with these answers (`tests/input_gradient_table.rs`).
 
 mod activations;
+mod conditional;
 mod joins;
 mod noise;
 mod norms;
 mod pggan;
 mod resampling;
 mod reshaping;
+mod style;
 mod weights;
 
 pub use activations::Activation;
+pub use conditional::{ConditionalBatchNorm, Projection};
 pub use joins::{Add, Concat};
 pub use noise::{Decay, Dropout, GaussianNoise};
 pub use norms::SampleNorm;
 pub use pggan::{MinibatchStddev, PixelNorm};
 pub use resampling::{AvgPool, Upsample};
 pub use reshaping::{Flatten, Reshape};
+pub use style::{Adain, Constant, NoiseInjection};
 
 use crate::growth::Growth;
 use crate::value::Value;
@@ -145,6 +149,16 @@ pub enum Layer {
     GroupNorm(GroupNorm),
     /// `embedding`.
     Embedding(Embedding),
+    /// `conditional_batchnorm(y)`.
+    ConditionalBatchNorm(ConditionalBatchNorm),
+    /// `projection(y)`.
+    Projection(Projection),
+    /// `constant(channels, height, width)`.
+    Constant(Constant),
+    /// `noise_injection`.
+    NoiseInjection(NoiseInjection),
+    /// `adain(w)`.
+    Adain(Adain),
     /// Weightless layers.
     Op(Op),
 }
@@ -161,6 +175,11 @@ impl Layer {
             Layer::InstanceNorm(m) => m,
             Layer::GroupNorm(m) => m,
             Layer::Embedding(m) => m,
+            Layer::ConditionalBatchNorm(m) => m,
+            Layer::Projection(m) => m,
+            Layer::Constant(m) => m,
+            Layer::NoiseInjection(m) => m,
+            Layer::Adain(m) => m,
             Layer::Op(op) => match &op.kind {
                 OpKind::Activation(a) => a,
                 OpKind::Upsample(u) => u,
@@ -197,7 +216,12 @@ impl Layer {
                 | OpKind::PixelNorm(_)
                 | OpKind::MinibatchStddev(_) => None,
             },
+            Layer::ConditionalBatchNorm(ConditionalBatchNorm { labels, .. })
+            | Layer::Projection(Projection { labels, .. }) => Some(labels),
+            Layer::Adain(Adain { style, .. }) => Some(style),
             Layer::Linear(_)
+            | Layer::Constant(_)
+            | Layer::NoiseInjection(_)
             | Layer::Conv(_)
             | Layer::Deconv(_)
             | Layer::BatchNorm(_)

@@ -28,6 +28,7 @@ pub mod plan;
 pub mod plots;
 pub mod run;
 pub mod sample;
+pub mod styles;
 pub mod trainer;
 pub mod value;
 pub mod walk;

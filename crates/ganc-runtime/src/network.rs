@@ -1,9 +1,11 @@
 //! A network as a tree of burn modules, built at run time from the checked IR.
 
 use crate::layers::{
-    Activation, Add, AvgPool, Concat, Ctx, Decay, Dropout, Flatten, GaussianNoise, Layer, MinibatchStddev, Op, OpKind,
-    PixelNorm, Reshape, SampleNorm, Upsample,
+    Activation, Adain, Add, AvgPool, Concat, ConditionalBatchNorm, Constant, Ctx, Decay, Dropout, Flatten,
+    GaussianNoise, Layer, MinibatchStddev, NoiseInjection, Op, OpKind, PixelNorm, Projection, Reshape, SampleNorm,
+    Upsample,
 };
+use crate::styles::{averages, StyleAverage};
 use crate::value::Value;
 use crate::walk::{walk, Flow, Observer};
 use burn::module::Module;
@@ -96,12 +98,14 @@ pub struct Net {
     pub inputs: Vec<String>,
     /// The body.
     pub body: Vec<Node>,
+    /// The moving averages of the style vectors `adain` layers read.
+    pub styles: Vec<StyleAverage>,
 }
 
 impl Default for Net {
     /// An empty network (a placeholder while an optimizer owns the real one).
     fn default() -> Self {
-        Net { inputs: Vec::new(), body: Vec::new() }
+        Net { inputs: Vec::new(), body: Vec::new(), styles: Vec::new() }
     }
 }
 
@@ -153,7 +157,7 @@ pub fn lower(net: &ir::Network, device: &Device) -> Result<Net, Vec<Unsupported>
     let mut missing = Vec::new();
     let body = lower_nodes(&net.body, device, &mut missing);
     if missing.is_empty() {
-        Ok(Net { inputs: net.inputs.clone(), body })
+        Ok(Net { inputs: net.inputs.clone(), body, styles: averages(net, device) })
     } else {
         Err(missing)
     }
@@ -215,6 +219,15 @@ fn initializer(args: &ganc_check::args::Args) -> Option<Initializer> {
         Some("kaiming") => Some(Initializer::KaimingNormal { gain: std::f64::consts::SQRT_2, fan_out_only: false }),
         Some("orthogonal") => Some(Initializer::Orthogonal { gain: 1.0 }),
         _ => None,
+    }
+}
+
+/// The name of the labels a conditional layer reads, and how many classes they have.
+fn second_labels(l: &ir::Layer) -> (String, usize) {
+    match &l.second {
+        Some((name, Shape::Labels(k))) => (name.clone(), *k as usize),
+        Some((name, _)) => (name.clone(), 1),
+        None => (String::new(), 1),
     }
 }
 
@@ -317,6 +330,30 @@ fn lower_layer(l: &ir::Layer, device: &Device, missing: &mut Vec<Unsupported>) -
         "concat" | "add" => {
             let value = l.second.as_ref().map(|(n, _)| n.clone()).unwrap_or_default();
             op(if l.name == "concat" { OpKind::Concat(Concat { value }) } else { OpKind::Add(Add { value }) })
+        }
+        "conditional_batchnorm" => {
+            let (labels, classes) = second_labels(l);
+            Some(Layer::ConditionalBatchNorm(ConditionalBatchNorm::new(
+                input[0],
+                classes,
+                a.float("momentum"),
+                a.float("eps"),
+                labels,
+                device,
+            )))
+        }
+        "projection" => {
+            let (labels, classes) = second_labels(l);
+            Some(Layer::Projection(Projection::new(input[0], classes, labels, device)))
+        }
+        "constant" => Some(Layer::Constant(Constant::new([int("channels"), int("height"), int("width")], device))),
+        "noise_injection" => Some(Layer::NoiseInjection(NoiseInjection::new(input[0], device))),
+        "adain" => {
+            let (style, dim) = match &l.second {
+                Some((name, shape)) => (name.clone(), dims(shape).first().copied().unwrap_or(1)),
+                None => (String::new(), 1),
+            };
+            Some(Layer::Adain(Adain::new(input[0], dim, style, device)))
         }
         other => {
             missing.push(Unsupported { what: format!("the layer `{other}`"), span: l.span });

@@ -162,6 +162,8 @@ pub struct Plan {
     pub mixed_batches: bool,
     /// Truncation threshold at sampling.
     pub truncation: Option<f64>,
+    /// The share of G's batches that mix two styles (`style_mixing`).
+    pub style_mixing: Option<f64>,
     /// Periods.
     pub sample_every: u64,
     /// Periods.
@@ -197,6 +199,16 @@ fn schedule(model: &Model, g: &ganc_check::ir::Network) -> Option<Schedule> {
         written.unwrap_or(default).max(1) as u64
     };
     Some(Schedule { fade: arg("fade"), hold: arg("hold"), resolutions })
+}
+
+impl Plan {
+    /// The number of classes of G's label input, when G is conditional.
+    pub fn g_classes(&self) -> Option<usize> {
+        self.g_inputs.iter().find_map(|(_, l)| match l {
+            Latent::Labels(k) => Some(*k),
+            _ => None,
+        })
+    }
 }
 
 /// A penalty regularizer as the trainer applies it.
@@ -410,6 +422,11 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         truncation: model
             .train
             .option("truncation")
+            .filter(|o| o.span != Span::default())
+            .map(|o| o.args.float("value")),
+        style_mixing: model
+            .train
+            .option("style_mixing")
             .filter(|o| o.span != Span::default())
             .map(|o| o.args.float("value")),
         sample_every: every("sample", (steps / 10).max(1)),

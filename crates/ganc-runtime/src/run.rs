@@ -1,12 +1,13 @@
 //! A whole training run: its directory, metrics, samples, plots, checkpoints and resumption.
 
 use crate::checkpoint::{self, Network};
+use crate::growth::Growth;
 use crate::images;
 use crate::inputs::Stream;
 use crate::network::{lower, Net};
 use crate::plan::{plan, unsupported_diagnostics, Plan};
 use crate::plots;
-use crate::trainer::{StepMetrics, Trainer};
+use crate::trainer::{Draw, StepMetrics, Trainer};
 use crate::value::Value;
 use burn::tensor::Device;
 use ganc_check::ir::Model;
@@ -357,10 +358,18 @@ fn truncate_rows(path: &Path, header: &str, step: u64) -> std::io::Result<()> {
     checkpoint::write_atomic(path, out.as_bytes())
 }
 
-/// Writes the sample grid (or 2D scatter) of the fixed latent batch at `step`. A progressive
-/// run's grid shows the images at the resolution of the step just trained, each pixel repeated
-/// up to the data's size, and is named after that resolution and alpha
-/// (`step_000300_r14_a0.50.png`).
+/// Samples per row of a conditional generator's grid.
+pub const CLASS_GRID_COLUMNS: usize = 8;
+
+/// The labels of a grid of `classes` rows of `cols` samples: row `k` is class `k`.
+pub fn class_rows(classes: usize, cols: usize) -> Vec<i64> {
+    (0..classes * cols).map(|i| (i / cols) as i64).collect()
+}
+
+/// Writes the sample grid (or 2D scatter) of the fixed latent batch at `step`: one row per
+/// class for a conditional generator. A progressive run's grid shows the images at the
+/// resolution of the step just trained, each pixel repeated up to the data's size, and is named
+/// after that resolution and alpha (`step_000300_r14_a0.50.png`).
 fn write_samples(run: &Path, t: &Trainer, data: &ganc_data::Data, step: u64) -> Result<PathBuf, TrainError> {
     let net = t.sampler(true);
     let dims = &t.plan.data_shape;
@@ -371,15 +380,18 @@ fn write_samples(run: &Path, t: &Trainer, data: &ganc_data::Data, step: u64) -> 
     };
     let path = run.join("samples").join(name);
     if dims.len() == 3 {
+        let (n, cols, classes) = match t.plan.g_classes() {
+            Some(classes) => (classes * CLASS_GRID_COLUMNS, CLASS_GRID_COLUMNS, Some(class_rows(classes, CLASS_GRID_COLUMNS))),
+            None => (64, 8, None),
+        };
+        let draw = Draw { classes, psi: None, growth: growth.map_or(Growth::FULL, |(_, g)| g) };
+        let fake = Trainer::generate_with(&net, &t.plan, n, Stream::Fixed, 0, &t.device, &draw);
         let fake = match growth {
-            Some((s, g)) => {
-                let low = Trainer::generate_at(&net, &t.plan, 64, Stream::Fixed, 0, &t.device, g);
-                s.to_full(low, g)
-            }
-            None => Trainer::generate(&net, &t.plan, 64, Stream::Fixed, 0, &t.device),
+            Some((s, g)) => s.to_full(fake, g),
+            None => fake,
         };
         let fake = values(fake);
-        images::grid(&path, &fake, 64, dims).map_err(|e| io_err("write", &path, e))?;
+        images::grid_with_columns(&path, &fake, n, cols, dims).map_err(|e| io_err("write", &path, e))?;
     } else {
         let real = data.batch(t.plan.seed, u64::MAX, 512).x;
         let fake = values(Trainer::generate(&net, &t.plan, 512, Stream::Fixed, 1, &t.device));

@@ -7,7 +7,8 @@ use crate::layers::{Ctx, Decay};
 use crate::network::Net;
 use crate::params::{grad_norm, Clip, Collect, EmaUpdate};
 use crate::penalty;
-use crate::plan::{Optimizer, Plan};
+use crate::plan::{Latent, Optimizer, Plan};
+use crate::styles::STYLE_AVERAGE_DECAY;
 use crate::value::Value;
 use burn::module::Module;
 use burn::optim::decay::WeightDecayConfig;
@@ -16,6 +17,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, RmsPropConfig, S
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use ganc_data::Data;
 use rand::RngExt;
+use std::collections::HashMap;
 
 /// What one step measured.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -40,6 +42,18 @@ pub struct StepMetrics {
     pub penalty: f64,
     /// Progressive growing: the step's image resolution and the newest stage's alpha.
     pub growth: Option<(usize, f64)>,
+}
+
+/// What a sampler asks for besides the stream of latents.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Draw {
+    /// The class label of each sample, in place of G's drawn labels (`ganc sample --class`).
+    pub classes: Option<Vec<i64>>,
+    /// Truncation in w space toward the average style, `w_avg + psi (w - w_avg)`, for a
+    /// generator with `adain` layers (`ganc sample --truncation`).
+    pub psi: Option<f64>,
+    /// How far a progressive generator has grown (every stage by default).
+    pub growth: Growth,
 }
 
 /// Builds an optimizer.
@@ -116,6 +130,35 @@ impl Trainer {
         (values, labels)
     }
 
+    /// G's output on `g_in`, drawn from `stream` at `index`, and its named values. Under
+    /// `style_mixing: p`, a share `p` of the batches take the styles of second latents (with the
+    /// same labels) from a random `adain` layer on (Karras et al. 2019).
+    fn fakes(&self, g_in: Vec<Value>, stream: Stream, index: u64, ctx: &Ctx) -> (Value, HashMap<String, Value>) {
+        let layers = self.g.adain_layers();
+        if let Some(p) = self.plan.style_mixing.filter(|_| layers > 1) {
+            let mut rng =
+                inputs::rng(self.plan.seed, Stream::Mixing, 2 * index + u64::from(matches!(stream, Stream::GLatent)));
+            if rng.random::<f64>() < p {
+                let crossover = rng.random_range(1..layers);
+                let n = g_in[0].batch();
+                let device = self.device.clone();
+                let second_in: Vec<Value> = self
+                    .plan
+                    .g_inputs
+                    .iter()
+                    .zip(&g_in)
+                    .map(|((_, l), v)| match l {
+                        Latent::Labels(_) => v.clone(),
+                        _ => inputs::draw(l, n, &mut rng, None, &device),
+                    })
+                    .collect();
+                let (_, second) = self.g.forward_with(second_in, ctx);
+                return self.g.forward_mixed(g_in, ctx, &second, crossover);
+            }
+        }
+        self.g.forward_with(g_in, ctx)
+    }
+
     fn d_forward(&self, x: Value, labels: Option<Value>, ctx: &Ctx) -> Tensor<2> {
         let mut ins = vec![x];
         if self.plan.d_takes_labels {
@@ -185,7 +228,7 @@ impl Trainer {
             }
             let real_labels = batch.labels.as_deref().map(|l| inputs::labels(l, &device));
             let (g_in, g_labels) = self.g_inputs(n, Stream::DLatent, index, &device);
-            let fake = self.g.forward(g_in, &ctx).map(|t| t.detach(), |t| t.detach());
+            let fake = self.fakes(g_in, Stream::DLatent, index, &ctx).0.map(|t| t.detach(), |t| t.detach());
             let (real, fake) = (self.with_instance_noise(real), self.with_instance_noise(fake));
             // What the penalties read (tensors are shared, so the copies cost nothing).
             let (real_v, fake_v) = (real.clone(), fake.clone());
@@ -232,7 +275,8 @@ impl Trainer {
         for i in 0..plan.g_steps {
             let index = self.step * plan.g_steps as u64 + i as u64;
             let (g_in, g_labels) = self.g_inputs(n, Stream::GLatent, index, &device);
-            let fake = self.g.forward(g_in, &ctx);
+            let (fake, named) = self.fakes(g_in, Stream::GLatent, index, &ctx);
+            self.g.track_styles(&named, STYLE_AVERAGE_DECAY);
             let d_fake = self.d_forward(self.with_instance_noise(fake), g_labels, &ctx);
             let loss = plan.loss.generator(d_fake);
             m.g_loss = mean(loss.clone().detach());
@@ -264,24 +308,37 @@ impl Trainer {
     /// Generates from G's inputs drawn from `stream` (no autodiff, no dropout unless kept),
     /// with every progressive stage.
     pub fn generate(net: &Net, plan: &Plan, n: usize, stream: Stream, index: u64, device: &Device) -> Value {
-        Trainer::generate_at(net, plan, n, stream, index, device, Growth::FULL)
+        Self::generate_with(net, plan, n, stream, index, device, &Draw::default())
     }
 
-    /// [`Trainer::generate`] with the progressive stages grown as far as `growth`: images at
-    /// that stage's resolution.
-    pub fn generate_at(
+    /// [`Trainer::generate`] with the classes, the style truncation and the growth of `draw`.
+    pub fn generate_with(
         net: &Net,
         plan: &Plan,
         n: usize,
         stream: Stream,
         index: u64,
         device: &Device,
-        growth: Growth,
+        draw: &Draw,
     ) -> Value {
         let device = device.clone().without_autodiff();
         let mut rng = inputs::rng(plan.seed, stream, index);
-        let ins: Vec<Value> =
-            plan.g_inputs.iter().map(|(_, l)| inputs::draw(l, n, &mut rng, plan.truncation, &device)).collect();
-        net.forward(ins, &Ctx { step: u64::MAX, training: false, growth })
+        let ins: Vec<Value> = plan
+            .g_inputs
+            .iter()
+            .map(|(_, l)| match (l, &draw.classes) {
+                // The latents are drawn all the same, so that a class changes nothing else.
+                (Latent::Labels(_), Some(classes)) => {
+                    inputs::draw(l, n, &mut rng, None, &device);
+                    Value::Labels(Tensor::from_data(TensorData::new(classes.clone(), [n]), &device))
+                }
+                _ => inputs::draw(l, n, &mut rng, plan.truncation, &device),
+            })
+            .collect();
+        let ctx = Ctx { step: u64::MAX, training: false, growth: draw.growth };
+        match draw.psi {
+            Some(psi) if net.has_styles() => net.forward_truncated(ins, &ctx, psi),
+            _ => net.forward(ins, &ctx),
+        }
     }
 }

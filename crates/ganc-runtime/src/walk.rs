@@ -29,6 +29,11 @@ pub trait Observer<'n> {
     /// A fading stage blended slots `old` and `new` as `(1 - alpha) * old + alpha * new` into
     /// slot `output`.
     fn blend(&mut self, old: usize, new: usize, alpha: f64, output: usize);
+
+    /// A `let` binds `name` to `value`; an observer may replace it (truncating a style).
+    fn named(&mut self, _name: &str, value: Value) -> Value {
+        value
+    }
 }
 
 /// The plain forward pass keeps nothing.
@@ -100,6 +105,7 @@ impl<'n, O: Observer<'n>> Walker<'_, '_, O> {
                             self.nodes(&l.body, start)
                         }
                     };
+                    let value = Flow { slot: value.slot, value: self.observer.named(&l.name, value.value) };
                     self.named.insert(l.name.clone(), value);
                     x
                 }

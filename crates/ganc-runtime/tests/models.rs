@@ -17,6 +17,7 @@ const TRAINS: &[&str] = &[
     "grid_0gp",
     "grid_1gp",
     "grid_vanilla",
+    "stylegan_fashion",
 ];
 
 #[test]

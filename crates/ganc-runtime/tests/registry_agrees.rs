@@ -122,7 +122,7 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
             "self_attention" => "self_attention(reduction: 2)",
             "minibatch_discrimination" => "flatten\n minibatch_discrimination(kernels: 4, dims: 2)",
             "minibatch_stddev" => "minibatch_stddev(group: 2)",
-            "projection" => "global_sum_pool\n projection(y)",
+            "projection" => "flatten\n projection(y)",
             _ => return None,
         }),
         Kind::Wrapper => d(&format!("{name} conv(8, kernel: 3, padding: 1)")),
@@ -149,6 +149,11 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
             "ema" => train("ema G: 0.99"),
             "batches" => train("batches: mixed"),
             "truncation" => train("truncation: 0.5"),
+            "style_mixing" => Parts {
+                g: "let w = z { linear(8) }\n linear(28 * 28)\n reshape(1, 28, 28)\n adain(w)\n adain(w)\n tanh".into(),
+                train: "style_mixing: 0.5".into(),
+                ..Parts::default()
+            },
             "unroll" => train("unroll: 2"),
             "replay" => train("replay(buffer: 8)"),
             "progressive" => return None, // needs stages: see `progressive_stages_train_unwarned`

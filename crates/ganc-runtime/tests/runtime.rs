@@ -44,6 +44,10 @@ generator G(z, y) -> image {
     deconv(16, kernel: 4, stride: 2, padding: 1)
     batchnorm
     relu
+    let k = z { constant(16, height: 14, width: 14) noise_injection }
+    add(k)
+    conditional_batchnorm(y)
+    adain(e)
     let skip
     residual { conv(16, kernel: 3, padding: 1) groupnorm(4) gelu } skip { add(skip) }
     upsample
@@ -65,7 +69,7 @@ discriminator D(image, y) -> logit {
     sigmoid
     let f
     concat(f)
-    linear(1)
+    projection(y)
 }
 loss least_squares
 train { batch: 4 steps: 2 }

@@ -105,6 +105,13 @@ enum Command {
         /// Seed of the latents.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Every sample of this class (a conditional generator; a .png of one without it has a row per class).
+        #[arg(long)]
+        class: Option<usize>,
+        /// Truncation: psi toward the average style w for a generator with adain layers (StyleGAN),
+        /// else the threshold of the truncated normal latents (BigGAN).
+        #[arg(long)]
+        truncation: Option<f64>,
         /// Use the EMA generator when the run keeps one (the default).
         #[arg(long, overrides_with = "no_ema")]
         ema: bool,
@@ -176,8 +183,9 @@ fn main() -> ExitCode {
             let options = ganc_runtime::run::TrainOptions { steps, batch, seed, out, device, data_dir, resume };
             train::run(train::TrainArgs { model, options })
         }
-        Command::Sample { run, n, out, seed, no_ema, device, .. } => {
-            train::sample(&run, n, &out, seed, !no_ema, &device)
+        Command::Sample { run, n, out, seed, class, truncation, no_ema, device, .. } => {
+            let request = ganc_runtime::sample::Request { class, truncation, rows_by_class: false };
+            train::sample(&run, n, &out, seed, request, !no_ema, &device)
         }
         Command::Export { run, out, no_ema, .. } => train::export(&run, &out, !no_ema, "cpu"),
         Command::Plot { run } => train::plot(&run),

@@ -151,16 +151,35 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
 }
 
 /// Runs `ganc sample`.
-pub fn sample(run: &Path, n: usize, out: &Path, seed: u64, ema: bool, device: &str) -> Result<ExitCode> {
+pub fn sample(
+    run: &Path,
+    n: usize,
+    out: &Path,
+    seed: u64,
+    mut request: ganc_runtime::sample::Request,
+    ema: bool,
+    device: &str,
+) -> Result<ExitCode> {
     let loaded = ganc_runtime::sample::load(run, device, ema)
         .map_err(|e| miette!(help = "pass a run directory made by `ganc train`", "{e}"))?;
-    let (values, shape) = ganc_runtime::sample::sample(&loaded, n, seed);
     let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("");
+    // A grid of a conditional generator shows one row per class.
+    request.rows_by_class = request.class.is_none()
+        && ext == "png"
+        && loaded.plan.g_classes().is_some()
+        && loaded.plan.data_shape.len() == 3;
+    let samples =
+        ganc_runtime::sample::sample_with(&loaded, n, seed, &request).map_err(|e| miette!(help = e.help(), "{e}"))?;
+    let n = samples.shape[0];
+    let (values, shape) = (samples.values.as_slice(), samples.shape.as_slice());
     let dims = &shape[1..];
     match ext {
-        "npy" => ganc_runtime::images::npy(out, &values, &shape).into_diagnostic()?,
-        "png" if dims.len() == 3 => ganc_runtime::images::grid(out, &values, n, dims).into_diagnostic()?,
-        "png" => ganc_runtime::plots::scatter(out, &format!("{n} samples"), &[], &values).into_diagnostic()?,
+        "npy" => ganc_runtime::images::npy(out, values, shape).into_diagnostic()?,
+        "png" if dims.len() == 3 => match samples.columns {
+            Some(cols) => ganc_runtime::images::grid_with_columns(out, values, n, cols, dims).into_diagnostic()?,
+            None => ganc_runtime::images::grid(out, values, n, dims).into_diagnostic()?,
+        },
+        "png" => ganc_runtime::plots::scatter(out, &format!("{n} samples"), &[], values).into_diagnostic()?,
         "" if dims.len() == 3 => {
             std::fs::create_dir_all(out).into_diagnostic()?;
             let size: usize = dims.iter().product();

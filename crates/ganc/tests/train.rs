@@ -252,6 +252,33 @@ fn bad_input_gives_an_error_with_help_not_a_panic() {
 }
 
 #[test]
+fn sampling_a_class_or_a_truncation_the_run_cannot_give_is_an_error_with_help() {
+    let dir = temp("sample-request");
+    let run_dir = dir.join("run");
+    let out = run(&["train", model(&dir).to_str().unwrap(), "--out", run_dir.to_str().unwrap(), "--steps", "2"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let sample = |extra: &[&str]| {
+        let mut args = vec!["sample", run_dir.to_str().unwrap(), "-o", "x.npy"];
+        args.extend(extra);
+        run(&args)
+    };
+    for (extra, says) in [
+        (&["--class", "3"][..], "no class labels"),
+        (&["--truncation=-1"][..], "must be positive"),
+        (&["--truncation", "0"][..], "must be positive"),
+    ] {
+        let out = sample(extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", text(&out));
+        assert!(text(&out).contains(says) && text(&out).contains("help"), "{extra:?}: {}", text(&out));
+        assert!(!text(&out).contains("panicked"), "{}", text(&out));
+    }
+    let npy = dir.join("t.npy");
+    let out = run(&["sample", run_dir.to_str().unwrap(), "-o", npy.to_str().unwrap(), "--truncation", "0.5"]);
+    assert!(out.status.success(), "{}", text(&out));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn weights_that_blow_up_stop_the_run_and_name_the_network() {
     let dir = temp("blow-up");
     // Losses are measured before the update: step 1's are finite, G's weights after it are not.

@@ -69,7 +69,7 @@ impl Differentiable for GroupNorm {
 
 /// The input gradient of normalizing `x` `[B, G, N]` over its last axis, given the gradient
 /// `gy` of the normalized values (before scale and shift).
-fn norm_vjp(x: Tensor<3>, gy: Tensor<3>, eps: f64) -> Tensor<3> {
+pub(super) fn norm_vjp(x: Tensor<3>, gy: Tensor<3>, eps: f64) -> Tensor<3> {
     let mean = x.clone().mean_dim(2);
     let var = x.clone().var_bias(2);
     let std = (var + eps).sqrt();
