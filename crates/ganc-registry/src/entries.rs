@@ -227,7 +227,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::PixelShuffle,
         Family::Resampling,
     )
-    .not_lowered(),
+    ,
     layer(
         "avgpool",
         "Average pooling.",
@@ -244,7 +244,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::Pool,
         Family::Resampling,
     )
-    .not_lowered(),
+    ,
     layer(
         "downsample",
         "Average-pool downsampling by a factor, as in PGGAN's D.",
@@ -261,7 +261,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::GlobalPool,
         Family::Resampling,
     )
-    .not_lowered(),
+    ,
     layer(
         "global_avg_pool",
         "Averages over height and width: [C, H, W] -> [C].",
@@ -270,7 +270,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::GlobalPool,
         Family::Resampling,
     )
-    .not_lowered(),
+    ,
     // ---- reshaping --------------------------------------------------------------------
     layer("flatten", "Flattens a sample to one axis.", "standard", &[], ShapeRule::Flatten, Family::Reshaping),
     layer(
@@ -320,7 +320,7 @@ pub static ENTRIES: &[Spec] = &[
         Family::Normalization,
     )
     .trainable(ParamRule::ScaleShift)
-    .not_lowered(),
+    ,
     layer(
         "instancenorm",
         "Normalizes each channel of each sample.",
@@ -455,7 +455,7 @@ pub static ENTRIES: &[Spec] = &[
         Family::Attention,
     )
     .trainable(ParamRule::Attention)
-    .not_lowered(),
+    ,
     // ---- batch statistics -------------------------------------------------------------
     layer(
         "minibatch_discrimination",
@@ -469,7 +469,10 @@ pub static ENTRIES: &[Spec] = &[
         Family::BatchStatistics,
     )
     .trainable(ParamRule::MinibatchKernels)
-    .not_lowered(),
+    .with_input_gradient(InputGradient::No {
+        why: "minibatch discrimination compares each sample with the rest of its batch",
+        help: "the paper's critic has no gradient penalty: drop the penalty, or use `minibatch_stddev` in a penalized critic",
+    }),
     layer(
         "minibatch_stddev",
         "Appends the batch's mean standard deviation as a channel.",

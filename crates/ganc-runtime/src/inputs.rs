@@ -26,6 +26,8 @@ pub enum Stream {
     Sample = 15,
     /// Interpolation and perturbation of gradient penalties.
     Penalty = 16,
+    /// The reference batch of `virtual_batchnorm`.
+    Reference = 17,
 }
 
 /// A seeded generator for `(seed, stream, index)`.

@@ -8,19 +8,29 @@
 //! `E0410` reads, is tested to agree with these answers (`tests/input_gradient_table.rs`).
 
 mod activations;
+mod attention;
 mod joins;
+mod minibatch;
 mod noise;
 mod norms;
+mod pooling;
 mod resampling;
 mod reshaping;
+mod shuffle;
+mod virtual_norm;
 mod weights;
 
 pub use activations::Activation;
+pub use attention::SelfAttention;
 pub use joins::{Add, Concat};
+pub use minibatch::MinibatchDiscrimination;
 pub use noise::{Decay, Dropout, GaussianNoise};
 pub use norms::SampleNorm;
+pub use pooling::{GlobalPool, MaxPool};
 pub use resampling::{AvgPool, Upsample};
 pub use reshaping::{Flatten, Reshape};
+pub use shuffle::PixelShuffle;
+pub use virtual_norm::VirtualBatchNorm;
 
 use crate::value::Value;
 use burn::module::Module;
@@ -107,6 +117,12 @@ pub enum OpKind {
     Concat(Concat),
     /// `add(value)`.
     Add(Add),
+    /// `pixel_shuffle(factor)`.
+    PixelShuffle(PixelShuffle),
+    /// `maxpool(kernel)`.
+    MaxPool(MaxPool),
+    /// `global_sum_pool` / `global_avg_pool`.
+    GlobalPool(GlobalPool),
 }
 
 /// A weightless layer.
@@ -136,6 +152,12 @@ pub enum Layer {
     GroupNorm(GroupNorm),
     /// `embedding`.
     Embedding(Embedding),
+    /// `self_attention`.
+    SelfAttention(SelfAttention),
+    /// `minibatch_discrimination`.
+    MinibatchDiscrimination(MinibatchDiscrimination),
+    /// `virtual_batchnorm`.
+    VirtualBatchNorm(VirtualBatchNorm),
     /// Weightless layers.
     Op(Op),
 }
@@ -152,6 +174,9 @@ impl Layer {
             Layer::InstanceNorm(m) => m,
             Layer::GroupNorm(m) => m,
             Layer::Embedding(m) => m,
+            Layer::SelfAttention(m) => m,
+            Layer::MinibatchDiscrimination(m) => m,
+            Layer::VirtualBatchNorm(m) => m,
             Layer::Op(op) => match &op.kind {
                 OpKind::Activation(a) => a,
                 OpKind::Upsample(u) => u,
@@ -162,6 +187,9 @@ impl Layer {
                 OpKind::GaussianNoise(n) => n,
                 OpKind::Concat(c) => c,
                 OpKind::Add(a) => a,
+                OpKind::PixelShuffle(p) => p,
+                OpKind::MaxPool(p) => p,
+                OpKind::GlobalPool(p) => p,
             },
         }
     }
@@ -182,7 +210,10 @@ impl Layer {
                 | OpKind::Flatten(_)
                 | OpKind::Reshape(_)
                 | OpKind::Dropout(_)
-                | OpKind::GaussianNoise(_) => None,
+                | OpKind::GaussianNoise(_)
+                | OpKind::PixelShuffle(_)
+                | OpKind::MaxPool(_)
+                | OpKind::GlobalPool(_) => None,
             },
             Layer::Linear(_)
             | Layer::Conv(_)
@@ -191,7 +222,10 @@ impl Layer {
             | Layer::LayerNorm(_)
             | Layer::InstanceNorm(_)
             | Layer::GroupNorm(_)
-            | Layer::Embedding(_) => None,
+            | Layer::Embedding(_)
+            | Layer::SelfAttention(_)
+            | Layer::MinibatchDiscrimination(_)
+            | Layer::VirtualBatchNorm(_) => None,
         }
     }
 }

@@ -1,18 +1,19 @@
 //! A network as a tree of burn modules, built at run time from the checked IR.
 
 use crate::layers::{
-    Activation, Add, AvgPool, Concat, Ctx, Decay, Dropout, Flatten, GaussianNoise, Layer, Op, OpKind, Reshape,
-    SampleNorm, Upsample,
+    Activation, Add, AvgPool, Concat, Ctx, Decay, Dropout, Flatten, GaussianNoise, GlobalPool, Layer, MaxPool,
+    MinibatchDiscrimination, Op, OpKind, PixelShuffle, Reshape, SampleNorm, SelfAttention, Upsample, VirtualBatchNorm,
 };
+pub use crate::reference::Reference;
 use crate::value::Value;
 use crate::walk::{walk, Flow, Observer};
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
 use burn::nn::{
     BatchNormConfig, EmbeddingConfig, GroupNormConfig, Initializer, InstanceNormConfig, LayerNormConfig, LinearConfig,
     PaddingConfig2d,
 };
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 use ganc_check::ir::{self, Shape};
 use ganc_check::value::Const;
 use ganc_diagnostics::Span;
@@ -70,19 +71,21 @@ pub struct Net {
     pub inputs: Vec<String>,
     /// The body.
     pub body: Vec<Node>,
+    /// The reference batch of its `virtual_batchnorm` layers, when it has any.
+    pub reference: Option<Reference>,
 }
 
 impl Default for Net {
     /// An empty network (a placeholder while an optimizer owns the real one).
     fn default() -> Self {
-        Net { inputs: Vec::new(), body: Vec::new() }
+        Net { inputs: Vec::new(), body: Vec::new(), reference: None }
     }
 }
 
 impl Net {
     /// Runs the network on its inputs (in the order of [`Net::inputs`]).
     pub fn forward(&self, inputs: Vec<Value>, ctx: &Ctx) -> Value {
-        walk(self, inputs, ctx, &mut ()).output.value
+        self.strip(walk(self, self.with_reference(inputs), ctx, &mut ()).output.value)
     }
 
     /// The per-sample output shape of every layer, depth first in source order: what the checker
@@ -100,14 +103,15 @@ impl Net {
             fn residual(&mut self, _: usize, _: usize, _: usize) {}
         }
         let mut shapes = Shapes(Vec::new());
-        walk(self, inputs, ctx, &mut shapes);
+        walk(self, self.with_reference(inputs), ctx, &mut shapes);
         shapes.0
     }
 
     /// Runs the network and also returns every named value (for feature matching).
     pub fn forward_with(&self, inputs: Vec<Value>, ctx: &Ctx) -> (Value, HashMap<String, Value>) {
-        let walked = walk(self, inputs, ctx, &mut ());
-        (walked.output.value, walked.named.into_iter().map(|(name, flow)| (name, flow.value)).collect())
+        let walked = walk(self, self.with_reference(inputs), ctx, &mut ());
+        let named = walked.named.into_iter().map(|(name, flow)| (name, self.strip(flow.value))).collect();
+        (self.strip(walked.output.value), named)
     }
 }
 
@@ -125,7 +129,7 @@ pub fn lower(net: &ir::Network, device: &Device) -> Result<Net, Vec<Unsupported>
     let mut missing = Vec::new();
     let body = lower_nodes(&net.body, device, &mut missing);
     if missing.is_empty() {
-        Ok(Net { inputs: net.inputs.clone(), body })
+        Ok(Net { inputs: net.inputs.clone(), body, reference: None })
     } else {
         Err(missing)
     }
@@ -273,9 +277,48 @@ fn lower_layer(l: &ir::Layer, device: &Device, missing: &mut Vec<Unsupported>) -
             let value = l.second.as_ref().map(|(n, _)| n.clone()).unwrap_or_default();
             op(if l.name == "concat" { OpKind::Concat(Concat { value }) } else { OpKind::Add(Add { value }) })
         }
+        "pixel_shuffle" => op(OpKind::PixelShuffle(PixelShuffle(int("factor")))),
+        "maxpool" => op(OpKind::MaxPool(MaxPool(int("kernel")))),
+        "global_sum_pool" | "global_avg_pool" => {
+            op(OpKind::GlobalPool(GlobalPool { mean: l.name == "global_avg_pool" }))
+        }
+        "self_attention" => lower_attention(l, input[0], device, missing),
+        "virtual_batchnorm" => Some(Layer::VirtualBatchNorm(VirtualBatchNorm {
+            gamma: Param::from_tensor(Tensor::ones([input[0]], device)),
+            beta: Param::from_tensor(Tensor::zeros([input[0]], device)),
+            reference: int("reference"),
+            rows: 0,
+            eps: a.float("eps"),
+        })),
+        "minibatch_discrimination" => Some(Layer::MinibatchDiscrimination(MinibatchDiscrimination {
+            t: Initializer::Normal { mean: 0.0, std: 0.05 }.init([input[0], int("kernels") * int("dims")], device),
+            kernels: int("kernels"),
+            dims: int("dims"),
+        })),
         other => {
             missing.push(Unsupported { what: format!("the layer `{other}`"), span: l.span });
             None
         }
     }
+}
+
+/// `self_attention(reduction, heads)` on `c` channels; refused when the heads do not divide the
+/// query channels `c / reduction`.
+fn lower_attention(l: &ir::Layer, c: usize, device: &Device, missing: &mut Vec<Unsupported>) -> Option<Layer> {
+    let heads = l.args.int("heads").max(1) as usize;
+    let reduced = c / l.args.int("reduction").max(1) as usize;
+    if reduced % heads != 0 {
+        missing.push(Unsupported {
+            what: format!("the layer `self_attention` with {heads} heads over {reduced} query channels"),
+            span: l.span,
+        });
+        return None;
+    }
+    Some(Layer::SelfAttention(SelfAttention {
+        query: LinearConfig::new(c, reduced).init(device),
+        key: LinearConfig::new(c, reduced).init(device),
+        value: LinearConfig::new(c, c).init(device),
+        gamma: Param::from_tensor(Tensor::zeros([1], device)),
+        heads,
+    }))
 }

@@ -3,7 +3,7 @@
 use crate::checkpoint::{self, Network};
 use crate::images;
 use crate::inputs::Stream;
-use crate::network::{lower, Net};
+use crate::network::{lower, Net, Unsupported};
 use crate::plan::{plan, unsupported_diagnostics, Plan};
 use crate::plots;
 use crate::trainer::{StepMetrics, Trainer};
@@ -136,7 +136,17 @@ pub fn with_saved_options(given: &TrainOptions, run: &Path) -> TrainOptions {
 pub fn networks(model: &Model, device: &Device) -> Result<(Net, Net), TrainError> {
     let g_ir = model.generator().expect("checked models have a generator");
     let d_ir = model.networks.iter().find(|n| n.kind == NetworkKind::Discriminator).expect("and a discriminator");
-    let (g, d) = (lower(g_ir, device), lower(d_ir, device));
+    let (mut g, mut d) = (lower(g_ir, device), lower(d_ir, device));
+    if let (Ok(g), Ok(p)) = (&mut g, plan(model)) {
+        g.draw_reference(&p.g_inputs, p.seed, device);
+    }
+    if let Ok(net) = &mut d {
+        if net.wants_reference().is_some() {
+            let span = d_ir.layers().iter().find(|l| l.name == "virtual_batchnorm").map_or(d_ir.span, |l| l.span);
+            let what = "`virtual_batchnorm` in a discriminator (its reference batch is drawn from G's inputs)".into();
+            d = Err(vec![Unsupported { what, span }]);
+        }
+    }
     match (g, d) {
         (Ok(g), Ok(d)) => Ok((g, d)),
         (g, d) => {
