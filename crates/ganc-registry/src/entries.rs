@@ -471,7 +471,7 @@ pub static ENTRIES: &[Spec] = &[
     .trainable(ParamRule::MinibatchKernels)
     .with_input_gradient(InputGradient::No {
         why: "minibatch discrimination compares each sample with the rest of its batch",
-        help: "the paper's critic has no gradient penalty: drop the penalty, or use `minibatch_stddev` in a penalized critic",
+        help: "Salimans et al. 2016 train this critic without a gradient penalty: drop the penalty or the layer",
     }),
     layer(
         "minibatch_stddev",
