@@ -50,36 +50,24 @@ fn pixel_shuffle_moves_each_element_to_its_block_position() {
     ys.sort_by(f32::total_cmp);
     assert_eq!(xs, ys);
     // y[n, k, h f + i, w f + j] = x[n, k f^2 + i f + j, h, w].
-    for (n, k, i, j, r, q) in shuffle_indices(b, c, f, h, w) {
-        let from = ((n * c * f * f + k * f * f + i * f + j) * h + r) * w + q;
-        let to = ((n * c + k) * h * f + r * f + i) * w * f + q * f + j;
-        assert_eq!(y[to], x[from]);
-    }
-}
-
-/// Every index `(n, k, i, j, r, q)` of a pixel shuffle.
-fn shuffle_indices(
-    b: usize,
-    c: usize,
-    f: usize,
-    h: usize,
-    w: usize,
-) -> Vec<(usize, usize, usize, usize, usize, usize)> {
-    let mut out = Vec::new();
+    let mut checked = 0;
     for n in 0..b {
         for k in 0..c {
             for i in 0..f {
                 for j in 0..f {
                     for r in 0..h {
                         for q in 0..w {
-                            out.push((n, k, i, j, r, q));
+                            let from = ((n * c * f * f + k * f * f + i * f + j) * h + r) * w + q;
+                            let to = ((n * c + k) * h * f + r * f + i) * w * f + q * f + j;
+                            assert_eq!(y[to], x[from]);
+                            checked += 1;
                         }
                     }
                 }
             }
         }
     }
-    out
+    assert_eq!(checked, x.len());
 }
 
 #[test]
@@ -110,10 +98,11 @@ fn global_pools_are_the_sum_and_the_mean_over_positions() {
     let sum = values(GlobalPool { mean: false }.forward(Value::Image(x.clone()), None, &CTX).flat());
     let mean = values(GlobalPool { mean: true }.forward(Value::Image(x.clone()), None, &CTX).flat());
     let x = values(x);
-    for plane in 0..6 {
-        let expected: f32 = x[plane * 20..(plane + 1) * 20].iter().sum();
-        assert_eq!(sum[plane], expected);
-        assert!((mean[plane] - expected / 20.0).abs() < 1e-4);
+    assert_eq!((sum.len(), mean.len()), (6, 6));
+    for ((plane, s), m) in x.chunks(20).zip(&sum).zip(&mean) {
+        let expected: f32 = plane.iter().sum();
+        assert_eq!(*s, expected);
+        assert!((m - expected / 20.0).abs() < 1e-4);
     }
 }
 
