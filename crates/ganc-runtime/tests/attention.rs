@@ -142,7 +142,7 @@ fn the_input_gradient_equals_autodiff() {
     device.seed(4);
     for layers in [
         "self_attention(reduction: 2)",
-        "self_attention(reduction: 4, heads: 2) leaky_relu(0.2) conv(8, kernel: 3, stride: 2) self_attention",
+        "self_attention(reduction: 4, heads: 2) leaky_relu(0.2) conv(8, kernel: 4, stride: 2, padding: 1) self_attention",
     ] {
         let (mut net, _) = critic(layers, &device);
         for (i, a) in attentions(&mut net.body).into_iter().enumerate() {
