@@ -307,7 +307,7 @@ fn lower_layer(l: &ir::Layer, device: &Device, missing: &mut Vec<Unsupported>) -
 fn lower_attention(l: &ir::Layer, c: usize, device: &Device, missing: &mut Vec<Unsupported>) -> Option<Layer> {
     let heads = l.args.int("heads").max(1) as usize;
     let reduced = c / l.args.int("reduction").max(1) as usize;
-    if reduced % heads != 0 {
+    if !reduced.is_multiple_of(heads) {
         missing.push(Unsupported {
             what: format!("the layer `self_attention` with {heads} heads over {reduced} query channels"),
             span: l.span,
