@@ -140,12 +140,14 @@ pub fn networks(model: &Model, device: &Device) -> Result<(Net, Net), TrainError
     if let (Ok(g), Ok(p)) = (&mut g, plan(model)) {
         g.draw_reference(&p.g_inputs, p.seed, device);
     }
-    if let Ok(net) = &mut d {
-        if net.wants_reference().is_some() {
-            let span = d_ir.layers().iter().find(|l| l.name == "virtual_batchnorm").map_or(d_ir.span, |l| l.span);
-            let what = "`virtual_batchnorm` in a discriminator (its reference batch is drawn from G's inputs)".into();
-            d = Err(vec![Unsupported { what, span }]);
-        }
+    let in_d: Vec<Unsupported> = d_ir
+        .layers()
+        .iter()
+        .filter(|l| l.name == "virtual_batchnorm")
+        .map(|l| Unsupported { what: ganc_check::VBN_IN_D.into(), span: l.span })
+        .collect();
+    if !in_d.is_empty() {
+        d = Err([d.err().unwrap_or_default(), in_d].concat());
     }
     match (g, d) {
         (Ok(g), Ok(d)) => Ok((g, d)),

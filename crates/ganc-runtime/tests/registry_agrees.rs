@@ -257,8 +257,10 @@ fn structures_the_runtime_refuses_are_warned() {
     let encoder = Parts::default()
         .text()
         .replace("loss non_saturating", "encoder E(image) -> z {\n flatten\n linear(4)\n}\nloss non_saturating");
+    let vbn_in_d = Parts::d_with("virtual_batchnorm\n let h = y |> embedding(4)\n virtual_batchnorm").text();
     let tiny = Path::new("tiny.gan");
     for (what, path, text) in [
+        ("virtual_batchnorm in D", tiny, vbn_in_d),
         ("label_smoothing", tiny, label_trick_with_hinge.text()),
         ("modes", tiny, modes_on_images.text()),
         ("progressive", example.as_path(), progressive),
