@@ -313,7 +313,7 @@ pub static ENTRIES: &[Spec] = &[
     }),
     layer(
         "virtual_batchnorm",
-        "Batch normalization with statistics of a fixed reference batch.",
+        "Batch normalization with statistics of a fixed reference batch (of G's inputs, drawn once per run).",
         "Salimans et al. 2016 (Improved Techniques)",
         &[param("reference", Int, Def::Int(64), Positive, "size of the reference batch"), EPS],
         ShapeRule::Elementwise,
