@@ -86,6 +86,9 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
                 if discriminators > 1 {
                     not_trained("a second discriminator", net.span, diags);
                 }
+                for l in net.layers().into_iter().filter(|l| l.name == "virtual_batchnorm") {
+                    not_trained(VBN_IN_D, l.span, diags);
+                }
                 match ganc_registry::lookup(Kind::Output, &net.output) {
                     Some(spec) => entry(spec, &format!("the discriminator output `{}`", net.output), net.span, diags),
                     None => {
@@ -98,6 +101,10 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
         nodes(&net.body, diags);
     }
 }
+
+/// What the runtime refuses in a discriminator: its `virtual_batchnorm` reference batch is
+/// drawn from G's inputs.
+pub const VBN_IN_D: &str = "`virtual_batchnorm` in a discriminator (its reference batch is drawn from G's inputs)";
 
 fn nodes(body: &[Node], diags: &mut Vec<Diagnostic>) {
     for node in body {

@@ -226,7 +226,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::PixelShuffle,
         Family::Resampling,
     )
-    .not_lowered(),
+    ,
     layer(
         "avgpool",
         "Average pooling.",
@@ -243,7 +243,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::Pool,
         Family::Resampling,
     )
-    .not_lowered(),
+    ,
     layer(
         "downsample",
         "Average-pool downsampling by a factor, as in PGGAN's D.",
@@ -260,7 +260,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::GlobalPool,
         Family::Resampling,
     )
-    .not_lowered(),
+    ,
     layer(
         "global_avg_pool",
         "Averages over height and width: [C, H, W] -> [C].",
@@ -269,7 +269,7 @@ pub static ENTRIES: &[Spec] = &[
         ShapeRule::GlobalPool,
         Family::Resampling,
     )
-    .not_lowered(),
+    ,
     // ---- reshaping --------------------------------------------------------------------
     layer("flatten", "Flattens a sample to one axis.", "standard", &[], ShapeRule::Flatten, Family::Reshaping),
     layer(
@@ -312,14 +312,14 @@ pub static ENTRIES: &[Spec] = &[
     }),
     layer(
         "virtual_batchnorm",
-        "Batch normalization with statistics of a fixed reference batch.",
+        "Batch normalization with statistics of a fixed reference batch (of G's inputs, drawn once per run).",
         "Salimans et al. 2016 (Improved Techniques)",
         &[param("reference", Int, Def::Int(64), Positive, "size of the reference batch"), EPS],
         ShapeRule::Elementwise,
         Family::Normalization,
     )
     .trainable(ParamRule::ScaleShift)
-    .not_lowered(),
+    ,
     layer(
         "instancenorm",
         "Normalizes each channel of each sample.",
@@ -454,7 +454,7 @@ pub static ENTRIES: &[Spec] = &[
         Family::Attention,
     )
     .trainable(ParamRule::Attention)
-    .not_lowered(),
+    ,
     // ---- batch statistics -------------------------------------------------------------
     layer(
         "minibatch_discrimination",
@@ -468,7 +468,10 @@ pub static ENTRIES: &[Spec] = &[
         Family::BatchStatistics,
     )
     .trainable(ParamRule::MinibatchKernels)
-    .not_lowered(),
+    .with_input_gradient(InputGradient::No {
+        why: "minibatch discrimination compares each sample with the rest of its batch",
+        help: "Salimans et al. 2016 train this critic without a gradient penalty: drop the penalty or the layer",
+    }),
     layer(
         "minibatch_stddev",
         "Appends the batch's mean standard deviation as a channel.",

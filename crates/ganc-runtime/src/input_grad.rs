@@ -70,7 +70,9 @@ pub fn output_and_input_grad(net: &Net, inputs: Vec<Value>, ctx: &Ctx) -> (Value
 pub fn try_output_and_input_grad(net: &Net, inputs: Vec<Value>, ctx: &Ctx) -> Result<(Value, Value), NoInputGradient> {
     let x = inputs[0].clone();
     let mut tape = Tape::default();
-    let walked = walk(net, inputs, ctx, &mut tape);
+    // With a reference batch (`virtual_batchnorm`), its rows run ahead and are stripped at the
+    // end: they do not depend on the input, and the layers give them no gradient.
+    let walked = walk(net, net.with_reference(inputs), ctx, &mut tape);
     let mut grads: Vec<Option<Value>> = vec![None; walked.slots];
     let out = walked.output.value;
     grads[walked.output.slot] = Some(out.clone().map(|t| t.ones_like(), |t| t.ones_like()));
@@ -102,8 +104,11 @@ pub fn try_output_and_input_grad(net: &Net, inputs: Vec<Value>, ctx: &Ctx) -> Re
         }
     }
     // Slot 0 is the first input.
-    let gx = grads[0].take().unwrap_or_else(|| x.clone().map(|t| t.zeros_like(), |t| t.zeros_like()));
-    Ok((out, gx.reshape(&x.per_sample())))
+    let gx = match grads[0].take() {
+        Some(g) => net.strip(g),
+        None => x.clone().map(|t| t.zeros_like(), |t| t.zeros_like()),
+    };
+    Ok((net.strip(out), gx.reshape(&x.per_sample())))
 }
 
 /// Adds `g` to the gradient of `slot`.

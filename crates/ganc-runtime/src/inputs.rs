@@ -28,6 +28,8 @@ pub enum Stream {
     Penalty = 16,
     /// Style mixing: whether a batch mixes, its crossover layer and its second latents.
     Mixing = 17,
+    /// The reference batch of `virtual_batchnorm`.
+    Reference = 18,
 }
 
 /// A seeded generator for `(seed, stream, index)`.

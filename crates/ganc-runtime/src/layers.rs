@@ -8,25 +8,35 @@
 //! `E0410` reads, is tested to agree with these answers (`tests/input_gradient_table.rs`).
 
 mod activations;
+mod attention;
 mod conditional;
 mod joins;
+mod minibatch;
 mod noise;
 mod norms;
 mod pggan;
+mod pooling;
 mod resampling;
 mod reshaping;
+mod shuffle;
 mod style;
+mod virtual_norm;
 mod weights;
 
 pub use activations::Activation;
+pub use attention::SelfAttention;
 pub use conditional::{ConditionalBatchNorm, Projection};
 pub use joins::{Add, Concat};
+pub use minibatch::MinibatchDiscrimination;
 pub use noise::{Decay, Dropout, GaussianNoise};
 pub use norms::SampleNorm;
 pub use pggan::{MinibatchStddev, PixelNorm};
+pub use pooling::{GlobalPool, MaxPool};
 pub use resampling::{AvgPool, Upsample};
 pub use reshaping::{Flatten, Reshape};
+pub use shuffle::PixelShuffle;
 pub use style::{Adain, Constant, NoiseInjection};
+pub use virtual_norm::VirtualBatchNorm;
 
 use crate::growth::Growth;
 use crate::value::Value;
@@ -120,6 +130,12 @@ pub enum OpKind {
     PixelNorm(PixelNorm),
     /// `minibatch_stddev(group)`.
     MinibatchStddev(MinibatchStddev),
+    /// `pixel_shuffle(factor)`.
+    PixelShuffle(PixelShuffle),
+    /// `maxpool(kernel)`.
+    MaxPool(MaxPool),
+    /// `global_sum_pool` / `global_avg_pool`.
+    GlobalPool(GlobalPool),
 }
 
 /// A weightless layer.
@@ -131,6 +147,9 @@ pub struct Op {
 }
 
 /// A lowered layer.
+// Layers are built once per run; boxing the large `SelfAttention` would only add an indirection
+// to every forward pass (and `Module` is not derived through `Box`).
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Layer {
     /// `linear`.
@@ -159,6 +178,12 @@ pub enum Layer {
     NoiseInjection(NoiseInjection),
     /// `adain(w)`.
     Adain(Adain),
+    /// `self_attention`.
+    SelfAttention(SelfAttention),
+    /// `minibatch_discrimination`.
+    MinibatchDiscrimination(MinibatchDiscrimination),
+    /// `virtual_batchnorm`.
+    VirtualBatchNorm(VirtualBatchNorm),
     /// Weightless layers.
     Op(Op),
 }
@@ -180,6 +205,9 @@ impl Layer {
             Layer::Constant(m) => m,
             Layer::NoiseInjection(m) => m,
             Layer::Adain(m) => m,
+            Layer::SelfAttention(m) => m,
+            Layer::MinibatchDiscrimination(m) => m,
+            Layer::VirtualBatchNorm(m) => m,
             Layer::Op(op) => match &op.kind {
                 OpKind::Activation(a) => a,
                 OpKind::Upsample(u) => u,
@@ -192,6 +220,9 @@ impl Layer {
                 OpKind::Add(a) => a,
                 OpKind::PixelNorm(p) => p,
                 OpKind::MinibatchStddev(m) => m,
+                OpKind::PixelShuffle(p) => p,
+                OpKind::MaxPool(p) => p,
+                OpKind::GlobalPool(p) => p,
             },
         }
     }
@@ -215,6 +246,9 @@ impl Layer {
                 | OpKind::GaussianNoise(_)
                 | OpKind::PixelNorm(_)
                 | OpKind::MinibatchStddev(_) => None,
+                | OpKind::PixelShuffle(_)
+                | OpKind::MaxPool(_)
+                | OpKind::GlobalPool(_) => None,
             },
             Layer::ConditionalBatchNorm(ConditionalBatchNorm { labels, .. })
             | Layer::Projection(Projection { labels, .. }) => Some(labels),
@@ -228,7 +262,10 @@ impl Layer {
             | Layer::LayerNorm(_)
             | Layer::InstanceNorm(_)
             | Layer::GroupNorm(_)
-            | Layer::Embedding(_) => None,
+            | Layer::Embedding(_)
+            | Layer::SelfAttention(_)
+            | Layer::MinibatchDiscrimination(_)
+            | Layer::VirtualBatchNorm(_) => None,
         }
     }
 }

@@ -26,6 +26,7 @@ mod params;
 pub mod penalty;
 pub mod plan;
 pub mod plots;
+pub mod reference;
 pub mod run;
 pub mod sample;
 pub mod styles;

@@ -2,19 +2,20 @@
 
 use crate::layers::{
     Activation, Adain, Add, AvgPool, Concat, ConditionalBatchNorm, Constant, Ctx, Decay, Dropout, Flatten,
-    GaussianNoise, Layer, MinibatchStddev, NoiseInjection, Op, OpKind, PixelNorm, Projection, Reshape, SampleNorm,
-    Upsample,
+    GaussianNoise, GlobalPool, Layer, MaxPool, MinibatchDiscrimination, MinibatchStddev, NoiseInjection, Op, OpKind,
+    PixelNorm, PixelShuffle, Projection, Reshape, SampleNorm, SelfAttention, Upsample, VirtualBatchNorm,
 };
+pub use crate::reference::Reference;
 use crate::styles::{averages, StyleAverage};
 use crate::value::Value;
 use crate::walk::{walk, Flow, Observer};
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
 use burn::nn::{
     BatchNormConfig, EmbeddingConfig, GroupNormConfig, Initializer, InstanceNormConfig, LayerNormConfig, LinearConfig,
     PaddingConfig2d,
 };
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 use ganc_check::ir::{self, Shape};
 use ganc_check::value::Const;
 use ganc_diagnostics::Span;
@@ -100,19 +101,60 @@ pub struct Net {
     pub body: Vec<Node>,
     /// The moving averages of the style vectors `adain` layers read.
     pub styles: Vec<StyleAverage>,
+    /// The reference batch of its `virtual_batchnorm` layers, when it has any.
+    pub reference: Option<Reference>,
 }
 
 impl Default for Net {
     /// An empty network (a placeholder while an optimizer owns the real one).
     fn default() -> Self {
-        Net { inputs: Vec::new(), body: Vec::new(), styles: Vec::new() }
+        Net { inputs: Vec::new(), body: Vec::new(), styles: Vec::new(), reference: None }
+    }
+}
+
+/// Calls `f` on every layer of `nodes`, depth first in source order (a stage's body before its
+/// head).
+pub fn for_each_layer<'n>(nodes: &'n [Node], f: &mut impl FnMut(&'n Layer)) {
+    for node in nodes {
+        match node {
+            Node::Layer(layer) => f(layer),
+            Node::Residual(r) => {
+                for_each_layer(&r.main, f);
+                for_each_layer(&r.skip, f);
+            }
+            Node::Let(l) => for_each_layer(&l.body, f),
+            Node::Block(b) => for_each_layer(&b.body, f),
+            Node::Stages(s) => s.stages.iter().for_each(|st| {
+                for_each_layer(&st.body, f);
+                for_each_layer(&st.head, f);
+            }),
+        }
+    }
+}
+
+/// [`for_each_layer`] with each layer mutable.
+pub fn for_each_layer_mut(nodes: &mut [Node], f: &mut impl FnMut(&mut Layer)) {
+    for node in nodes {
+        match node {
+            Node::Layer(layer) => f(layer),
+            Node::Residual(r) => {
+                for_each_layer_mut(&mut r.main, f);
+                for_each_layer_mut(&mut r.skip, f);
+            }
+            Node::Let(l) => for_each_layer_mut(&mut l.body, f),
+            Node::Block(b) => for_each_layer_mut(&mut b.body, f),
+            Node::Stages(s) => s.stages.iter_mut().for_each(|st| {
+                for_each_layer_mut(&mut st.body, f);
+                for_each_layer_mut(&mut st.head, f);
+            }),
+        }
     }
 }
 
 impl Net {
     /// Runs the network on its inputs (in the order of [`Net::inputs`]).
     pub fn forward(&self, inputs: Vec<Value>, ctx: &Ctx) -> Value {
-        walk(self, inputs, ctx, &mut ()).output.value
+        self.strip(walk(self, self.with_reference(inputs), ctx, &mut ()).output.value)
     }
 
     /// The per-sample output shape of every layer, depth first in source order: what the checker
@@ -132,14 +174,15 @@ impl Net {
             fn blend(&mut self, _: usize, _: usize, _: f64, _: usize) {}
         }
         let mut shapes = Shapes(Vec::new());
-        walk(self, inputs, ctx, &mut shapes);
+        walk(self, self.with_reference(inputs), ctx, &mut shapes);
         shapes.0
     }
 
     /// Runs the network and also returns every named value (for feature matching).
     pub fn forward_with(&self, inputs: Vec<Value>, ctx: &Ctx) -> (Value, HashMap<String, Value>) {
-        let walked = walk(self, inputs, ctx, &mut ());
-        (walked.output.value, walked.named.into_iter().map(|(name, flow)| (name, flow.value)).collect())
+        let walked = walk(self, self.with_reference(inputs), ctx, &mut ());
+        let named = walked.named.into_iter().map(|(name, flow)| (name, self.strip(flow.value))).collect();
+        (self.strip(walked.output.value), named)
     }
 }
 
@@ -157,7 +200,7 @@ pub fn lower(net: &ir::Network, device: &Device) -> Result<Net, Vec<Unsupported>
     let mut missing = Vec::new();
     let body = lower_nodes(&net.body, device, &mut missing);
     if missing.is_empty() {
-        Ok(Net { inputs: net.inputs.clone(), body, styles: averages(net, device) })
+        Ok(Net { inputs: net.inputs.clone(), body, styles: averages(net, device), reference: None })
     } else {
         Err(missing)
     }
@@ -355,9 +398,48 @@ fn lower_layer(l: &ir::Layer, device: &Device, missing: &mut Vec<Unsupported>) -
             };
             Some(Layer::Adain(Adain::new(input[0], dim, style, device)))
         }
+        "pixel_shuffle" => op(OpKind::PixelShuffle(PixelShuffle(int("factor")))),
+        "maxpool" => op(OpKind::MaxPool(MaxPool(int("kernel")))),
+        "global_sum_pool" | "global_avg_pool" => {
+            op(OpKind::GlobalPool(GlobalPool { mean: l.name == "global_avg_pool" }))
+        }
+        "self_attention" => lower_attention(l, input[0], device, missing),
+        "virtual_batchnorm" => Some(Layer::VirtualBatchNorm(VirtualBatchNorm {
+            gamma: Param::from_tensor(Tensor::ones([input[0]], device)),
+            beta: Param::from_tensor(Tensor::zeros([input[0]], device)),
+            reference: int("reference"),
+            rows: 0,
+            eps: a.float("eps"),
+        })),
+        "minibatch_discrimination" => Some(Layer::MinibatchDiscrimination(MinibatchDiscrimination {
+            t: Initializer::Normal { mean: 0.0, std: 0.05 }.init([input[0], int("kernels") * int("dims")], device),
+            kernels: int("kernels"),
+            dims: int("dims"),
+        })),
         other => {
             missing.push(Unsupported { what: format!("the layer `{other}`"), span: l.span });
             None
         }
     }
+}
+
+/// `self_attention(reduction, heads)` on `c` channels; refused when the heads do not divide the
+/// query channels `c / reduction`.
+fn lower_attention(l: &ir::Layer, c: usize, device: &Device, missing: &mut Vec<Unsupported>) -> Option<Layer> {
+    let heads = l.args.int("heads").max(1) as usize;
+    let reduced = c / l.args.int("reduction").max(1) as usize;
+    if !reduced.is_multiple_of(heads) {
+        missing.push(Unsupported {
+            what: format!("the layer `self_attention` with {heads} heads over {reduced} query channels"),
+            span: l.span,
+        });
+        return None;
+    }
+    Some(Layer::SelfAttention(SelfAttention {
+        query: LinearConfig::new(c, reduced).init(device),
+        key: LinearConfig::new(c, reduced).init(device),
+        value: LinearConfig::new(c, c).init(device),
+        gamma: Param::from_tensor(Tensor::zeros([1], device)),
+        heads,
+    }))
 }

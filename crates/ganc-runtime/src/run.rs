@@ -4,7 +4,7 @@ use crate::checkpoint::{self, Network};
 use crate::growth::Growth;
 use crate::images;
 use crate::inputs::Stream;
-use crate::network::{lower, Net};
+use crate::network::{lower, Net, Unsupported};
 use crate::plan::{plan, unsupported_diagnostics, Plan};
 use crate::plots;
 use crate::trainer::{Draw, StepMetrics, Trainer};
@@ -137,7 +137,19 @@ pub fn with_saved_options(given: &TrainOptions, run: &Path) -> TrainOptions {
 pub fn networks(model: &Model, device: &Device) -> Result<(Net, Net), TrainError> {
     let g_ir = model.generator().expect("checked models have a generator");
     let d_ir = model.networks.iter().find(|n| n.kind == NetworkKind::Discriminator).expect("and a discriminator");
-    let (g, d) = (lower(g_ir, device), lower(d_ir, device));
+    let (mut g, mut d) = (lower(g_ir, device), lower(d_ir, device));
+    if let (Ok(g), Ok(p)) = (&mut g, plan(model)) {
+        g.draw_reference(&p.g_inputs, p.seed, device);
+    }
+    let in_d: Vec<Unsupported> = d_ir
+        .layers()
+        .iter()
+        .filter(|l| l.name == "virtual_batchnorm")
+        .map(|l| Unsupported { what: ganc_check::VBN_IN_D.into(), span: l.span })
+        .collect();
+    if !in_d.is_empty() {
+        d = Err([d.err().unwrap_or_default(), in_d].concat());
+    }
     match (g, d) {
         (Ok(g), Ok(d)) => Ok((g, d)),
         (g, d) => {

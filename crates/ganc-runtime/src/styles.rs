@@ -4,7 +4,7 @@
 //! `w' = w_avg + psi (w - w_avg)`, at sampling.
 
 use crate::layers::{Ctx, Layer};
-use crate::network::{Net, Node};
+use crate::network::{for_each_layer, Net};
 use crate::value::Value;
 use crate::walk::{walk, Flow, Observer};
 use burn::module::{Module, Param};
@@ -78,20 +78,9 @@ impl Net {
 
     /// How many `adain` layers the network holds.
     pub fn adain_layers(&self) -> usize {
-        fn count(nodes: &[Node]) -> usize {
-            nodes
-                .iter()
-                .map(|node| match node {
-                    Node::Layer(Layer::Adain(_)) => 1,
-                    Node::Layer(_) => 0,
-                    Node::Residual(r) => count(&r.main) + count(&r.skip),
-                    Node::Let(l) => count(&l.body),
-                    Node::Block(b) => count(&b.body),
-                    Node::Stages(s) => s.stages.iter().map(|st| count(&st.body) + count(&st.head)).sum(),
-                })
-                .sum()
-        }
-        count(&self.body)
+        let mut count = 0;
+        for_each_layer(&self.body, &mut |layer| count += usize::from(matches!(layer, Layer::Adain(_))));
+        count
     }
 
     /// Whether the network reads style vectors (an `adain` layer).

@@ -12,7 +12,7 @@ use ganc_runtime::burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use ganc_runtime::growth::Growth;
 use ganc_runtime::input_grad::output_and_input_grad;
 use ganc_runtime::layers::{ConditionalBatchNorm, Ctx, Differentiable, Layer, Projection};
-use ganc_runtime::network::{Net, Node};
+use ganc_runtime::network::{for_each_layer_mut, Net, Node};
 use ganc_runtime::run::TrainOptions;
 use ganc_runtime::sample::{load, sample_with, Loaded, Request, RequestError};
 use ganc_runtime::value::Value;
@@ -111,22 +111,12 @@ fn conditional(d: &str) -> String {
 /// Sets the scales of the `noise_injection` layers of `nodes`, depth first, to the next of
 /// `scales`.
 fn set_scales(nodes: &mut [Node], scales: &mut std::slice::Iter<'_, f64>) {
-    for node in nodes {
-        match node {
-            Node::Layer(Layer::NoiseInjection(n)) => {
-                let s = scales.next().expect("a scale for every noise layer");
-                n.scale = Param::from_tensor(n.scale.val().ones_like().mul_scalar(*s));
-            }
-            Node::Layer(_) => {}
-            Node::Residual(r) => {
-                set_scales(&mut r.main, scales);
-                set_scales(&mut r.skip, scales);
-            }
-            Node::Let(l) => set_scales(&mut l.body, scales),
-            Node::Block(b) => set_scales(&mut b.body, scales),
-            Node::Stages(s) => s.stages.iter_mut().for_each(|st| set_scales(&mut st.body, scales)),
+    for_each_layer_mut(nodes, &mut |layer| {
+        if let Layer::NoiseInjection(n) = layer {
+            let s = scales.next().expect("a scale for every noise layer");
+            n.scale = Param::from_tensor(n.scale.val().ones_like().mul_scalar(*s));
         }
-    }
+    });
 }
 
 /// Sets the scale of the `noise_injection` layers of `net` to `scales` (one per layer, in order).

@@ -110,8 +110,8 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
             "upsample" => "upsample(2)",
             "pixel_shuffle" => "pixel_shuffle(2)",
             "avgpool" | "maxpool" | "downsample" => return Some(d(&format!("{name}(2)"))),
-            "global_sum_pool" | "global_avg_pool" | "flatten" | "batchnorm" | "virtual_batchnorm" | "instancenorm"
-            | "layernorm" | "pixelnorm" | "relu" | "leaky_relu" | "tanh" | "sigmoid" | "gelu" | "silu" | "dropout"
+            "global_sum_pool" | "global_avg_pool" | "flatten" | "batchnorm" | "instancenorm" | "layernorm"
+            | "pixelnorm" | "relu" | "leaky_relu" | "tanh" | "sigmoid" | "gelu" | "silu" | "dropout"
             | "gaussian_noise" | "noise_injection" => return Some(d(name)),
             "reshape" => "reshape(8, 14, 14)",
             "concat" => "let h\n concat(h)",
@@ -120,6 +120,11 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
             "conditional_batchnorm" => "conditional_batchnorm(y)",
             "adain" => "let s = y |> embedding(8)\n adain(s)",
             "self_attention" => "self_attention(reduction: 2)",
+            // In G: its reference batch is drawn from G's inputs.
+            "virtual_batchnorm" => {
+                let g = "linear(28 * 28)\n virtual_batchnorm(reference: 4)\n reshape(1, 28, 28)\n tanh";
+                return Some(Parts { g: g.into(), ..Parts::default() });
+            }
             "minibatch_discrimination" => "flatten\n minibatch_discrimination(kernels: 4, dims: 2)",
             "minibatch_stddev" => "minibatch_stddev(group: 2)",
             "projection" => "flatten\n projection(y)",
@@ -268,8 +273,10 @@ fn structures_the_runtime_refuses_are_warned() {
     let encoder = Parts::default()
         .text()
         .replace("loss non_saturating", "encoder E(image) -> z {\n flatten\n linear(4)\n}\nloss non_saturating");
+    let vbn_in_d = Parts::d_with("virtual_batchnorm\n let h = y |> embedding(4)\n virtual_batchnorm").text();
     let tiny = Path::new("tiny.gan");
     for (what, path, text) in [
+        ("virtual_batchnorm in D", tiny, vbn_in_d),
         ("label_smoothing", tiny, label_trick_with_hinge.text()),
         ("modes", tiny, modes_on_images.text()),
         ("encoder", tiny, encoder),

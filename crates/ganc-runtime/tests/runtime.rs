@@ -48,6 +48,7 @@ generator G(z, y) -> image {
     add(k)
     conditional_batchnorm(y)
     adain(e)
+    self_attention(reduction: 4)
     let skip
     residual { conv(16, kernel: 3, padding: 1) groupnorm(4) gelu } skip { add(skip) }
     upsample
@@ -63,12 +64,22 @@ discriminator D(image, y) -> logit {
     gaussian_noise(0.1, decay: linear over 100 steps)
     conv(8, kernel: 4, stride: 2, padding: 1)
     leaky_relu(0.2)
+    self_attention(reduction: 2, heads: 2)
+    conv(32, kernel: 3, padding: 1)
+    pixel_shuffle(2)
+    maxpool
+    let t
+    let s = t { global_sum_pool }
+    let a = t { global_avg_pool }
     avgpool
     flatten
     linear(16)
     sigmoid
     let f
     concat(f)
+    concat(s)
+    concat(a)
+    minibatch_discrimination(kernels: 4, dims: 2)
     projection(y)
 }
 loss least_squares

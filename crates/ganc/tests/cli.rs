@@ -183,7 +183,11 @@ fn explain_and_layers_say_what_trains() {
     assert!(nan.contains("always on"), "{nan}");
     let layers = stdout(&ganc(&["layers", "--kind", "layer"]));
     let line = layers.lines().find(|l| l.trim_start().starts_with("self_attention")).unwrap();
-    assert!(line.contains("checked only"), "{line}");
+    assert!(!line.contains("checked only"), "{line}");
     let trains = stdout(&ganc(&["layers", "--trains"]));
-    assert!(trains.contains("`conv`") && !trains.contains("`self_attention`"), "{trains}");
+    assert!(trains.contains("`conv`") && trains.contains("`self_attention`"), "{trains}");
+    for refused in layers.lines().filter(|l| l.contains("checked only")) {
+        let name = refused.split_whitespace().next().unwrap().split('(').next().unwrap();
+        assert!(!trains.contains(&format!("`{name}`")), "`{name}` is checked only, yet listed:\n{trains}");
+    }
 }
