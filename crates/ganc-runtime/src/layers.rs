@@ -11,6 +11,7 @@ mod activations;
 mod joins;
 mod noise;
 mod norms;
+pub mod reparam;
 mod resampling;
 mod reshaping;
 mod weights;
@@ -19,6 +20,7 @@ pub use activations::Activation;
 pub use joins::{Add, Concat};
 pub use noise::{Decay, Dropout, GaussianNoise};
 pub use norms::SampleNorm;
+pub use reparam::Reparametrized;
 pub use resampling::{AvgPool, Upsample};
 pub use reshaping::{Flatten, Reshape};
 
@@ -136,6 +138,8 @@ pub enum Layer {
     GroupNorm(GroupNorm),
     /// `embedding`.
     Embedding(Embedding),
+    /// A weight layer under `spectral`, `equalized`, `spectral_norm` or `equalized_lr`.
+    Reparametrized(Reparametrized),
     /// Weightless layers.
     Op(Op),
 }
@@ -152,6 +156,7 @@ impl Layer {
             Layer::InstanceNorm(m) => m,
             Layer::GroupNorm(m) => m,
             Layer::Embedding(m) => m,
+            Layer::Reparametrized(m) => m,
             Layer::Op(op) => match &op.kind {
                 OpKind::Activation(a) => a,
                 OpKind::Upsample(u) => u,
@@ -191,7 +196,8 @@ impl Layer {
             | Layer::LayerNorm(_)
             | Layer::InstanceNorm(_)
             | Layer::GroupNorm(_)
-            | Layer::Embedding(_) => None,
+            | Layer::Embedding(_)
+            | Layer::Reparametrized(_) => None,
         }
     }
 }

@@ -1,8 +1,9 @@
 //! A network as a tree of burn modules, built at run time from the checked IR.
 
+use crate::layers::reparam::Weighted;
 use crate::layers::{
-    Activation, Add, AvgPool, Concat, Ctx, Decay, Dropout, Flatten, GaussianNoise, Layer, Op, OpKind, Reshape,
-    SampleNorm, Upsample,
+    Activation, Add, AvgPool, Concat, Ctx, Decay, Dropout, Flatten, GaussianNoise, Layer, Op, OpKind, Reparametrized,
+    Reshape, SampleNorm, Upsample,
 };
 use crate::value::Value;
 use crate::walk::{walk, Flow, Observer};
@@ -136,7 +137,7 @@ fn lower_nodes(nodes: &[ir::Node], device: &Device, missing: &mut Vec<Unsupporte
     for node in nodes {
         match node {
             ir::Node::Layer(l) => {
-                if let Some(layer) = lower_layer(l, device, missing) {
+                if let Some(layer) = lower_layer(l, device, missing).and_then(|layer| wrap(layer, l, missing)) {
                     out.push(Node::Layer(layer));
                 }
             }
@@ -175,11 +176,18 @@ fn initializer(args: &ganc_check::args::Args) -> Option<Initializer> {
     }
 }
 
-fn lower_layer(l: &ir::Layer, device: &Device, missing: &mut Vec<Unsupported>) -> Option<Layer> {
-    if let Some(w) = l.wrappers.first() {
-        missing.push(Unsupported { what: format!("`{w}` wrappers"), span: l.span });
+/// `layer` under the wrappers written before it (`spectral conv(...)`, `equalized linear(...)`).
+fn wrap(layer: Layer, l: &ir::Layer, missing: &mut Vec<Unsupported>) -> Option<Layer> {
+    let Some(first) = l.wrappers.first() else { return Some(layer) };
+    let Ok(weighted) = Weighted::of(layer) else {
+        missing.push(Unsupported { what: format!("`{first}` on a layer without weights"), span: l.span });
         return None;
-    }
+    };
+    let has = |name: &str| l.wrappers.iter().any(|w| w == name);
+    Some(Layer::Reparametrized(Reparametrized::new(weighted, has("spectral").then_some(1), has("equalized"))))
+}
+
+fn lower_layer(l: &ir::Layer, device: &Device, missing: &mut Vec<Unsupported>) -> Option<Layer> {
     let a = &l.args;
     let input = dims(&l.input);
     let int = |n: &str| a.int(n).max(0) as usize;

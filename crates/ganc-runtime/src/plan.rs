@@ -173,6 +173,17 @@ pub struct Plan {
     pub evaluate: Option<Evaluate>,
     /// Gradient penalties added to D's loss.
     pub penalties: Vec<Penalty>,
+    /// BigGAN's orthogonal regularization of each network's weights.
+    pub orthogonal: Orthogonal,
+}
+
+/// `orthogonal(weight: beta)` per network: the beta of G's and of D's, when regularized.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Orthogonal {
+    /// G's beta.
+    pub g: Option<f64>,
+    /// D's beta.
+    pub d: Option<f64>,
 }
 
 /// A penalty regularizer as the trainer applies it.
@@ -265,6 +276,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
     };
     let mut labels = Labels::default();
     let mut penalties = Vec::new();
+    let mut orthogonal = Orthogonal::default();
     let (mut weight_clip, mut instance_noise) = (None, None);
     let loss_targets = registry::lookup(Kind::Loss, model.loss.name).and_then(|s| s.loss()).is_some_and(|l| l.targets);
     for r in &model.regularizers {
@@ -293,6 +305,16 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
                     _ => None,
                 };
                 instance_noise = Some((c.args.float("std"), decay));
+            }
+            // Applied to the network as it is lowered (`run::networks`).
+            "spectral_norm" | "equalized_lr" => {}
+            "orthogonal" => {
+                let beta = Some(c.args.float("weight"));
+                if model.generator().is_some_and(|g| g.name == r.network) {
+                    orthogonal.g = beta;
+                } else {
+                    orthogonal.d = beta;
+                }
             }
             other => diags.push(unsupported(c.span, format!("the regularizer `{other}` is"))),
         }
@@ -394,5 +416,6 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         watch,
         evaluate,
         penalties,
+        orthogonal,
     })
 }
