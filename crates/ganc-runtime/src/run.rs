@@ -137,7 +137,10 @@ pub fn with_saved_options(given: &TrainOptions, run: &Path) -> TrainOptions {
 pub fn networks(model: &Model, device: &Device) -> Result<(Net, Net), TrainError> {
     let g_ir = model.generator().expect("checked models have a generator");
     let d_ir = model.networks.iter().find(|n| n.kind == NetworkKind::Discriminator).expect("and a discriminator");
-    let (g, d) = (lower(g_ir, device).map(|g| regularized(model, g_ir, g)), lower(d_ir, device).map(|d| regularized(model, d_ir, d)));
+    let (g, d) = (
+        lower(g_ir, device).map(|g| regularized(model, g_ir, g)),
+        lower(d_ir, device).map(|d| regularized(model, d_ir, d)),
+    );
     match (g, d) {
         (Ok(g), Ok(d)) => Ok((g, d)),
         (g, d) => {

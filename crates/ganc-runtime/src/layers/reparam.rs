@@ -99,13 +99,14 @@ impl Weighted {
 
 /// The power-iteration state of spectral normalization: estimates of the first left (`u`) and
 /// right (`v`) singular vectors of the weight matrix, kept between steps and in checkpoints,
-/// and updated only by training passes.
+/// and updated only by training passes. Named `running_*` like batchnorm's statistics, so that
+/// weight clipping leaves them alone and the EMA generator copies them.
 #[derive(Module, Debug)]
 pub struct Spectral {
-    /// `[rows, 1]`.
-    pub u: RunningState<Tensor<2>>,
-    /// `[cols, 1]`.
-    pub v: RunningState<Tensor<2>>,
+    /// `u`, `[rows, 1]`.
+    pub running_u: RunningState<Tensor<2>>,
+    /// `v`, `[cols, 1]`.
+    pub running_v: RunningState<Tensor<2>>,
     /// Power iterations per training pass.
     #[module(skip)]
     pub iterations: usize,
@@ -124,7 +125,7 @@ impl Spectral {
         let m = m.detach();
         let u = unit(Tensor::random([m.dims()[0], 1], Distribution::Normal(0.0, 1.0), &m.device()));
         let (u, v) = Spectral::power(m, u, 1);
-        Spectral { u: RunningState::new(u), v: RunningState::new(v), iterations: iterations.max(1) }
+        Spectral { running_u: RunningState::new(u), running_v: RunningState::new(v), iterations: iterations.max(1) }
     }
 
     /// `n` power iterations on `m` from `u`.
@@ -143,12 +144,12 @@ impl Spectral {
     /// a training pass first runs the power iterations and keeps the new `u` and `v`.
     pub fn sigma(&self, m: Tensor<2>, training: bool) -> Tensor<2> {
         let (u, v) = if training {
-            let (u, v) = Spectral::power(m.clone().detach(), self.u.value_sync(), self.iterations);
-            self.u.update(u.clone());
-            self.v.update(v.clone());
+            let (u, v) = Spectral::power(m.clone().detach(), self.running_u.value_sync(), self.iterations);
+            self.running_u.update(u.clone());
+            self.running_v.update(v.clone());
             (u, v)
         } else {
-            (self.u.value_sync(), self.v.value_sync())
+            (self.running_u.value_sync(), self.running_v.value_sync())
         };
         u.transpose().matmul(m.matmul(v))
     }
