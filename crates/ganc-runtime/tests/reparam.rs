@@ -251,9 +251,9 @@ fn the_orthogonal_penalty_sums_the_weight_layers_and_joins_the_loss_of_its_netwo
     {
         // Parameters are drawn when first read: both trainers draw theirs right after seeding.
         let (mut a, data) = common::trainer(&plain);
-        (common::weights(&a.g), common::weights(&a.d));
+        let _ = (common::weights(&a.g), common::weights(&a.d));
         let (mut b, _) = common::trainer(&plain.replace("train {", &format!("{section}\ntrain {{")));
-        (common::weights(&b.g), common::weights(&b.d));
+        let _ = (common::weights(&b.g), common::weights(&b.d));
         let p = to_vec(penalty(if net == "G" { &b.g } else { &b.d }).unwrap())[0] as f64;
         let (ma, mb) = (a.step(&data, false), b.step(&data, false));
         let diff = if net == "G" { mb.g_loss - ma.g_loss } else { mb.d_loss - ma.d_loss };

@@ -35,6 +35,8 @@ pub enum Weighted {
 
 impl Weighted {
     /// The weight layer of `layer`, or `layer` back when it has no weight to transform.
+    // The layer comes back by value, once per layer at lowering: boxing it buys nothing.
+    #[allow(clippy::result_large_err)]
     pub fn of(layer: Layer) -> Result<Weighted, Layer> {
         match layer {
             Layer::Linear(m) => Ok(Weighted::Linear(m)),
