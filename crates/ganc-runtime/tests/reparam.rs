@@ -105,6 +105,19 @@ fn after_50_power_iterations_the_normalized_weight_has_spectral_norm_one() {
 }
 
 #[test]
+fn spectral_norm_on_g_wraps_every_weight_layer_of_g_and_none_of_d() {
+    let _rng = serial();
+    let d = "conv(4, kernel: 4, stride: 2, padding: 1) flatten linear(1)";
+    let text = mnist_model(d, "regularize G { spectral_norm }").replace(
+        "linear(784) reshape(1, 28, 28)",
+        "linear(196) reshape(4, 7, 7) deconv(1, kernel: 4, stride: 4, padding: 0)",
+    );
+    let (g, d) = networks(&model(&text), &Device::flex()).expect("lowers");
+    assert_eq!(wrapped(&g.body).len(), 2);
+    assert!(wrapped(&d.body).is_empty());
+}
+
+#[test]
 fn the_input_gradient_uses_the_transformed_weight() {
     let _rng = serial();
     let device = Device::flex().autodiff();
@@ -306,13 +319,15 @@ fn train_two_steps(file: &str, text: &str, data: &Path) {
     };
     let never = std::sync::atomic::AtomicBool::new(false);
     let run = ganc_runtime::run::train(&m, text, &models_dir().join(file), &opts, &never, &mut |_| {})
-        .unwrap_or_else(|e| panic!("{file}: {e}"));
+        .unwrap_or_else(|e| panic!("{file}: {e}: {e:?}"));
     let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
     let last = csv.lines().last().unwrap();
     assert!(last.starts_with("2,") && !last.contains("NaN"), "{file}: {csv}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Both SN-GAN critics end in `global_sum_pool`, lowered by another part of issue 10: until it
+/// is, this test fails with E0501 naming that layer.
 #[test]
 fn the_sngan_models_train() {
     let _rng = serial();
