@@ -637,16 +637,14 @@ pub static ENTRIES: &[Spec] = &[
         "Wraps every weight layer in spectral normalization.",
         "Miyato et al. 2018 (SN-GAN)",
         &[param("power_iterations", Int, Def::Int(1), Positive, "power iterations per step")],
-    )
-    .not_lowered(),
+    ),
     reg(
         "equalized_lr",
         Side::Both,
         "Scales every weight layer at run time (equalized learning rate).",
         "Karras et al. 2017 (PGGAN)",
         &[],
-    )
-    .not_lowered(),
+    ),
     reg(
         "instance_noise",
         Side::Discriminator,
@@ -715,11 +713,10 @@ pub static ENTRIES: &[Spec] = &[
     reg(
         "orthogonal",
         Side::Both,
-        "Penalizes off-diagonal terms of W^T W.",
+        "Penalizes off-diagonal terms of W W^T, filters as rows (BigGAN's form).",
         "Brock et al. 2018 (BigGAN)",
         &[param("weight", Float, Def::Float(1e-4), NonNegative, "beta")],
-    )
-    .not_lowered(),
+    ),
     reg(
         "nagarajan_kolter",
         Side::Generator,
@@ -1004,16 +1001,14 @@ pub static ENTRIES: &[Spec] = &[
         "Spectral normalization of one weight layer: W / sigma(W), by power iteration.",
         "Miyato et al. 2018 (SN-GAN)",
         &[],
-    )
-    .not_lowered(),
+    ),
     entry(
         Kind::Wrapper,
         "equalized",
         "Equalized learning rate for one weight layer: weights scaled by He's constant at run time.",
         "Karras et al. 2017 (PGGAN)",
         &[],
-    )
-    .not_lowered(),
+    ),
     // ---- schedules --------------------------------------------------------------------
     entry(Kind::Schedule, "linear", "Decays linearly from 1 to 0 over the steps.", "standard", &[]),
     entry(

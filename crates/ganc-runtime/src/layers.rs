@@ -16,6 +16,7 @@ mod noise;
 mod norms;
 mod pggan;
 mod pooling;
+pub mod reparam;
 mod resampling;
 mod reshaping;
 mod shuffle;
@@ -32,6 +33,7 @@ pub use noise::{Decay, Dropout, GaussianNoise};
 pub use norms::SampleNorm;
 pub use pggan::{MinibatchStddev, PixelNorm};
 pub use pooling::{GlobalPool, MaxPool};
+pub use reparam::Reparametrized;
 pub use resampling::{AvgPool, Upsample};
 pub use reshaping::{Flatten, Reshape};
 pub use shuffle::PixelShuffle;
@@ -184,6 +186,8 @@ pub enum Layer {
     MinibatchDiscrimination(MinibatchDiscrimination),
     /// `virtual_batchnorm`.
     VirtualBatchNorm(VirtualBatchNorm),
+    /// A weight layer under `spectral`, `equalized`, `spectral_norm` or `equalized_lr`.
+    Reparametrized(Reparametrized),
     /// Weightless layers.
     Op(Op),
 }
@@ -208,6 +212,7 @@ impl Layer {
             Layer::SelfAttention(m) => m,
             Layer::MinibatchDiscrimination(m) => m,
             Layer::VirtualBatchNorm(m) => m,
+            Layer::Reparametrized(m) => m,
             Layer::Op(op) => match &op.kind {
                 OpKind::Activation(a) => a,
                 OpKind::Upsample(u) => u,
@@ -246,9 +251,7 @@ impl Layer {
                 | OpKind::GaussianNoise(_)
                 | OpKind::PixelNorm(_)
                 | OpKind::MinibatchStddev(_) => None,
-                | OpKind::PixelShuffle(_)
-                | OpKind::MaxPool(_)
-                | OpKind::GlobalPool(_) => None,
+                OpKind::PixelShuffle(_) | OpKind::MaxPool(_) | OpKind::GlobalPool(_) => None,
             },
             Layer::ConditionalBatchNorm(ConditionalBatchNorm { labels, .. })
             | Layer::Projection(Projection { labels, .. }) => Some(labels),
@@ -266,6 +269,7 @@ impl Layer {
             | Layer::SelfAttention(_)
             | Layer::MinibatchDiscrimination(_)
             | Layer::VirtualBatchNorm(_) => None,
+            Layer::Reparametrized(_) => None,
         }
     }
 }

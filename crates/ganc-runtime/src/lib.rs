@@ -22,6 +22,7 @@ mod inputs;
 pub mod layers;
 pub mod losses;
 pub mod network;
+pub mod orthogonal;
 mod params;
 pub mod penalty;
 pub mod plan;

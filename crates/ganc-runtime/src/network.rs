@@ -1,9 +1,11 @@
 //! A network as a tree of burn modules, built at run time from the checked IR.
 
+use crate::layers::reparam::Weighted;
 use crate::layers::{
     Activation, Adain, Add, AvgPool, Concat, ConditionalBatchNorm, Constant, Ctx, Decay, Dropout, Flatten,
     GaussianNoise, GlobalPool, Layer, MaxPool, MinibatchDiscrimination, MinibatchStddev, NoiseInjection, Op, OpKind,
-    PixelNorm, PixelShuffle, Projection, Reshape, SampleNorm, SelfAttention, Upsample, VirtualBatchNorm,
+    PixelNorm, PixelShuffle, Projection, Reparametrized, Reshape, SampleNorm, SelfAttention, Upsample,
+    VirtualBatchNorm,
 };
 pub use crate::reference::Reference;
 use crate::styles::{averages, StyleAverage};
@@ -211,7 +213,7 @@ fn lower_nodes(nodes: &[ir::Node], device: &Device, missing: &mut Vec<Unsupporte
     for node in nodes {
         match node {
             ir::Node::Layer(l) => {
-                if let Some(layer) = lower_layer(l, device, missing) {
+                if let Some(layer) = lower_layer(l, device, missing).and_then(|layer| wrap(layer, l, missing)) {
                     out.push(Node::Layer(layer));
                 }
             }
@@ -274,11 +276,18 @@ fn second_labels(l: &ir::Layer) -> (String, usize) {
     }
 }
 
-fn lower_layer(l: &ir::Layer, device: &Device, missing: &mut Vec<Unsupported>) -> Option<Layer> {
-    if let Some(w) = l.wrappers.first() {
-        missing.push(Unsupported { what: format!("`{w}` wrappers"), span: l.span });
+/// `layer` under the wrappers written before it (`spectral conv(...)`, `equalized linear(...)`).
+fn wrap(layer: Layer, l: &ir::Layer, missing: &mut Vec<Unsupported>) -> Option<Layer> {
+    let Some(first) = l.wrappers.first() else { return Some(layer) };
+    let Ok(weighted) = Weighted::of(layer) else {
+        missing.push(Unsupported { what: format!("`{first}` on a layer without weights"), span: l.span });
         return None;
-    }
+    };
+    let has = |name: &str| l.wrappers.iter().any(|w| w == name);
+    Some(Layer::Reparametrized(Reparametrized::new(weighted, has("spectral").then_some(1), has("equalized"))))
+}
+
+fn lower_layer(l: &ir::Layer, device: &Device, missing: &mut Vec<Unsupported>) -> Option<Layer> {
     let a = &l.args;
     let input = dims(&l.input);
     let int = |n: &str| a.int(n).max(0) as usize;

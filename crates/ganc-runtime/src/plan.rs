@@ -178,6 +178,8 @@ pub struct Plan {
     pub penalties: Vec<Penalty>,
     /// The progressive-growing schedule, when the networks have stages.
     pub progressive: Option<Schedule>,
+    /// BigGAN's orthogonal regularization of each network's weights.
+    pub orthogonal: Orthogonal,
 }
 
 /// The `progressive(fade, hold)` schedule of a generator with stages (the registry's defaults
@@ -209,6 +211,15 @@ impl Plan {
             _ => None,
         })
     }
+}
+
+/// `orthogonal(weight: beta)` per network: the beta of G's and of D's, when regularized.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Orthogonal {
+    /// G's beta.
+    pub g: Option<f64>,
+    /// D's beta.
+    pub d: Option<f64>,
 }
 
 /// A penalty regularizer as the trainer applies it.
@@ -301,6 +312,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
     };
     let mut labels = Labels::default();
     let mut penalties = Vec::new();
+    let mut orthogonal = Orthogonal::default();
     let (mut weight_clip, mut instance_noise) = (None, None);
     let loss_targets = registry::lookup(Kind::Loss, model.loss.name).and_then(|s| s.loss()).is_some_and(|l| l.targets);
     for r in &model.regularizers {
@@ -329,6 +341,16 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
                     _ => None,
                 };
                 instance_noise = Some((c.args.float("std"), decay));
+            }
+            // Applied to the network as it is lowered (`run::networks`).
+            "spectral_norm" | "equalized_lr" => {}
+            "orthogonal" => {
+                let beta = Some(c.args.float("weight"));
+                if model.generator().is_some_and(|g| g.name == r.network) {
+                    orthogonal.g = beta;
+                } else {
+                    orthogonal.d = beta;
+                }
             }
             other => diags.push(unsupported(c.span, format!("the regularizer `{other}` is"))),
         }
@@ -436,5 +458,6 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         evaluate,
         penalties,
         progressive: schedule(model, g),
+        orthogonal,
     })
 }

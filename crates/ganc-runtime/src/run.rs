@@ -4,13 +4,14 @@ use crate::checkpoint::{self, Network};
 use crate::growth::Growth;
 use crate::images;
 use crate::inputs::Stream;
+use crate::layers::reparam::{wrap_all, WrapAll};
 use crate::network::{lower, Net, Unsupported};
 use crate::plan::{plan, unsupported_diagnostics, Plan};
 use crate::plots;
 use crate::trainer::{Draw, StepMetrics, Trainer};
 use crate::value::Value;
 use burn::tensor::Device;
-use ganc_check::ir::Model;
+use ganc_check::ir::{self, Model};
 use ganc_diagnostics::Diagnostic;
 use ganc_syntax::ast::NetworkKind;
 use std::fmt::Write as _;
@@ -137,7 +138,10 @@ pub fn with_saved_options(given: &TrainOptions, run: &Path) -> TrainOptions {
 pub fn networks(model: &Model, device: &Device) -> Result<(Net, Net), TrainError> {
     let g_ir = model.generator().expect("checked models have a generator");
     let d_ir = model.networks.iter().find(|n| n.kind == NetworkKind::Discriminator).expect("and a discriminator");
-    let (mut g, mut d) = (lower(g_ir, device), lower(d_ir, device));
+    let (mut g, mut d) = (
+        lower(g_ir, device).map(|g| regularized(model, g_ir, g)),
+        lower(d_ir, device).map(|d| regularized(model, d_ir, d)),
+    );
     if let (Ok(g), Ok(p)) = (&mut g, plan(model)) {
         g.draw_reference(&p.g_inputs, p.seed, device);
     }
@@ -158,6 +162,20 @@ pub fn networks(model: &Model, device: &Device) -> Result<(Net, Net), TrainError
             Err(TrainError::Unsupported(unsupported_diagnostics(missing)))
         }
     }
+}
+
+/// `net` with the regularizers of `model` that wrap every weight layer of it (`spectral_norm`,
+/// `equalized_lr`) applied.
+fn regularized(model: &Model, net_ir: &ir::Network, mut net: Net) -> Net {
+    for r in model.regularizers.iter().filter(|r| r.network == net_ir.name) {
+        let how = match r.component.name {
+            "spectral_norm" => WrapAll::Spectral(r.component.args.int("power_iterations").max(1) as usize),
+            "equalized_lr" => WrapAll::Equalized,
+            _ => continue,
+        };
+        net = wrap_all(net, how);
+    }
+    net
 }
 
 /// `YYYYmmdd-HHMMSS` in UTC.
@@ -393,7 +411,9 @@ fn write_samples(run: &Path, t: &Trainer, data: &ganc_data::Data, step: u64) -> 
     let path = run.join("samples").join(name);
     if dims.len() == 3 {
         let (n, cols, classes) = match t.plan.g_classes() {
-            Some(classes) => (classes * CLASS_GRID_COLUMNS, CLASS_GRID_COLUMNS, Some(class_rows(classes, CLASS_GRID_COLUMNS))),
+            Some(classes) => {
+                (classes * CLASS_GRID_COLUMNS, CLASS_GRID_COLUMNS, Some(class_rows(classes, CLASS_GRID_COLUMNS)))
+            }
             None => (64, 8, None),
         };
         let draw = Draw { classes, psi: None, growth: growth.map_or(Growth::FULL, |(_, g)| g) };

@@ -5,6 +5,7 @@ use crate::growth::Growth;
 use crate::inputs::{self, Stream};
 use crate::layers::{Ctx, Decay};
 use crate::network::Net;
+use crate::orthogonal;
 use crate::params::{grad_norm, Clip, Collect, EmaUpdate};
 use crate::penalty;
 use crate::plan::{Latent, Optimizer, Plan};
@@ -262,6 +263,9 @@ impl Trainer {
                 m.penalty += mean(value.clone().detach());
                 loss = loss + value;
             }
+            if let Some(p) = plan.orthogonal.d.and_then(|beta| Some(orthogonal::penalty(&self.d)?.mul_scalar(beta))) {
+                loss = loss + p;
+            }
             m.d_real = mean(plan.loss.report(d_real.detach()));
             m.d_fake = mean(plan.loss.report(d_fake.detach()));
             m.d_loss = mean(loss.clone().detach());
@@ -278,7 +282,10 @@ impl Trainer {
             let (fake, named) = self.fakes(g_in, Stream::GLatent, index, &ctx);
             self.g.track_styles(&named, STYLE_AVERAGE_DECAY);
             let d_fake = self.d_forward(self.with_instance_noise(fake), g_labels, &ctx);
-            let loss = plan.loss.generator(d_fake);
+            let mut loss = plan.loss.generator(d_fake);
+            if let Some(p) = plan.orthogonal.g.and_then(|beta| Some(orthogonal::penalty(&self.g)?.mul_scalar(beta))) {
+                loss = loss + p;
+            }
             m.g_loss = mean(loss.clone().detach());
             let norm = update(&mut self.g, &mut self.opt_g, plan.opt_g.lr(), loss, measure && i + 1 == plan.g_steps);
             m.grad_norm_g = norm.unwrap_or(m.grad_norm_g);

@@ -6,9 +6,9 @@
 mod common;
 
 use common::{model, serial};
-use ganc_runtime::growth::Growth;
 use ganc_runtime::burn::module::{Module, Param};
 use ganc_runtime::burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+use ganc_runtime::growth::Growth;
 use ganc_runtime::input_grad::output_and_input_grad;
 use ganc_runtime::layers::{Ctx, Differentiable, Layer, SelfAttention};
 use ganc_runtime::network::{Net, Node};

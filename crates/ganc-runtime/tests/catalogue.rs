@@ -110,7 +110,8 @@ fn every_model_trains_two_steps_except_for_what_later_issues_owe() {
         let result = train(&model(path, &text), &text, path, &opts, &AtomicBool::new(false), &mut |_| {});
         let run_dir: PathBuf = result.unwrap_or_else(|e| panic!("{name}: {e:?}"));
         let metrics = std::fs::read_to_string(run_dir.join("metrics.csv")).unwrap();
-        assert_eq!(metrics.lines().count(), 3, "{name}: a header and two steps\n{metrics}");
+        let last = metrics.lines().last().unwrap_or_default();
+        assert!(last.starts_with("2,"), "{name}: the last row is step 2\n{metrics}");
         trained.push(name);
         let _ = std::fs::remove_dir_all(&out);
     }

@@ -81,7 +81,8 @@ fn conditional_batchnorm_with_one_scale_and_shift_for_all_classes_is_batchnorm()
     // The running statistics too: the same outputs when not training.
     let x = Tensor::<4>::random([5, c, 4, 4], Distribution::Normal(0.0, 1.0), &device).inner();
     let y = Value::Labels(labels(&[0, 3, 1, 2, 1], &device).inner());
-    let ours = cbn.valid().forward(Value::Image(x.clone()), Some(y), &Ctx { step: 3, training: false, growth: Growth::FULL });
+    let ours =
+        cbn.valid().forward(Value::Image(x.clone()), Some(y), &Ctx { step: 3, training: false, growth: Growth::FULL });
     let bn = bn.valid();
     assert_close(&floats(ours.image()), &floats(bn.forward(x)), 1e-5, "running statistics");
     // And a class's own scale and shift act on its samples only.
@@ -300,7 +301,15 @@ fn noise_changes_fine_detail_only() {
     let (mut g, _) = ganc_runtime::run::networks(&m, &device).unwrap();
     // The noise of the full-resolution layer, as training makes it carry the finest detail.
     set_noise_scales(&mut g, &[0.0, 0.0, 0.5]);
-    let loaded = Loaded { run: "none".into(), model: m, plan, generator: g, is_ema: false, device: device.clone(), growth: Growth::FULL };
+    let loaded = Loaded {
+        run: "none".into(),
+        model: m,
+        plan,
+        generator: g,
+        is_ema: false,
+        device: device.clone(),
+        growth: Growth::FULL,
+    };
     // The same latents (the same sample seed), different noise (the device's seed).
     let draw = |seed: u64| {
         device.seed(seed);

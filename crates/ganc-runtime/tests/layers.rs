@@ -7,10 +7,10 @@
 mod common;
 
 use common::{model, run, serial, temp, RING};
-use ganc_runtime::growth::Growth;
 use ganc_runtime::burn::module::Param;
 use ganc_runtime::burn::tensor::{Device, Distribution, Tensor, TensorData};
 use ganc_runtime::checkpoint;
+use ganc_runtime::growth::Growth;
 use ganc_runtime::input_grad::output_and_input_grad;
 use ganc_runtime::layers::{Ctx, Differentiable, GlobalPool, MaxPool, MinibatchDiscrimination, PixelShuffle};
 use ganc_runtime::network::Net;

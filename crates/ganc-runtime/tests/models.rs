@@ -9,15 +9,19 @@ use std::path::Path;
 
 /// The models the README says train.
 const TRAINS: &[&str] = &[
+    "biggan_fashion",
     "dcgan_mnist",
-    "lsgan_fashion",
-    "ring_vanilla",
-    "wgan_gp_mnist",
-    "r1_fashion",
     "grid_0gp",
     "grid_1gp",
     "grid_vanilla",
+    "lsgan_fashion",
+    "pggan_fashion",
+    "r1_fashion",
+    "ring_vanilla",
+    "sagan_fashion",
+    "sngan_fashion",
     "stylegan_fashion",
+    "wgan_gp_mnist",
 ];
 
 #[test]

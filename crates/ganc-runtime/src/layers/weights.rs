@@ -1,82 +1,125 @@
-//! Layers with weights: linear, conv, deconv, embedding.
+//! Layers with weights: linear, conv, deconv, embedding. Each pass is written once as a function
+//! of the weight it uses, so that a reparametrized layer ([`super::reparam`]) runs the same
+//! passes with its transformed weight.
 
 use super::{Ctx, Differentiable, InputGrads, NoInputGradient};
 use crate::value::Value;
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::nn::{Embedding, Linear, PaddingConfig2d};
-use burn::tensor::module::{conv2d, conv_transpose2d};
+use burn::tensor::module::{conv2d, conv_transpose2d, embedding};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
+use burn::tensor::Tensor;
+
+/// `x w + b` for a linear weight `w` of shape `[in, out]`.
+pub(super) fn linear(x: Value, w: Tensor<2>, b: Option<Tensor<1>>) -> Value {
+    Value::Flat(burn::tensor::module::linear(x.flat(), w, b))
+}
+
+/// The product with the transposed weight.
+pub(super) fn linear_vjp(x: &Value, w: Tensor<2>, g: Value) -> InputGrads {
+    let gx = g.flat().matmul(w.transpose());
+    InputGrads::of(Value::Flat(gx).reshape(&x.per_sample()))
+}
+
+/// The (symmetric) padding the lowering gives a convolution.
+fn padding(c: &Conv2d) -> [usize; 2] {
+    match c.padding {
+        PaddingConfig2d::Explicit(top, left, _, _) => [top, left],
+        _ => [0, 0],
+    }
+}
+
+/// `c`'s convolution with the weight `w`.
+pub(super) fn conv(c: &Conv2d, x: Value, w: Tensor<4>) -> Value {
+    let options = ConvOptions::new(c.stride, padding(c), c.dilation, c.groups);
+    Value::Image(conv2d(x.image(), w, c.bias.as_ref().map(|b| b.val()), options))
+}
+
+/// The transposed convolution with the weight `w`, padded back to the input's size.
+pub(super) fn conv_vjp(c: &Conv2d, x: &Value, w: Tensor<4>, g: Value) -> InputGrads {
+    let [_, _, h, wd] = x.clone().image().dims();
+    let [kh, kw] = c.kernel_size;
+    let [ph, pw] = padding(c);
+    let out_pad = |size: usize, p: usize, k: usize, d: usize, s: usize| (size + 2 * p - d * (k - 1) - 1) % s;
+    let options = ConvTransposeOptions::new(
+        c.stride,
+        [ph, pw],
+        [out_pad(h, ph, kh, c.dilation[0], c.stride[0]), out_pad(wd, pw, kw, c.dilation[1], c.stride[1])],
+        c.dilation,
+        c.groups,
+    );
+    InputGrads::of(Value::Image(conv_transpose2d(g.image(), w, None, options)))
+}
+
+/// `c`'s transposed convolution with the weight `w`.
+pub(super) fn deconv(c: &ConvTranspose2d, x: Value, w: Tensor<4>) -> Value {
+    let options = ConvTransposeOptions::new(c.stride, c.padding, c.padding_out, c.dilation, c.groups);
+    Value::Image(conv_transpose2d(x.image(), w, c.bias.as_ref().map(|b| b.val()), options))
+}
+
+/// The convolution with the weight `w`.
+pub(super) fn deconv_vjp(c: &ConvTranspose2d, w: Tensor<4>, g: Value) -> InputGrads {
+    let options = ConvOptions::new(c.stride, c.padding, c.dilation, c.groups);
+    InputGrads::of(Value::Image(conv2d(g.image(), w, None, options)))
+}
+
+/// The rows of `w` picked by class labels (anything else passes through).
+pub(super) fn embed(x: Value, w: Tensor<2>) -> Value {
+    match x {
+        Value::Labels(y) => {
+            let b = y.dims()[0];
+            let e = embedding(w, y.unsqueeze_dim::<2>(1));
+            let d = e.dims()[2];
+            Value::Flat(e.reshape([b, d]))
+        }
+        other => other,
+    }
+}
+
+/// Class labels have no gradient (anything else passes through, as in the forward pass).
+pub(super) fn embed_vjp(x: &Value, g: Value) -> InputGrads {
+    match x {
+        Value::Labels(_) => InputGrads { input: None, second: None },
+        _ => InputGrads::of(g),
+    }
+}
 
 impl Differentiable for Linear {
     fn forward(&self, x: Value, _: Option<Value>, _: &Ctx) -> Value {
-        Value::Flat(Linear::forward(self, x.flat()))
+        linear(x, self.weight.val(), self.bias.as_ref().map(|b| b.val()))
     }
 
-    /// The product with the transposed weight.
     fn vjp(&self, x: &Value, _: Option<&Value>, g: Value) -> Result<InputGrads, NoInputGradient> {
-        let gx = g.flat().matmul(self.weight.val().transpose());
-        Ok(InputGrads::of(Value::Flat(gx).reshape(&x.per_sample())))
+        Ok(linear_vjp(x, self.weight.val(), g))
     }
 }
 
 impl Differentiable for Conv2d {
     fn forward(&self, x: Value, _: Option<Value>, _: &Ctx) -> Value {
-        Value::Image(Conv2d::forward(self, x.image()))
+        conv(self, x, self.weight.val())
     }
 
-    /// The transposed convolution with the same weight, padded back to the input's size.
     fn vjp(&self, x: &Value, _: Option<&Value>, g: Value) -> Result<InputGrads, NoInputGradient> {
-        let [_, _, h, w] = x.clone().image().dims();
-        let [kh, kw] = self.kernel_size;
-        let (ph, pw) = match self.padding {
-            PaddingConfig2d::Explicit(top, left, _, _) => (top, left),
-            _ => (0, 0),
-        };
-        let out_pad = |size: usize, p: usize, k: usize, d: usize, s: usize| (size + 2 * p - d * (k - 1) - 1) % s;
-        let options = ConvTransposeOptions::new(
-            self.stride,
-            [ph, pw],
-            [
-                out_pad(h, ph, kh, self.dilation[0], self.stride[0]),
-                out_pad(w, pw, kw, self.dilation[1], self.stride[1]),
-            ],
-            self.dilation,
-            self.groups,
-        );
-        Ok(InputGrads::of(Value::Image(conv_transpose2d(g.image(), self.weight.val(), None, options))))
+        Ok(conv_vjp(self, x, self.weight.val(), g))
     }
 }
 
 impl Differentiable for ConvTranspose2d {
     fn forward(&self, x: Value, _: Option<Value>, _: &Ctx) -> Value {
-        Value::Image(ConvTranspose2d::forward(self, x.image()))
+        deconv(self, x, self.weight.val())
     }
 
-    /// The convolution with the same weight.
     fn vjp(&self, _: &Value, _: Option<&Value>, g: Value) -> Result<InputGrads, NoInputGradient> {
-        let options = ConvOptions::new(self.stride, self.padding, self.dilation, self.groups);
-        Ok(InputGrads::of(Value::Image(conv2d(g.image(), self.weight.val(), None, options))))
+        Ok(deconv_vjp(self, self.weight.val(), g))
     }
 }
 
 impl Differentiable for Embedding {
     fn forward(&self, x: Value, _: Option<Value>, _: &Ctx) -> Value {
-        match x {
-            Value::Labels(y) => {
-                let b = y.dims()[0];
-                let e = Embedding::forward(self, y.unsqueeze_dim::<2>(1));
-                let d = e.dims()[2];
-                Value::Flat(e.reshape([b, d]))
-            }
-            other => other,
-        }
+        embed(x, self.weight.val())
     }
 
-    /// Class labels have no gradient (anything else passes through, as in the forward pass).
     fn vjp(&self, x: &Value, _: Option<&Value>, g: Value) -> Result<InputGrads, NoInputGradient> {
-        Ok(match x {
-            Value::Labels(_) => InputGrads { input: None, second: None },
-            _ => InputGrads::of(g),
-        })
+        Ok(embed_vjp(x, g))
     }
 }
