@@ -351,7 +351,8 @@ pub fn train(
                 on_event(Event::Warning(format!("a gradient norm reached {worst:.1} (> {limit}) at step {}", m.step)));
             }
         }
-        if m.step.is_multiple_of(plan.sample_every) {
+        // Every `sample every` steps, and at the last step: a run always ends with its grid.
+        if m.step.is_multiple_of(plan.sample_every) || m.step == plan.steps {
             let path = write_samples(&run, &trainer, &data, m.step)?;
             on_event(Event::Wrote(path));
         }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{model, serial};
+use common::{assert_close, model, serial, values};
 use ganc_runtime::burn::module::{Module, Param};
 use ganc_runtime::burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use ganc_runtime::growth::Growth;
@@ -65,18 +65,6 @@ fn layer(reduction: usize, heads: usize, gamma: f32, device: &Device) -> SelfAtt
 
 fn set_gamma(a: &mut SelfAttention, gamma: f32, device: &Device) {
     a.gamma = Param::from_tensor(Tensor::from_data(TensorData::new(vec![gamma], [1]), device));
-}
-
-fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().try_to_vec::<f32>().unwrap()
-}
-
-fn assert_close(a: &[f32], b: &[f32], tol: f32, what: &str) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
-    let scale = b.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert!((x - y).abs() <= tol * scale, "{what}[{i}]: {x} vs {y} (scale {scale})");
-    }
 }
 
 fn batch(b: usize, c: usize, h: usize, w: usize, device: &Device) -> Tensor<4> {

@@ -80,13 +80,7 @@ fn every_model_trains_two_steps_except_for_what_later_issues_owe() {
     let _turn = serial();
     let data = temp("catalogue-data");
     write_data(&data);
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "gan"))
-        .collect();
-    files.sort();
+    let files = common::catalogue();
     let mut trained = Vec::new();
     for path in &files {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();

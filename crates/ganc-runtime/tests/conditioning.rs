@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{model, run, serial, temp, write_mnist};
+use common::{assert_close, model, run, serial, temp, write_mnist};
 use ganc_runtime::burn::module::{Module, ModuleVisitor, Param};
 use ganc_runtime::burn::nn::BatchNormConfig;
 use ganc_runtime::burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
@@ -26,14 +26,6 @@ fn floats<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 
 fn labels(v: &[i64], device: &Device) -> Tensor<1, Int> {
     Tensor::from_data(TensorData::new(v.to_vec(), [v.len()]), device)
-}
-
-fn assert_close(a: &[f32], b: &[f32], tol: f32, what: &str) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
-    let scale = b.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert!((x - y).abs() <= tol * scale, "{what}[{i}]: {x} vs {y} (scale {scale})");
-    }
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{model, run, serial, temp, RING};
+use common::{assert_close, model, run, serial, temp, values, RING};
 use ganc_runtime::burn::module::Param;
 use ganc_runtime::burn::tensor::{Device, Distribution, Tensor, TensorData};
 use ganc_runtime::checkpoint;
@@ -19,18 +19,6 @@ use ganc_runtime::value::Value;
 use std::path::Path;
 
 const CTX: Ctx = Ctx { step: 0, training: true, growth: Growth::FULL };
-
-fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().try_to_vec::<f32>().unwrap()
-}
-
-fn assert_close(a: &[f32], b: &[f32], tol: f32, what: &str) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
-    let scale = b.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert!((x - y).abs() <= tol * scale, "{what}[{i}]: {x} vs {y} (scale {scale})");
-    }
-}
 
 /// `[b, c, h, w]` holding 0, 1, 2, ... in order.
 fn counting(dims: [usize; 4], device: &Device) -> Tensor<4> {

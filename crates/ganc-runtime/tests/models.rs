@@ -1,11 +1,12 @@
 //! Every model in `models/` plans and lowers when the README's "What trains today" lists it,
 //! and is refused whole with E0501 diagnostics otherwise. No data is read.
 
+mod common;
+
 use ganc_check::{check_source, FsLoader};
 use ganc_runtime::burn::tensor::Device;
 use ganc_runtime::plan::plan;
 use ganc_runtime::run::{networks, TrainError};
-use std::path::Path;
 
 /// The models the README says train.
 const TRAINS: &[&str] = &[
@@ -26,13 +27,7 @@ const TRAINS: &[&str] = &[
 
 #[test]
 fn the_models_that_train_plan_and_lower_and_the_others_are_refused_with_e0501() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "gan"))
-        .collect();
-    files.sort();
+    let files = common::catalogue();
     let mut trained = Vec::new();
     for path in &files {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();

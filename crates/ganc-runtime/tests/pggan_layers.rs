@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{model, serial};
+use common::{assert_close, model, serial, value_vec};
 use ganc_runtime::burn::tensor::{Device, Distribution, Tensor};
 use ganc_runtime::growth::Growth;
 use ganc_runtime::input_grad::output_and_input_grad;
@@ -12,18 +12,6 @@ use ganc_runtime::layers::{Ctx, Differentiable, MinibatchStddev, PixelNorm};
 use ganc_runtime::value::Value;
 
 const CTX: Ctx = Ctx { step: 0, training: true, growth: Growth::FULL };
-
-fn to_vec(v: Value) -> Vec<f32> {
-    v.flat().into_data().try_to_vec::<f32>().unwrap()
-}
-
-fn assert_close(a: &[f32], b: &[f32], tol: f32, what: &str) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
-    let scale = b.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert!((x - y).abs() <= tol * scale, "{what}[{i}]: {x} vs {y}");
-    }
-}
 
 fn image(n: usize, c: usize, s: usize, device: &Device) -> Value {
     Value::Image(Tensor::random([n, c, s, s], Distribution::Normal(0.0, 1.5), device))
@@ -48,11 +36,11 @@ fn pixelnorm_gives_unit_rms_features_and_ignores_scale() {
     let x = image(3, 5, 4, &device);
     let y = p.forward(x.clone(), None, &CTX).image();
     // Every pixel's feature vector has mean square 1.
-    let ms = to_vec(Value::Image(y.clone().powi_scalar(2).mean_dim(1)));
+    let ms = value_vec(Value::Image(y.clone().powi_scalar(2).mean_dim(1)));
     assert!(ms.iter().all(|v| (v - 1.0).abs() < 1e-4), "{ms:?}");
     // Scaling a pixel's features does not change the output.
     let scaled = p.forward(x.map(|t| t * 7.0, |t| t * 7.0), None, &CTX).image();
-    assert_close(&to_vec(Value::Image(scaled)), &to_vec(Value::Image(y)), 1e-5, "scale");
+    assert_close(&value_vec(Value::Image(scaled)), &value_vec(Value::Image(y)), 1e-5, "scale");
 }
 
 #[test]
@@ -63,10 +51,10 @@ fn minibatch_stddev_appends_each_groups_mean_standard_deviation() {
     let y = m.forward(x.clone(), None, &CTX).image();
     assert_eq!(y.dims(), [4, 4, 2, 2]);
     // The features pass unchanged.
-    assert_close(&to_vec(Value::Image(y.clone().narrow(1, 0, 3))), &to_vec(x.clone()), 0.0, "features");
+    assert_close(&value_vec(Value::Image(y.clone().narrow(1, 0, 3))), &value_vec(x.clone()), 0.0, "features");
     // Groups {0, 2} and {1, 3}: the channel is that group's std (population), averaged.
-    let xs = to_vec(x);
-    let stat = to_vec(Value::Image(y.narrow(1, 3, 1)));
+    let xs = value_vec(x);
+    let stat = value_vec(Value::Image(y.narrow(1, 3, 1)));
     let per = 3 * 2 * 2;
     for (sample, partner) in [(0, 2), (1, 3), (2, 0), (3, 1)] {
         let mean_std: f32 = (0..per)
@@ -81,7 +69,7 @@ fn minibatch_stddev_appends_each_groups_mean_standard_deviation() {
     // Identical samples have no spread; a batch that the group does not divide uses a divisor.
     let same = Value::Image(Tensor::ones([2, 1, 2, 2], &device));
     let y = MinibatchStddev { group: 4 }.forward(same, None, &CTX).image();
-    assert!(to_vec(Value::Image(y.narrow(1, 1, 1))).iter().all(|v| v.abs() < 1e-3));
+    assert!(value_vec(Value::Image(y.narrow(1, 1, 1))).iter().all(|v| v.abs() < 1e-3));
     let y = MinibatchStddev { group: 4 }.forward(image(6, 1, 2, &device), None, &CTX);
     assert_eq!(y.per_sample(), vec![2, 2, 2]);
 }
@@ -103,6 +91,6 @@ fn input_gradient_products_equal_autodiff_over_the_whole_batch() {
         let x = x.map(|t| t.require_grad(), |t| t.require_grad());
         let grads = net.forward(vec![x.clone()], &CTX).flat().sum().backward();
         let theirs = Value::Image(x.image().grad(&grads).unwrap());
-        assert_close(&to_vec(ours), &to_vec(theirs), 1e-4, &format!("critic {i}"));
+        assert_close(&value_vec(ours), &value_vec(theirs), 1e-4, &format!("critic {i}"));
     }
 }

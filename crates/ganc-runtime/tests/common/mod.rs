@@ -110,3 +110,34 @@ pub fn write_mnist(dir: &Path, n: usize) {
     std::fs::write(folder.join("train-images-idx3-ubyte"), images).unwrap();
     std::fs::write(folder.join("train-labels-idx1-ubyte"), labels).unwrap();
 }
+
+/// The values of a tensor, in order.
+pub fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().try_to_vec::<f32>().unwrap()
+}
+
+/// The values of a network value, sample-major.
+pub fn value_vec(v: ganc_runtime::value::Value) -> Vec<f32> {
+    v.flat().into_data().try_to_vec::<f32>().unwrap()
+}
+
+/// Asserts `a` equals `b` element by element within `tol` times `b`'s largest magnitude.
+pub fn assert_close(a: &[f32], b: &[f32], tol: f32, what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    let scale = b.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!((x - y).abs() <= tol * scale, "{what}[{i}]: {x} vs {y} (scale {scale})");
+    }
+}
+
+/// The paths of the models in `models/`, sorted.
+pub fn catalogue() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "gan"))
+        .collect();
+    files.sort();
+    files
+}
