@@ -56,6 +56,22 @@ impl Value {
         }
     }
 
+    /// The value as `[B, C, P]`: channels (a vector's features) on the middle axis, the pixels
+    /// of each channel (one for a vector) last.
+    pub fn channels(self) -> Tensor<3> {
+        match self {
+            Value::Image(t) => {
+                let [b, c, h, w] = t.dims();
+                t.reshape([b, c, h * w])
+            }
+            other => {
+                let t = other.flat();
+                let [b, n] = t.dims();
+                t.reshape([b, n, 1])
+            }
+        }
+    }
+
     /// Reshapes to the per-sample `dims` (one axis: flat; three: an image).
     pub fn reshape(self, dims: &[usize]) -> Value {
         let t = self.flat();

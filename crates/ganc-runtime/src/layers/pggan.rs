@@ -13,21 +13,6 @@ pub struct PixelNorm {
     pub eps: f64,
 }
 
-/// `x` as `[B, C, P]`: features on the middle axis, pixels (one for a flat sample) last.
-fn features_by_pixel(x: Value) -> Tensor<3> {
-    match x {
-        Value::Image(t) => {
-            let [b, c, h, w] = t.dims();
-            t.reshape([b, c, h * w])
-        }
-        other => {
-            let t = other.flat();
-            let [b, n] = t.dims();
-            t.reshape([b, n, 1])
-        }
-    }
-}
-
 impl PixelNorm {
     /// `1 / sqrt(mean_c x^2 + eps)` per pixel, `[B, 1, P]`.
     fn inverse_rms(&self, x: &Tensor<3>) -> Tensor<3> {
@@ -38,7 +23,7 @@ impl PixelNorm {
 impl Differentiable for PixelNorm {
     fn forward(&self, x: Value, _: Option<Value>, _: &Ctx) -> Value {
         let dims = x.per_sample();
-        let t = features_by_pixel(x);
+        let t = x.channels();
         let r = self.inverse_rms(&t);
         Value::Flat((t * r).flatten(1, 2)).reshape(&dims)
     }
@@ -46,8 +31,8 @@ impl Differentiable for PixelNorm {
     /// With `r = (mean_c x^2 + eps)^(-1/2)`: `dx = r g - x r^3 mean_c(g x)`, per pixel.
     fn vjp(&self, x: &Value, _: Option<&Value>, g: Value) -> Result<InputGrads, NoInputGradient> {
         let dims = x.per_sample();
-        let t = features_by_pixel(x.clone());
-        let g = features_by_pixel(g);
+        let t = x.clone().channels();
+        let g = g.channels();
         let r = self.inverse_rms(&t);
         let gx = g.clone() * r.clone() - t.clone() * r.powi_scalar(3) * (g * t).mean_dim(1);
         Ok(InputGrads::of(Value::Flat(gx.flatten(1, 2)).reshape(&dims)))
@@ -96,7 +81,7 @@ impl MinibatchStddev {
 impl Differentiable for MinibatchStddev {
     fn forward(&self, x: Value, _: Option<Value>, _: &Ctx) -> Value {
         let [_, h, w] = x.per_sample()[..] else { unreachable!("the checker gives minibatch_stddev an image") };
-        let t = features_by_pixel(x);
+        let t = x.channels();
         let [b, c, p] = t.dims();
         let g = self.group_size(b);
         let (_, std) = self.stats(t.clone());
@@ -110,10 +95,10 @@ impl Differentiable for MinibatchStddev {
     /// `S (x - mean) / (G std C P)`: the derivative of the mean standard deviation.
     fn vjp(&self, x: &Value, _: Option<&Value>, g: Value) -> Result<InputGrads, NoInputGradient> {
         let dims = x.per_sample();
-        let t = features_by_pixel(x.clone());
+        let t = x.clone().channels();
         let [b, c, p] = t.dims();
         let gs = self.group_size(b);
-        let g = features_by_pixel(g);
+        let g = g.channels();
         let direct = g.clone().narrow(1, 0, c);
         let stat = g.narrow(1, c, 1).reshape([gs, b / gs, 1, p]).sum_dim(3).sum_dim(0);
         let (dev, std) = self.stats(t);

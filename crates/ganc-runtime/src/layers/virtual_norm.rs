@@ -74,25 +74,10 @@ impl VirtualBatchNorm {
     }
 }
 
-/// A value as `[N, C, S]`: a vector's features are channels of one position.
-fn channels(x: Value) -> Tensor<3> {
-    match x {
-        Value::Image(t) => {
-            let [n, c, h, w] = t.dims();
-            t.reshape([n, c, h * w])
-        }
-        other => {
-            let t = other.flat();
-            let [n, f] = t.dims();
-            t.reshape([n, f, 1])
-        }
-    }
-}
-
 impl Differentiable for VirtualBatchNorm {
     fn forward(&self, x: Value, _: Option<Value>, _: &Ctx) -> Value {
         let dims = x.per_sample();
-        let t = channels(x);
+        let t = x.channels();
         let (gamma, beta) = self.affine(t.dims()[1]);
         let Normalized { xhat, .. } = self.normalize(t);
         Value::Flat((xhat * gamma + beta).flatten::<2>(1, 2)).reshape(&dims)
@@ -102,11 +87,11 @@ impl Differentiable for VirtualBatchNorm {
     /// the statistics. The reference rows do not depend on the input: their gradient is 0.
     fn vjp(&self, x: &Value, _: Option<&Value>, g: Value) -> Result<InputGrads, NoInputGradient> {
         let dims = x.per_sample();
-        let t = channels(x.clone());
+        let t = x.clone().channels();
         let [n, c, _] = t.dims();
         let (_, w) = self.counts();
         let Normalized { xhat, s } = self.normalize(t);
-        let gg = channels(g) * self.affine(c).0;
+        let gg = g.channels() * self.affine(c).0;
         let m1 = gg.clone().mean_dim(2);
         let m2 = (gg.clone() * xhat.clone()).mean_dim(2);
         let gx = (gg - m1 * w - xhat * m2 * w) / s;
