@@ -235,6 +235,7 @@ pub fn train(
     stop: &AtomicBool,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<PathBuf, TrainError> {
+    crate::memory::retain_freed_memory();
     let opts = &match &opts.resume {
         Some(run) => with_saved_options(opts, run),
         None => opts.clone(),

@@ -1,8 +1,9 @@
 //! Element-wise activations: the function and its derivative, each one exhaustive match.
 
 use super::{Ctx, Differentiable, InputGrads, NoInputGradient};
+use crate::kernels::leaky_relu;
 use crate::value::Value;
-use burn::tensor::activation::{gelu, leaky_relu, relu, sigmoid, silu, tanh};
+use burn::tensor::activation::{gelu, relu, sigmoid, silu, tanh};
 use burn::tensor::Tensor;
 
 /// A pointwise nonlinearity.

@@ -2,11 +2,11 @@
 //! shift per class; no per-sample input gradient) and the projection discriminator's head
 //! `projection(y)` (Miyato & Koyama 2018: `linear(h) + <embed(y), h>`, per sample).
 
+use super::norms::normalize_batch;
 use super::{Ctx, Differentiable, InputGrads, NoInputGradient};
 use crate::value::Value;
 use burn::module::{Module, Param, RunningState};
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
-use burn::tensor::module::batch_norm_train;
 use burn::tensor::{Device, Int, Tensor};
 
 /// The class labels a conditional layer reads (the checker passes only labels there).
@@ -75,15 +75,7 @@ impl ConditionalBatchNorm {
             let var = self.running_var.value().to_device(&device);
             return burn::tensor::module::batch_norm(x, ones, zeros, mean, var, self.eps);
         }
-        let out = batch_norm_train(x, ones, zeros, self.eps);
-        let m = self.momentum;
-        let mean =
-            self.running_mean.value_sync().to_device(&device).mul_scalar(1.0 - m) + out.mean.detach().mul_scalar(m);
-        let var =
-            self.running_var.value_sync().to_device(&device).mul_scalar(1.0 - m) + out.variance.detach().mul_scalar(m);
-        self.running_mean.update(mean.detach());
-        self.running_var.update(var.detach());
-        out.output
+        normalize_batch(x, (ones, zeros), (&self.running_mean, &self.running_var), self.momentum, self.eps)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::{Ctx, Differentiable, InputGrads, NoInputGradient};
 use crate::value::Value;
-use burn::module::Module;
+use burn::module::{Module, RunningState};
 use burn::nn::{BatchNorm, GroupNorm, InstanceNorm, LayerNorm};
 use burn::tensor::Tensor;
 
@@ -17,9 +17,39 @@ pub struct SampleNorm {
     pub eps: f64,
 }
 
+/// Batch norm with the batch's statistics, which also moves the running averages by `momentum`
+/// (burn's training-mode `BatchNorm::forward`, on ganc's fused kernel).
+pub(super) fn normalize_batch<const D: usize>(
+    x: Tensor<D>,
+    (gamma, beta): (Tensor<1>, Tensor<1>),
+    (running_mean, running_var): (&RunningState<Tensor<1>>, &RunningState<Tensor<1>>),
+    momentum: f64,
+    eps: f64,
+) -> Tensor<D> {
+    let device = x.device();
+    let (out, mean, var) = crate::kernels::batch_norm_train(x, gamma, beta, eps);
+    let update = |running: &RunningState<Tensor<1>>, batch: Tensor<1>| {
+        let moved =
+            running.value_sync().to_device(&device).mul_scalar(1.0 - momentum) + batch.detach().mul_scalar(momentum);
+        running.update(moved.detach());
+    };
+    update(running_mean, mean);
+    update(running_var, var);
+    out
+}
+
+/// burn's `BatchNorm::forward` with the training branch on [`normalize_batch`].
+fn batch_norm<const D: usize>(bn: &BatchNorm, x: Tensor<D>) -> Tensor<D> {
+    if !(x.device().is_autodiff() && bn.training.is_enabled()) {
+        return BatchNorm::forward(bn, x);
+    }
+    let params = (bn.gamma.val(), bn.beta.val());
+    normalize_batch(x, params, (&bn.running_mean, &bn.running_var), bn.momentum, bn.epsilon)
+}
+
 impl Differentiable for BatchNorm {
     fn forward(&self, x: Value, _: Option<Value>, _: &Ctx) -> Value {
-        x.map(|t| BatchNorm::forward(self, t), |t| BatchNorm::forward(self, t))
+        x.map(|t| batch_norm(self, t), |t| batch_norm(self, t))
     }
 
     /// None per sample: each output depends on the whole batch.

@@ -3,10 +3,11 @@
 //! passes with its transformed weight.
 
 use super::{Ctx, Differentiable, InputGrads, NoInputGradient};
+use crate::kernels::{conv2d, conv_transpose2d};
 use crate::value::Value;
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::nn::{Embedding, Linear, PaddingConfig2d};
-use burn::tensor::module::{conv2d, conv_transpose2d, embedding};
+use burn::tensor::module::embedding;
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::Tensor;
 

@@ -1,0 +1,235 @@
+//! Fused CPU kernels for burn's flex backend: convolution and transposed convolution (forward
+//! and both gradients as whole-batch GEMMs), batch norm in training mode and LeakyReLU, each one
+//! pass forward and one backward.
+//!
+//! burn lets a crate add operations to its backends ([`backend_extension`]): [`Kernels`] is
+//! ganc's, implemented for [`Flex`] (plain forward passes) and for `Autodiff<Flex>` (the same,
+//! recording a backward pass written with the same kernels, see [`autodiff`]). The layers call
+//! the functions below, which take the fused path for f32 tensors on the flex device and burn's
+//! generic operations everywhere else (ndarray, cuda), so every device computes the same
+//! function. `GANC_KERNELS=burn` in the environment forces burn's operations on flex too, for
+//! side-by-side timing and for checking one against the other.
+
+mod activation;
+mod autodiff;
+mod batchnorm;
+mod buffer;
+mod conv;
+mod gemm;
+mod windows;
+
+use burn::backend::flex::FlexTensor;
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{backend_extension, Backend, DType, Dispatch, DispatchDevice, Flex, TensorMetadata};
+use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
+use burn::tensor::{Tensor, TensorData};
+use conv::{Conv, Deconv};
+use std::sync::LazyLock;
+use windows::Windows;
+
+/// ganc's operations on burn's backends.
+#[backend_extension(Flex, Autodiff)]
+pub trait Kernels: Backend {
+    /// burn's `conv2d` (a layer without a bias passes zeros).
+    fn fused_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self>;
+
+    /// burn's `conv_transpose2d` (a layer without a bias passes zeros).
+    fn fused_conv_transpose2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        options: ConvTransposeOptions<2>,
+    ) -> FloatTensor<Self>;
+
+    /// burn's `leaky_relu`.
+    fn fused_leaky_relu(x: FloatTensor<Self>, slope: f64) -> FloatTensor<Self>;
+
+    /// burn's `batch_norm_train`: the output, the batch mean and the biased batch variance.
+    fn fused_batch_norm(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        epsilon: f64,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
+}
+
+/// Whether `GANC_KERNELS=burn` asked for burn's generic operations.
+static GENERIC: LazyLock<bool> = LazyLock::new(|| std::env::var("GANC_KERNELS").is_ok_and(|v| v == "burn"));
+
+/// Whether `x` takes the fused path: f32 on the flex device (with or without autodiff).
+fn fused<const D: usize>(x: &Tensor<D>) -> bool {
+    !*GENERIC && x.dtype() == DType::F32 && matches!(x.device().inner().as_dispatch(), DispatchDevice::Flex(_))
+}
+
+/// A 2-D convolution of `[B, C_in, H, W]` by `[C_out, C_in/groups, kh, kw]` (burn's `conv2d`).
+pub fn conv2d(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>, options: ConvOptions<2>) -> Tensor<4> {
+    if !fused(&x) {
+        return burn::tensor::module::conv2d(x, weight, bias, options);
+    }
+    let bias = bias.unwrap_or_else(|| Tensor::zeros([weight.dims()[0]], &x.device()));
+    Tensor::from_dispatch(<Dispatch as Kernels>::fused_conv2d(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
+        options,
+    ))
+}
+
+/// A transposed 2-D convolution of `[B, C_in, H, W]` by `[C_in, C_out/groups, kh, kw]` (burn's
+/// `conv_transpose2d`).
+pub fn conv_transpose2d(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    options: ConvTransposeOptions<2>,
+) -> Tensor<4> {
+    if !fused(&x) {
+        return burn::tensor::module::conv_transpose2d(x, weight, bias, options);
+    }
+    let bias = bias.unwrap_or_else(|| Tensor::zeros([weight.dims()[1] * options.groups], &x.device()));
+    Tensor::from_dispatch(<Dispatch as Kernels>::fused_conv_transpose2d(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
+        options,
+    ))
+}
+
+/// `x` where `x >= 0`, `slope · x` elsewhere (burn's `leaky_relu`).
+pub fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f64) -> Tensor<D> {
+    if !fused(&x) {
+        return burn::tensor::activation::leaky_relu(x, slope);
+    }
+    Tensor::from_dispatch(<Dispatch as Kernels>::fused_leaky_relu(x.into_dispatch(), slope))
+}
+
+/// Batch norm of `[B, C, ...]` with the batch's statistics: the output, the per-channel mean and
+/// the biased variance (burn's `batch_norm_train`).
+pub fn batch_norm_train<const D: usize>(
+    x: Tensor<D>,
+    gamma: Tensor<1>,
+    beta: Tensor<1>,
+    epsilon: f64,
+) -> (Tensor<D>, Tensor<1>, Tensor<1>) {
+    if !fused(&x) {
+        let r = burn::tensor::module::batch_norm_train(x, gamma, beta, epsilon);
+        return (r.output, r.mean, r.variance);
+    }
+    let (y, mean, var) = <Dispatch as Kernels>::fused_batch_norm(
+        x.into_dispatch(),
+        gamma.into_dispatch(),
+        beta.into_dispatch(),
+        epsilon,
+    );
+    (Tensor::from_dispatch(y), Tensor::from_dispatch(mean), Tensor::from_dispatch(var))
+}
+
+/// A flex tensor's values, contiguous.
+fn values(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
+    match t.as_slice::<f32>() {
+        Some(v) => v.into(),
+        None => t.to_contiguous().as_slice::<f32>().expect("a contiguous f32 tensor").to_vec().into(),
+    }
+}
+
+/// A flex tensor of `values` with `shape`.
+fn tensor(values: Vec<f32>, shape: &[usize]) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape.to_vec()))
+}
+
+/// The convolution of input `x` `[B, C, H, W]` by `weight` `[C_out, C/groups, kh, kw]`.
+fn conv_of(x: &[usize], weight: &[usize], o: &ConvOptions<2>) -> Conv {
+    let out = |axis: usize| {
+        let (begin, end) = o.padding[axis];
+        (x[2 + axis] + begin + end - o.dilation[axis] * (weight[2 + axis] - 1) - 1) / o.stride[axis] + 1
+    };
+    Conv {
+        windows: Windows {
+            batch: x[0],
+            channels: x[1],
+            size: [x[2], x[3]],
+            kernel: [weight[2], weight[3]],
+            stride: o.stride,
+            padding: [o.padding[0].0, o.padding[1].0],
+            dilation: o.dilation,
+            out: [out(0), out(1)],
+        },
+        out_channels: weight[0],
+        groups: o.groups,
+    }
+}
+
+/// The transposed convolution of input `x` `[B, C_in, H, W]` by `weight` `[C_in, C_out/groups,
+/// kh, kw]`: windows over its output `[B, C_out, OH, OW]`.
+fn deconv_of(x: &[usize], weight: &[usize], o: &ConvTransposeOptions<2>) -> Deconv {
+    let size = |axis: usize| {
+        (x[2 + axis] - 1) * o.stride[axis] + o.dilation[axis] * (weight[2 + axis] - 1) + o.padding_out[axis] + 1
+            - 2 * o.padding[axis]
+    };
+    Deconv {
+        windows: Windows {
+            batch: x[0],
+            channels: weight[1] * o.groups,
+            size: [size(0), size(1)],
+            kernel: [weight[2], weight[3]],
+            stride: o.stride,
+            padding: o.padding,
+            dilation: o.dilation,
+            out: [x[2], x[3]],
+        },
+        in_channels: x[1],
+        groups: o.groups,
+    }
+}
+
+/// The output shape `[B, C, H, W]` of an image seen through `w`.
+fn image_shape(w: &Windows) -> [usize; 4] {
+    [w.batch, w.channels, w.size[0], w.size[1]]
+}
+
+/// The layout of a batch-norm input.
+fn planes_of(x: &[usize]) -> batchnorm::Planes {
+    batchnorm::Planes { batch: x[0], channels: x[1], positions: x[2..].iter().product() }
+}
+
+impl Kernels for Flex {
+    fn fused_conv2d(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, options: ConvOptions<2>) -> FlexTensor {
+        let conv = conv_of(&x.shape(), &weight.shape(), &options);
+        let (y, _) = conv.forward(&values(&x), &values(&weight), &values(&bias));
+        let w = &conv.windows;
+        tensor(y, &[w.batch, conv.out_channels, w.out[0], w.out[1]])
+    }
+
+    fn fused_conv_transpose2d(
+        x: FlexTensor,
+        weight: FlexTensor,
+        bias: FlexTensor,
+        options: ConvTransposeOptions<2>,
+    ) -> FlexTensor {
+        let deconv = deconv_of(&x.shape(), &weight.shape(), &options);
+        let xc = deconv.channel_major_input(&values(&x));
+        tensor(deconv.forward(&xc, &values(&weight), &values(&bias)), &image_shape(&deconv.windows))
+    }
+
+    fn fused_leaky_relu(x: FlexTensor, slope: f64) -> FlexTensor {
+        tensor(activation::leaky_relu(&values(&x), slope as f32), &x.shape())
+    }
+
+    fn fused_batch_norm(
+        x: FlexTensor,
+        gamma: FlexTensor,
+        beta: FlexTensor,
+        epsilon: f64,
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        let (shape, planes, xs) = (x.shape(), planes_of(&x.shape()), values(&x));
+        let (mean, var) = batchnorm::statistics(&xs, &planes);
+        let y = batchnorm::normalize(&xs, &planes, (&mean, &var), &values(&gamma), &values(&beta), epsilon);
+        let c = planes.channels;
+        (tensor(y, &shape), tensor(mean, &[c]), tensor(var, &[c]))
+    }
+}

@@ -1,0 +1,201 @@
+//! [`Kernels`] on `Autodiff<Flex>`: the forward pass of the flex kernels, recording a backward
+//! pass written with the same kernels. The convolutions keep what their weight gradient
+//! multiplies (the window matrix, the channel-major input) rather than recomputing it.
+
+use super::batchnorm::{self, Planes};
+use super::conv::{bias_grad, Conv, Deconv};
+use super::{activation, conv_of, deconv_of, image_shape, planes_of, tensor, values, Kernels};
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::autodiff::{Autodiff, NodeId};
+use burn::backend::flex::FlexTensor;
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{Flex, TensorMetadata};
+use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
+use std::sync::Arc;
+
+/// Registers `value` (computed only when asked) as the gradient of the `i`-th parent, if tracked.
+fn register(grads: &mut Gradients, parents: &[Option<NodeId>], i: usize, value: impl FnOnce() -> FlexTensor) {
+    if let Some(Some(id)) = parents.get(i) {
+        grads.register::<Flex>(*id, value());
+    }
+}
+
+/// The backward pass of [`Kernels::fused_conv2d`].
+#[derive(Debug)]
+struct ConvBackward;
+
+/// What the convolution's gradients need.
+#[derive(Clone, Debug)]
+struct ConvState {
+    conv: Conv,
+    cols: Arc<Vec<f32>>,
+    weight: FlexTensor,
+}
+
+impl Backward<Flex, 3> for ConvBackward {
+    type State = ConvState;
+
+    fn backward(self, ops: Ops<ConvState, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let grad = grads.consume::<Flex>(&ops.node);
+        let (g, s, parents) = (values(&grad), ops.state, ops.parents.map(|p| p.map(|n| n.id)));
+        let dy = s.conv.channel_major_grad(&g);
+        let w = &s.conv.windows;
+        register(grads, &parents, 0, || tensor(s.conv.input_grad(&values(&s.weight), &dy), &image_shape(w)));
+        register(grads, &parents, 1, || tensor(s.conv.weight_grad(&s.cols, &dy), &s.weight.shape()));
+        register(grads, &parents, 2, || tensor(bias_grad(&g, w.batch, s.conv.out_channels), &[s.conv.out_channels]));
+    }
+}
+
+/// The backward pass of [`Kernels::fused_conv_transpose2d`].
+#[derive(Debug)]
+struct DeconvBackward;
+
+/// What the transposed convolution's gradients need.
+#[derive(Clone, Debug)]
+struct DeconvState {
+    deconv: Deconv,
+    /// The input, channel-major.
+    xc: Arc<Vec<f32>>,
+    weight: FlexTensor,
+}
+
+impl Backward<Flex, 3> for DeconvBackward {
+    type State = DeconvState;
+
+    fn backward(self, ops: Ops<DeconvState, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let grad = grads.consume::<Flex>(&ops.node);
+        let (g, s, parents) = (values(&grad), ops.state, ops.parents.map(|p| p.map(|n| n.id)));
+        let dcols = s.deconv.grad_windows(&g);
+        let w = &s.deconv.windows;
+        register(grads, &parents, 0, || {
+            tensor(
+                s.deconv.input_grad(&values(&s.weight), &dcols),
+                &[w.batch, s.deconv.in_channels, w.out[0], w.out[1]],
+            )
+        });
+        register(grads, &parents, 1, || tensor(s.deconv.weight_grad(&s.xc, &dcols), &s.weight.shape()));
+        register(grads, &parents, 2, || tensor(bias_grad(&g, w.batch, w.channels), &[w.channels]));
+    }
+}
+
+/// The backward pass of [`Kernels::fused_leaky_relu`].
+#[derive(Debug)]
+struct LeakyReluBackward;
+
+impl Backward<Flex, 1> for LeakyReluBackward {
+    type State = (FlexTensor, f64);
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let grad = grads.consume::<Flex>(&ops.node);
+        let (parents, (x, slope)) = (ops.parents.map(|p| p.map(|n| n.id)), ops.state);
+        register(grads, &parents, 0, || {
+            tensor(activation::leaky_relu_grad(&values(&x), &values(&grad), slope as f32), &x.shape())
+        });
+    }
+}
+
+/// The backward pass of [`Kernels::fused_batch_norm`] (of its output; the statistics it also
+/// returns are constants to autodiff, as the running averages use them).
+#[derive(Debug)]
+struct BatchNormBackward;
+
+/// What batch norm's gradients need.
+#[derive(Clone, Debug)]
+struct BatchNormState {
+    x: FlexTensor,
+    gamma: FlexTensor,
+    mean: Arc<Vec<f32>>,
+    var: Arc<Vec<f32>>,
+    epsilon: f64,
+}
+
+impl Backward<Flex, 3> for BatchNormBackward {
+    type State = BatchNormState;
+
+    fn backward(self, ops: Ops<BatchNormState, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let grad = grads.consume::<Flex>(&ops.node);
+        let (parents, s) = (ops.parents.map(|p| p.map(|n| n.id)), ops.state);
+        let (shape, gamma) = (s.x.shape(), values(&s.gamma));
+        let planes: Planes = planes_of(&shape);
+        let (dx, dgamma, dbeta) =
+            batchnorm::backward(&values(&s.x), &values(&grad), &planes, (&s.mean, &s.var), &gamma, s.epsilon);
+        let c = [planes.channels];
+        register(grads, &parents, 0, || tensor(dx, &shape));
+        register(grads, &parents, 1, || tensor(dgamma, &c));
+        register(grads, &parents, 2, || tensor(dbeta, &c));
+    }
+}
+
+impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
+    fn fused_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        let ((x, xn), (weight, wn), (bias, bn)) = (x.into_parts(), weight.into_parts(), bias.into_parts());
+        let conv = conv_of(&x.shape(), &weight.shape(), &options);
+        let (y, cols) = conv.forward(&values(&x), &values(&weight), &values(&bias));
+        let w = &conv.windows;
+        let y = tensor(y, &[w.batch, conv.out_channels, w.out[0], w.out[1]]);
+        let state = ConvState { conv, cols: Arc::new(cols), weight };
+        finish(ConvBackward.prepare::<C>([xn, wn, bn]).compute_bound().stateful(), state, y)
+    }
+
+    fn fused_conv_transpose2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        options: ConvTransposeOptions<2>,
+    ) -> FloatTensor<Self> {
+        let ((x, xn), (weight, wn), (bias, bn)) = (x.into_parts(), weight.into_parts(), bias.into_parts());
+        let deconv = deconv_of(&x.shape(), &weight.shape(), &options);
+        let xc = deconv.channel_major_input(&values(&x));
+        let y = tensor(deconv.forward(&xc, &values(&weight), &values(&bias)), &image_shape(&deconv.windows));
+        let state = DeconvState { deconv, xc: Arc::new(xc), weight };
+        finish(DeconvBackward.prepare::<C>([xn, wn, bn]).compute_bound().stateful(), state, y)
+    }
+
+    fn fused_leaky_relu(x: FloatTensor<Self>, slope: f64) -> FloatTensor<Self> {
+        let (x, xn) = x.into_parts();
+        let y = <Flex as Kernels>::fused_leaky_relu(x.clone(), slope);
+        finish(LeakyReluBackward.prepare::<C>([xn]).compute_bound().stateful(), (x, slope), y)
+    }
+
+    fn fused_batch_norm(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        epsilon: f64,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        let ((x, xn), (gamma, gn), (beta, bn)) = (x.into_parts(), gamma.into_parts(), beta.into_parts());
+        let (shape, planes, xs) = (x.shape(), planes_of(&x.shape()), values(&x));
+        let (mean, var) = batchnorm::statistics(&xs, &planes);
+        let y = batchnorm::normalize(&xs, &planes, (&mean, &var), &values(&gamma), &values(&beta), epsilon);
+        let (y, c) = (tensor(y, &shape), [planes.channels]);
+        let (mean_t, var_t) = (tensor(mean.clone(), &c), tensor(var.clone(), &c));
+        let state = BatchNormState { x, gamma, mean: Arc::new(mean), var: Arc::new(var), epsilon };
+        let y = finish(BatchNormBackward.prepare::<C>([xn, gn, bn]).compute_bound().stateful(), state, y);
+        (y, FloatTensor::<Self>::new(mean_t), FloatTensor::<Self>::new(var_t))
+    }
+}
+
+/// Records the backward pass with its state when a parent is tracked; returns the output.
+fn finish<BO, S, C, const N: usize>(
+    kind: OpsKind<BO, Flex, S, C, N>,
+    state: S,
+    output: FlexTensor,
+) -> FloatTensor<Autodiff<Flex, C>>
+where
+    BO: Backward<Flex, N, State = S>,
+    S: Clone + Send + std::fmt::Debug + 'static,
+    C: CheckpointStrategy,
+{
+    match kind {
+        OpsKind::Tracked(prep) => prep.finish(state, output),
+        OpsKind::UnTracked(prep) => prep.finish(output),
+    }
+}

@@ -1,0 +1,168 @@
+//! Convolution and transposed convolution, forward and both gradients, each as whole-batch GEMMs
+//! over one window matrix (see [`super::windows`]). Grouped convolutions run one GEMM per group
+//! on that group's rows.
+
+use super::buffer::{assume_written, uninit};
+use super::gemm::{matmul, View};
+use super::windows::{batch_major, channel_major, channel_sums, col2im, im2col, Windows};
+use std::mem::MaybeUninit;
+
+/// The transpose of the row-major `[rows, cols]` matrix `m`, row-major: gemm runs faster on a
+/// row-major left operand, and weights are small next to the window matrices.
+fn transposed(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut t = uninit(rows * cols);
+    for (r, row) in m[..rows * cols].chunks(cols.max(1)).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            t[c * rows + r].write(v);
+        }
+    }
+    // SAFETY: each of the `rows * cols` positions was written once.
+    unsafe { assume_written(t) }
+}
+
+/// A matrix of `groups` blocks of `block` values, block `g` written by `product(g, block)`
+/// (a [`matmul`], which writes every element).
+fn grouped(groups: usize, block: usize, mut product: impl FnMut(usize, &mut [MaybeUninit<f32>])) -> Vec<f32> {
+    let mut out = uninit(groups * block);
+    for (g, dst) in out.chunks_mut(block.max(1)).enumerate() {
+        product(g, dst);
+    }
+    // SAFETY: `matmul` writes every element of each block.
+    unsafe { assume_written(out) }
+}
+
+/// A convolution: the windows over its input, its output channels and groups.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Conv {
+    /// The windows over the input `[B, C_in, H, W]`; `out` is the output's height and width.
+    pub windows: Windows,
+    /// Output channels.
+    pub out_channels: usize,
+    /// Channel groups.
+    pub groups: usize,
+}
+
+impl Conv {
+    /// Rows of one group's window matrix (`C_in / groups · taps`).
+    fn group_rows(&self) -> usize {
+        self.windows.rows() / self.groups
+    }
+
+    /// Output channels per group.
+    fn group_out(&self) -> usize {
+        self.out_channels / self.groups
+    }
+
+    /// `y[C_out, N] = W_g · cols_g` for each group, channel-major.
+    fn product(&self, weight: &[f32], cols: &[f32]) -> Vec<f32> {
+        let (n, k, m) = (self.windows.columns(), self.group_rows(), self.group_out());
+        let y = grouped(self.groups, m * n, |g, dst| {
+            matmul(dst, View::new(&weight[g * m * k..], m, k), View::new(&cols[g * k * n..], k, n));
+        });
+        y
+    }
+
+    /// The output `[B, C_out, OH, OW]` (plus `bias`) and the window matrix it multiplied, which
+    /// the weight gradient needs.
+    pub(super) fn forward(&self, x: &[f32], weight: &[f32], bias: &[f32]) -> (Vec<f32>, Vec<f32>) {
+        let cols = im2col(x, &self.windows);
+        let y = self.product(weight, &cols);
+        let w = &self.windows;
+        (batch_major(&y, w.batch, self.out_channels, w.positions(), Some(bias)), cols)
+    }
+
+    /// The output gradient `[B, C_out, OH, OW]` as the channel-major `[C_out, N]` both
+    /// gradients multiply.
+    pub(super) fn channel_major_grad(&self, grad: &[f32]) -> Vec<f32> {
+        channel_major(grad, self.windows.batch, self.out_channels, self.windows.positions())
+    }
+
+    /// The input gradient: `W_gᵀ · dy_g` per group, its windows added back into the image.
+    pub(super) fn input_grad(&self, weight: &[f32], dy: &[f32]) -> Vec<f32> {
+        let (n, k, m) = (self.windows.columns(), self.group_rows(), self.group_out());
+        let dcols = grouped(self.groups, k * n, |g, dst| {
+            let wt = transposed(&weight[g * m * k..], m, k);
+            matmul(dst, View::new(&wt, k, m), View::new(&dy[g * m * n..], m, n));
+        });
+        col2im(&dcols, &self.windows, None)
+    }
+
+    /// The weight gradient `[C_out, C_in/groups, kh, kw]`: `dy_g · cols_gᵀ` per group.
+    pub(super) fn weight_grad(&self, cols: &[f32], dy: &[f32]) -> Vec<f32> {
+        let (n, k, m) = (self.windows.columns(), self.group_rows(), self.group_out());
+        let dw = grouped(self.groups, m * k, |g, dst| {
+            matmul(dst, View::new(&dy[g * m * n..], m, n), View::new(&cols[g * k * n..], k, n).t());
+        });
+        dw
+    }
+}
+
+/// A transposed convolution: the adjoint of the convolution whose windows run over its *output*
+/// `[B, C_out, OH, OW]` and whose positions are its input's `H x W`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Deconv {
+    /// The windows over the output; `out` is the input's height and width.
+    pub windows: Windows,
+    /// Input channels.
+    pub in_channels: usize,
+    /// Channel groups.
+    pub groups: usize,
+}
+
+impl Deconv {
+    /// Input channels per group.
+    fn group_in(&self) -> usize {
+        self.in_channels / self.groups
+    }
+
+    /// Rows of one group's window matrix (`C_out / groups · taps`).
+    fn group_rows(&self) -> usize {
+        self.windows.rows() / self.groups
+    }
+
+    /// The input `[B, C_in, H, W]` as the channel-major `[C_in, N]` both the forward pass and
+    /// the weight gradient multiply.
+    pub(super) fn channel_major_input(&self, x: &[f32]) -> Vec<f32> {
+        channel_major(x, self.windows.batch, self.in_channels, self.windows.positions())
+    }
+
+    /// The output `[B, C_out, OH, OW]` (plus `bias`) of the channel-major input `xc`:
+    /// `W_gᵀ · x_g` per group, its windows added into the output image.
+    pub(super) fn forward(&self, xc: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
+        let (n, k, m) = (self.windows.columns(), self.group_rows(), self.group_in());
+        let cols = grouped(self.groups, k * n, |g, dst| {
+            let wt = transposed(&weight[g * m * k..], m, k);
+            matmul(dst, View::new(&wt, k, m), View::new(&xc[g * m * n..], m, n));
+        });
+        col2im(&cols, &self.windows, Some(bias))
+    }
+
+    /// The window matrix of the output gradient, which both gradients multiply.
+    pub(super) fn grad_windows(&self, grad: &[f32]) -> Vec<f32> {
+        im2col(grad, &self.windows)
+    }
+
+    /// The input gradient `[B, C_in, H, W]`: `W_g · dcols_g` per group.
+    pub(super) fn input_grad(&self, weight: &[f32], dcols: &[f32]) -> Vec<f32> {
+        let (n, k, m) = (self.windows.columns(), self.group_rows(), self.group_in());
+        let dx = grouped(self.groups, m * n, |g, dst| {
+            matmul(dst, View::new(&weight[g * m * k..], m, k), View::new(&dcols[g * k * n..], k, n));
+        });
+        batch_major(&dx, self.windows.batch, self.in_channels, self.windows.positions(), None)
+    }
+
+    /// The weight gradient `[C_in, C_out/groups, kh, kw]`: `x_g · dcols_gᵀ` per group.
+    pub(super) fn weight_grad(&self, xc: &[f32], dcols: &[f32]) -> Vec<f32> {
+        let (n, k, m) = (self.windows.columns(), self.group_rows(), self.group_in());
+        let dw = grouped(self.groups, m * k, |g, dst| {
+            matmul(dst, View::new(&xc[g * m * n..], m, n), View::new(&dcols[g * k * n..], k, n).t());
+        });
+        dw
+    }
+}
+
+/// The bias gradient of either: the output gradient `[B, C, ...]` summed per channel.
+pub(super) fn bias_grad(grad: &[f32], batch: usize, channels: usize) -> Vec<f32> {
+    let planes = batch * channels;
+    channel_sums(grad, channels, if planes == 0 { 0 } else { grad.len() / planes })
+}
