@@ -161,11 +161,16 @@ impl Trainer {
     }
 
     fn d_forward(&self, x: Value, labels: Option<Value>, ctx: &Ctx) -> Tensor<2> {
+        self.d_forward_on(&self.d, x, labels, ctx)
+    }
+
+    /// D's output by `d` (D itself, or a copy whose weights take no gradient).
+    fn d_forward_on(&self, d: &Net, x: Value, labels: Option<Value>, ctx: &Ctx) -> Tensor<2> {
         let mut ins = vec![x];
         if self.plan.d_takes_labels {
             ins.extend(labels);
         }
-        self.d.forward(ins, ctx).flat()
+        d.forward(ins, ctx).flat()
     }
 
     /// Targets for D's loss: one-sided smoothing, noisy ranges and flips applied.
@@ -276,12 +281,16 @@ impl Trainer {
                 self.d = d.map(&mut Clip::new(c as f32));
             }
         }
+        // G's loss differentiates D with respect to its input only: a copy of D whose weights are
+        // not tracked saves computing their gradients (the copy shares D's running statistics
+        // and spectral-norm vectors, which the pass still moves).
+        let frozen_d = self.d.clone().no_grad();
         for i in 0..plan.g_steps {
             let index = self.step * plan.g_steps as u64 + i as u64;
             let (g_in, g_labels) = self.g_inputs(n, Stream::GLatent, index, &device);
             let (fake, named) = self.fakes(g_in, Stream::GLatent, index, &ctx);
             self.g.track_styles(&named, STYLE_AVERAGE_DECAY);
-            let d_fake = self.d_forward(self.with_instance_noise(fake), g_labels, &ctx);
+            let d_fake = self.d_forward_on(&frozen_d, self.with_instance_noise(fake), g_labels, &ctx);
             let mut loss = plan.loss.generator(d_fake);
             if let Some(p) = plan.orthogonal.g.and_then(|beta| Some(orthogonal::penalty(&self.g)?.mul_scalar(beta))) {
                 loss = loss + p;

@@ -39,8 +39,8 @@ fn deconv(x: Tensor<4>, w: Tensor<4>, fused: bool) -> Tensor<4> {
 /// Batch norm with gamma = the weight's first row, beta = its second.
 fn batchnorm(x: Tensor<4>, w: Tensor<4>, fused: bool) -> Tensor<4> {
     let c = x.dims()[1];
-    let gamma = w.clone().slice([0..1]).reshape([c]);
-    let beta = w.slice([1..2]).reshape([c]);
+    let gamma = w.clone().narrow(0, 0, 1).reshape([c]);
+    let beta = w.narrow(0, 1, 1).reshape([c]);
     if fused {
         kernels::batch_norm_train(x, gamma, beta, 1e-5).0
     } else {

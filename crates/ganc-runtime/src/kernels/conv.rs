@@ -31,6 +31,20 @@ fn grouped(groups: usize, block: usize, mut product: impl FnMut(usize, &mut [May
     unsafe { assume_written(out) }
 }
 
+/// Per group, `a_g · b_gᵀ` `[m, k]` for row-major `a` `[groups·m, n]` and `b` `[groups·k, n]`
+/// (a weight gradient, `n` the long batch·positions side). gemm runs this as `(b_g · a_gᵀ)ᵀ`,
+/// whose right operand it packs over two times faster, and the small product is transposed back.
+fn outer_products(groups: usize, (m, k, n): (usize, usize, usize), a: &[f32], b: &[f32]) -> Vec<f32> {
+    let flipped = grouped(groups, k * m, |g, dst| {
+        matmul(dst, View::new(&b[g * k * n..], k, n), View::new(&a[g * m * n..], m, n).t());
+    });
+    let mut out = Vec::with_capacity(groups * m * k);
+    for block in flipped.chunks((k * m).max(1)) {
+        out.extend(transposed(block, k, m));
+    }
+    out
+}
+
 /// A convolution: the windows over its input, its output channels and groups.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Conv {
@@ -90,10 +104,7 @@ impl Conv {
     /// The weight gradient `[C_out, C_in/groups, kh, kw]`: `dy_g · cols_gᵀ` per group.
     pub(super) fn weight_grad(&self, cols: &[f32], dy: &[f32]) -> Vec<f32> {
         let (n, k, m) = (self.windows.columns(), self.group_rows(), self.group_out());
-        let dw = grouped(self.groups, m * k, |g, dst| {
-            matmul(dst, View::new(&dy[g * m * n..], m, n), View::new(&cols[g * k * n..], k, n).t());
-        });
-        dw
+        outer_products(self.groups, (m, k, n), dy, cols)
     }
 }
 
@@ -154,15 +165,12 @@ impl Deconv {
     /// The weight gradient `[C_in, C_out/groups, kh, kw]`: `x_g · dcols_gᵀ` per group.
     pub(super) fn weight_grad(&self, xc: &[f32], dcols: &[f32]) -> Vec<f32> {
         let (n, k, m) = (self.windows.columns(), self.group_rows(), self.group_in());
-        let dw = grouped(self.groups, m * k, |g, dst| {
-            matmul(dst, View::new(&xc[g * m * n..], m, n), View::new(&dcols[g * k * n..], k, n).t());
-        });
-        dw
+        outer_products(self.groups, (m, k, n), xc, dcols)
     }
 }
 
 /// The bias gradient of either: the output gradient `[B, C, ...]` summed per channel.
 pub(super) fn bias_grad(grad: &[f32], batch: usize, channels: usize) -> Vec<f32> {
     let planes = batch * channels;
-    channel_sums(grad, channels, if planes == 0 { 0 } else { grad.len() / planes })
+    channel_sums(grad, channels, grad.len().checked_div(planes).unwrap_or(0))
 }
