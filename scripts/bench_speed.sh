@@ -7,11 +7,11 @@
 # (11.2 GFLOP per step, `../shared/anchors/README.md`). A benchmark, not a test. Needs
 # `pip install torch`.
 #
-#   scripts/bench_speed.sh [DCGAN_STEPS] [WGAN_GP_STEPS]      (defaults 200 and 40)
+#   scripts/bench_speed.sh [DCGAN_STEPS] [WGAN_GP_STEPS]      (defaults 200 and 50)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dcgan_steps="${1:-200}"
-wgan_steps="${2:-40}"
+wgan_steps="${2:-50}"
 data="${GANC_DATA_DIR:-../shared/data}"
 anchor="../shared/anchors/torch_dcgan.py"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ganc-target}"
@@ -20,27 +20,31 @@ ganc="$CARGO_TARGET_DIR/release/ganc"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-# model steps [env] -> "steps/s peak_MB": the mean rate logged every 10 steps, the first 10 left out.
+# model steps [env] -> "steps/s peak_MB cpu%": the mean rate logged every 25 steps, the first 25
+# left out; the CPU use of the whole run (200% is both cores busy).
 ganc_run() {
-    sed 's/log every [0-9_]* steps/log every 10 steps/' "$1" > "$tmp/model.gan"
-    env "${@:3}" /usr/bin/time -f "%M" -o "$tmp/rss" "$ganc" train "$tmp/model.gan" --steps "$2" \
+    sed 's/log every [0-9_]* steps/log every 25 steps/' "$1" > "$tmp/model.gan"
+    env "${@:3}" /usr/bin/time -f "%M %P" -o "$tmp/rss" "$ganc" train "$tmp/model.gan" --steps "$2" \
         --out "$tmp/run" --data-dir "$data" > /dev/null 2>&1
-    awk -F, -v rss="$(cat "$tmp/rss")" 'NR > 2 { s += $NF; n++ } END { printf "%.2f %d\n", s / n, rss / 1024 }' \
+    read -r rss cpu < "$tmp/rss"
+    awk -F, -v rss="$rss" -v cpu="$cpu" 'NR > 2 { s += $NF; n++ } END { printf "%.2f %d %s\n", s / n, rss / 1024, cpu }' \
         "$tmp/run/metrics.csv"
     rm -rf "$tmp/run"
 }
-# loss steps -> "steps/s peak_MB"
+# loss steps -> "steps/s peak_MB cpu%"
 torch_run() {
-    python3 "$anchor" "$data/mnist" --steps "$2" --threads 2 --loss "$1" --seed 1 2>/dev/null \
-        | awk -F= '/^steps_per_sec=/ { s = $2 } /^peak_rss_mb=/ { m = $2 } END { print s, m }'
+    /usr/bin/time -f "%P" -o "$tmp/cpu" python3 "$anchor" "$data/mnist" --steps "$2" --threads 2 --loss "$1" \
+        --seed 1 2>/dev/null > "$tmp/torch.out"
+    awk -F= -v cpu="$(cat "$tmp/cpu")" '/^steps_per_sec=/ { s = $2 } /^peak_rss_mb=/ { m = $2 } END { print s, m, cpu }' \
+        "$tmp/torch.out"
 }
 
-read -r dg_f dg_fm < <(ganc_run models/dcgan_mnist.gan "$dcgan_steps" X=1)
-read -r dg_b dg_bm < <(ganc_run models/dcgan_mnist.gan "$dcgan_steps" GANC_KERNELS=burn)
-read -r dt dtm < <(torch_run ns "$dcgan_steps")
-read -r wg_f wg_fm < <(ganc_run models/wgan_gp_mnist.gan "$wgan_steps" X=1)
-read -r wg_b wg_bm < <(ganc_run models/wgan_gp_mnist.gan "$wgan_steps" GANC_KERNELS=burn)
-read -r wt wtm < <(torch_run wgan-gp "$wgan_steps")
+read -r dg_f dg_fm dg_fc < <(ganc_run models/dcgan_mnist.gan "$dcgan_steps" X=1)
+read -r dg_b dg_bm _ < <(ganc_run models/dcgan_mnist.gan "$dcgan_steps" GANC_KERNELS=burn)
+read -r dt dtm dtc < <(torch_run ns "$dcgan_steps")
+read -r wg_f wg_fm _ < <(ganc_run models/wgan_gp_mnist.gan "$wgan_steps" X=1)
+read -r wg_b wg_bm _ < <(ganc_run models/wgan_gp_mnist.gan "$wgan_steps" GANC_KERNELS=burn)
+read -r wt wtm _ < <(torch_run wgan-gp "$wgan_steps")
 gflops=$(python3 -c '
 import time, torch
 torch.set_num_threads(2)
@@ -52,7 +56,7 @@ print("%.0f" % (10 * 2 * 2048 ** 3 / (time.perf_counter() - t) / 1e9))' 2>/dev/n
 
 awk -v dgf="$dg_f" -v dgfm="$dg_fm" -v dgb="$dg_b" -v dgbm="$dg_bm" -v dt="$dt" -v dtm="$dtm" \
     -v wgf="$wg_f" -v wgfm="$wg_fm" -v wgb="$wg_b" -v wgbm="$wg_bm" -v wt="$wt" -v wtm="$wtm" \
-    -v gf="$gflops" -v ds="$dcgan_steps" -v ws="$wgan_steps" 'BEGIN {
+    -v gf="$gflops" -v ds="$dcgan_steps" -v ws="$wgan_steps" -v gc="$dg_fc" -v tc="$dtc" 'BEGIN {
     ceiling = gf / 11.2
     print "| | DCGAN steps/s | vs PyTorch | share of ceiling | peak RSS | WGAN-GP steps/s | vs PyTorch | peak RSS |"
     print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -60,4 +64,5 @@ awk -v dgf="$dg_f" -v dgfm="$dg_fm" -v dgb="$dg_b" -v dgbm="$dg_bm" -v dt="$dt" 
     printf "| ganc, burn ops (`GANC_KERNELS=burn`) | %.2f | %.2fx | %.0f%% | %d MB | %.2f | %.2fx | %d MB |\n", dgb, dgb / dt, 100 * dgb / ceiling, dgbm, wgb, wgb / wt, wgbm
     printf "| PyTorch | %.2f | 1.00x | %.0f%% | %d MB | %.2f | 1.00x | %d MB |\n", dt, 100 * dt / ceiling, dtm, wt, wtm
     printf "\nGEMM: %d GFLOP/s (2 threads), so at most %.1f DCGAN steps/s. Steps: DCGAN %d, WGAN-GP %d.\n", gf, ceiling, ds, ws
+    printf "CPU use over the DCGAN run: ganc %s, PyTorch %s.\n", gc, tc
 }'

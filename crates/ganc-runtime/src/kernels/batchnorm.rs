@@ -2,8 +2,9 @@
 //! per channel, and the three gradients in one more, instead of burn's ~6 and ~15 generic ops.
 //! Sums accumulate in f64.
 
-use super::buffer::{assume_written, uninit, write};
+use super::buffer::{assume_written, uninit};
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// The layout `[batch, channels, positions]` of a batch-norm input.
 #[derive(Clone, Copy, Debug)]
@@ -22,23 +23,47 @@ impl Planes {
         (self.batch * self.positions) as f64
     }
 
-    /// Channel `c`'s values, one slice per sample.
-    fn channel<'a>(&self, x: &'a [f32], c: usize) -> impl Iterator<Item = &'a [f32]> + 'a {
+    /// Calls `f(c, &mut out[j], j)` for every element `j` of an output laid out like the input,
+    /// `c` its channel; one rayon task per sample (planes of one value, as in a flat `[B, C]`
+    /// input, would make a task per value).
+    fn per_plane(&self, out: &mut [MaybeUninit<f32>], f: impl Fn(usize, &mut MaybeUninit<f32>, usize) + Sync) {
+        let sample = self.channels * self.positions;
+        if sample == 0 {
+            return;
+        }
+        out.par_chunks_mut(sample).enumerate().for_each(|(b, out)| {
+            for (c, plane) in out.chunks_mut(self.positions).enumerate() {
+                let start = b * sample + c * self.positions;
+                plane.iter_mut().enumerate().for_each(|(k, o)| f(c, o, start + k));
+            }
+        });
+    }
+
+    /// Per channel, the sum over the batch and positions of `f(c, j)` for each element `j`.
+    /// Planes of many values sum per channel in parallel; short planes (a flat `[B, C]` input)
+    /// sum sample by sample, in memory order: per channel they would stride across the batch.
+    fn sums(&self, f: impl Fn(usize, usize) -> f64 + Sync) -> Vec<f64> {
         let (channels, positions) = (self.channels, self.positions);
-        (0..self.batch).map(move |b| &x[(b * channels + c) * positions..][..positions])
+        let plane = |c: usize, b: usize| {
+            let start = (b * channels + c) * positions;
+            (start..start + positions).map(|j| f(c, j)).sum::<f64>()
+        };
+        if positions >= 16 {
+            return (0..channels).into_par_iter().map(|c| (0..self.batch).map(|b| plane(c, b)).sum()).collect();
+        }
+        let mut sums = vec![0.0f64; channels];
+        for b in 0..self.batch {
+            sums.iter_mut().enumerate().for_each(|(c, s)| *s += plane(c, b));
+        }
+        sums
     }
 }
 
 /// Per-channel mean and (biased) variance of `x`.
 pub(super) fn statistics(x: &[f32], p: &Planes) -> (Vec<f32>, Vec<f32>) {
-    (0..p.channels)
-        .into_par_iter()
-        .map(|c| {
-            let mean = p.channel(x, c).flatten().map(|&v| v as f64).sum::<f64>() / p.count();
-            let var = p.channel(x, c).flatten().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / p.count();
-            (mean as f32, var as f32)
-        })
-        .unzip()
+    let mean: Vec<f64> = p.sums(|_, j| x[j] as f64).into_iter().map(|s| s / p.count()).collect();
+    let var = p.sums(|c, j| (x[j] as f64 - mean[c]).powi(2));
+    (mean.iter().map(|&m| m as f32).collect(), var.iter().map(|&v| (v / p.count()) as f32).collect())
 }
 
 /// The factor `1 / sqrt(var + eps)` per channel.
@@ -56,15 +81,13 @@ pub(super) fn normalize(
     eps: f64,
 ) -> Vec<f32> {
     let (mean, inv) = (stats.0, inv_std(stats.1, eps));
+    let (scale, shift): (Vec<f32>, Vec<f32>) =
+        (0..p.channels).map(|c| (inv[c] * gamma[c], beta[c] - mean[c] * inv[c] * gamma[c])).unzip();
     let mut y = uninit(x.len());
-    if p.positions > 0 {
-        y.par_chunks_mut(p.positions).zip(x.par_chunks(p.positions)).enumerate().for_each(|(i, (y, x))| {
-            let c = i % p.channels;
-            let (scale, shift) = (inv[c] * gamma[c], beta[c] - mean[c] * inv[c] * gamma[c]);
-            write(y, |k| x[k] * scale + shift);
-        });
-    }
-    // SAFETY: every plane of `positions` values was written.
+    p.per_plane(&mut y, |c, y, j| {
+        y.write(x[j] * scale[c] + shift[c]);
+    });
+    // SAFETY: `per_plane` visits every element.
     unsafe { assume_written(y) }
 }
 
@@ -79,31 +102,16 @@ pub(super) fn backward(
     eps: f64,
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let (mean, inv) = (stats.0, inv_std(stats.1, eps));
-    let (dgamma, dbeta): (Vec<f32>, Vec<f32>) = (0..p.channels)
-        .into_par_iter()
-        .map(|c| {
-            let (m, s) = (mean[c] as f64, inv[c] as f64);
-            let (mut dg, mut db) = (0.0f64, 0.0f64);
-            for (x, dy) in p.channel(x, c).zip(p.channel(dy, c)) {
-                for (&x, &dy) in x.iter().zip(dy) {
-                    dg += dy as f64 * (x as f64 - m) * s;
-                    db += dy as f64;
-                }
-            }
-            (dg as f32, db as f32)
-        })
-        .unzip();
+    let dgamma = p.sums(|c, j| dy[j] as f64 * (x[j] as f64 - mean[c] as f64) * inv[c] as f64);
+    let dbeta = p.sums(|_, j| dy[j] as f64);
+    let (dgamma, dbeta): (Vec<f32>, Vec<f32>) =
+        (dgamma.iter().map(|&v| v as f32).collect(), dbeta.iter().map(|&v| v as f32).collect());
     let mut dx = uninit(x.len());
     let n = p.count() as f32;
-    if p.positions > 0 {
-        let planes = x.par_chunks(p.positions).zip(dy.par_chunks(p.positions));
-        dx.par_chunks_mut(p.positions).zip(planes).enumerate().for_each(|(i, (dx, (x, dy)))| {
-            let c = i % p.channels;
-            let (m, s, k) = (mean[c], inv[c], gamma[c] * inv[c]);
-            let (mean_dy, mean_dyx) = (dbeta[c] / n, dgamma[c] / n);
-            write(dx, |j| k * (dy[j] - mean_dy - (x[j] - m) * s * mean_dyx));
-        });
-    }
-    // SAFETY: every plane of `positions` values was written.
+    p.per_plane(&mut dx, |c, dx, j| {
+        let (mean_dy, mean_dyx) = (dbeta[c] / n, dgamma[c] / n);
+        dx.write(gamma[c] * inv[c] * (dy[j] - mean_dy - (x[j] - mean[c]) * inv[c] * mean_dyx));
+    });
+    // SAFETY: `per_plane` visits every element.
     (unsafe { assume_written(dx) }, dgamma, dbeta)
 }

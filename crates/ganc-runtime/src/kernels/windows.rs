@@ -97,7 +97,9 @@ pub(super) fn im2col(image: &[f32], w: &Windows) -> Vec<f32> {
                         let src = &src[dx..][..x1 - x0];
                         write(inside, |k| src[k]);
                     } else {
-                        write(inside, |k| src[k * sx + dx]);
+                        inside.iter_mut().zip(src[dx..].iter().step_by(sx)).for_each(|(d, &v)| {
+                            d.write(v);
+                        });
                     }
                 }
             }
@@ -113,14 +115,13 @@ pub(super) fn col2im(matrix: &[f32], w: &Windows, init: Option<&[f32]>) -> Vec<f
     assert_eq!(matrix.len(), w.rows() * w.columns(), "window matrix size for {w:?}");
     let ([h, wd], [kh, kw], positions, cols, [sy, sx]) = (w.size, w.kernel, w.positions(), w.columns(), w.stride);
     let mut image = uninit(w.image_len());
+    let (ys, xs): (Vec<_>, Vec<_>) = ((0..kh).map(|i| w.span(0, i)).collect(), (0..kw).map(|j| w.span(1, j)).collect());
     if h * wd > 0 {
         image.par_chunks_mut(h * wd).enumerate().for_each(|(bc, plane)| {
             let (b, c) = (bc / w.channels, bc % w.channels);
             let plane = fill(plane, init.map_or(0.0, |init| init[c]));
-            for i in 0..kh {
-                let (y0, y1, dy) = w.span(0, i);
-                for j in 0..kw {
-                    let (x0, x1, dx) = w.span(1, j);
+            for (i, &(y0, y1, dy)) in ys.iter().enumerate() {
+                for (j, &(x0, x1, dx)) in xs.iter().enumerate() {
                     let row = &matrix[((c * kh + i) * kw + j) * cols + b * positions..][..positions];
                     for oy in y0..y1 {
                         let dst = &mut plane[((oy - y0) * sy + dy) * wd..][..wd];
@@ -128,7 +129,7 @@ pub(super) fn col2im(matrix: &[f32], w: &Windows, init: Option<&[f32]>) -> Vec<f
                         if sx == 1 {
                             dst[dx..][..x1 - x0].iter_mut().zip(line).for_each(|(d, v)| *d += v);
                         } else {
-                            line.iter().enumerate().for_each(|(k, v)| dst[k * sx + dx] += v);
+                            dst[dx..].iter_mut().step_by(sx).zip(line).for_each(|(d, v)| *d += v);
                         }
                     }
                 }
