@@ -11,8 +11,8 @@ steps="${1:-30}"
 data="${GANC_DATA_DIR:-../shared/data}"
 anchor="../shared/anchors/torch_dcgan.py"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ganc-target}"
-cargo build -q -p ganc
-ganc="$CARGO_TARGET_DIR/debug/ganc"
+cargo build -q --release -p ganc
+ganc="$CARGO_TARGET_DIR/release/ganc"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 # The same model without its `regularize D { ... }` section: a plain WGAN critic step.
