@@ -9,16 +9,9 @@
 #
 #   scripts/bench_speed.sh [DCGAN_STEPS] [WGAN_GP_STEPS]      (defaults 200 and 50)
 set -euo pipefail
-cd "$(dirname "$0")/.."
 dcgan_steps="${1:-200}"
 wgan_steps="${2:-50}"
-data="${GANC_DATA_DIR:-../shared/data}"
-anchor="../shared/anchors/torch_dcgan.py"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ganc-target}"
-cargo build -q --release -p ganc
-ganc="$CARGO_TARGET_DIR/release/ganc"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/bench_setup.sh"
 
 # model steps [env] -> "steps/s peak_MB cpu%": the mean rate logged every 25 steps, the first 25
 # left out; the CPU use of the whole run (200% is both cores busy).

@@ -6,15 +6,8 @@
 #
 #   scripts/bench_wgan_gp.sh [STEPS]      (default 30; PyTorch leaves the first 5 untimed)
 set -euo pipefail
-cd "$(dirname "$0")/.."
 steps="${1:-30}"
-data="${GANC_DATA_DIR:-../shared/data}"
-anchor="../shared/anchors/torch_dcgan.py"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ganc-target}"
-cargo build -q --release -p ganc
-ganc="$CARGO_TARGET_DIR/release/ganc"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/bench_setup.sh"
 # The same model without its `regularize D { ... }` section: a plain WGAN critic step.
 awk '/^regularize D/ { skip = 1 } !skip { print } skip && /^}/ { skip = 0 }' models/wgan_gp_mnist.gan > "$tmp/plain.gan"
 
