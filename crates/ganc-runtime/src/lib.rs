@@ -10,7 +10,9 @@
 //!   and step index; [`growth`] says which progressive stages run at a step, and how the newest
 //!   fades in;
 //! - [`run`] drives a whole run: run directory, metrics, samples, plots, atomic checkpoints,
-//!   resume, Ctrl-C; [`sample`] and [`export`] read finished runs.
+//!   resume, Ctrl-C; [`sample`] and [`export`] read finished runs;
+//! - [`kernels`] holds ganc's fused CPU kernels (convolutions, batch norm, LeakyReLU) on burn's
+//!   flex backend, which the layers call; [`memory`] keeps freed buffers for the next step.
 
 pub mod checkpoint;
 pub mod device;
