@@ -4,7 +4,7 @@
 //!
 //! burn lets a crate add operations to its backends ([`backend_extension`]): [`Kernels`] is
 //! ganc's, implemented for [`Flex`] (plain forward passes) and for `Autodiff<Flex>` (the same,
-//! recording a backward pass written with the same kernels, see [`autodiff`]). The layers call
+//! recording a backward pass written with the same kernels, in `kernels/autodiff.rs`). The layers call
 //! the functions below, which take the fused path for f32 tensors on the flex device and burn's
 //! generic operations everywhere else (ndarray, cuda), so every device computes the same
 //! function. `GANC_KERNELS=burn` in the environment forces burn's operations on flex too, for
