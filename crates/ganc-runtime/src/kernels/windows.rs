@@ -81,6 +81,8 @@ pub(super) fn im2col(image: &[f32], w: &Windows) -> Vec<f32> {
         out.par_chunks_mut(cols).enumerate().for_each(|(row, dst)| {
             let (c, tap) = (row / w.taps(), row % w.taps());
             let ((y0, y1, dy), (x0, x1, dx)) = (w.span(0, tap / kw), w.span(1, tap % kw));
+            // The strided read below must reach every window inside, or some would go unwritten.
+            assert!(x1 == x0 || dx + (x1 - x0 - 1) * sx < wd, "window span {x0}..{x1} from {dx} in {wd}");
             for (b, dst) in dst.chunks_mut(positions).enumerate() {
                 let plane = &image[(b * w.channels + c) * h * wd..][..h * wd];
                 for (oy, line) in dst.chunks_mut(w.out[1]).enumerate() {
