@@ -71,43 +71,43 @@ impl Windows {
     }
 }
 
+/// For each kernel tap, the `(image offset in a plane, window position)` pairs where the tap
+/// lands inside the image: the same for every plane, so computed once per call, and the loops
+/// over a plane are one indexed pass per tap instead of a short strided run per window row.
+fn taps_inside(w: &Windows) -> Vec<Vec<(usize, usize)>> {
+    let ([_, wd], [kh, kw], [_, ow]) = (w.size, w.kernel, w.out);
+    let (ys, xs): (Vec<_>, Vec<_>) = ((0..kh).map(|i| w.span(0, i)).collect(), (0..kw).map(|j| w.span(1, j)).collect());
+    let mut taps = Vec::with_capacity(kh * kw);
+    for &(y0, y1, dy) in &ys {
+        for &(x0, x1, dx) in &xs {
+            let pairs = (y0..y1).flat_map(|oy| {
+                let row = ((oy - y0) * w.stride[0] + dy) * wd;
+                (x0..x1).map(move |ox| (row + (ox - x0) * w.stride[1] + dx, oy * ow + ox))
+            });
+            taps.push(pairs.collect());
+        }
+    }
+    taps
+}
+
 /// The window matrix `[channels·taps, batch·positions]` of `image` (zeros where a window hangs
 /// over the padding).
 pub(super) fn im2col(image: &[f32], w: &Windows) -> Vec<f32> {
     assert_eq!(image.len(), w.image_len(), "image size for {w:?}");
-    let (cols, positions, [h, wd], [_, kw], [sy, sx]) = (w.columns(), w.positions(), w.size, w.kernel, w.stride);
+    let (cols, positions, plane_len) = (w.columns(), w.positions(), w.size[0] * w.size[1]);
+    let taps = taps_inside(w);
     let mut out = uninit(w.rows() * cols);
     if cols > 0 {
         out.par_chunks_mut(cols).enumerate().for_each(|(row, dst)| {
-            let (c, tap) = (row / w.taps(), row % w.taps());
-            let ((y0, y1, dy), (x0, x1, dx)) = (w.span(0, tap / kw), w.span(1, tap % kw));
-            // The strided read below must reach every window inside, or some would go unwritten.
-            assert!(x1 == x0 || dx + (x1 - x0 - 1) * sx < wd, "window span {x0}..{x1} from {dx} in {wd}");
+            let (c, pairs) = (row / w.taps(), &taps[row % w.taps()]);
             for (b, dst) in dst.chunks_mut(positions).enumerate() {
-                let plane = &image[(b * w.channels + c) * h * wd..][..h * wd];
-                for (oy, line) in dst.chunks_mut(w.out[1]).enumerate() {
-                    if !(y0..y1).contains(&oy) {
-                        fill(line, 0.0);
-                        continue;
-                    }
-                    let src = &plane[((oy - y0) * sy + dy) * wd..][..wd];
-                    let (head, rest) = line.split_at_mut(x0);
-                    let (inside, tail) = rest.split_at_mut(x1 - x0);
-                    fill(head, 0.0);
-                    fill(tail, 0.0);
-                    if sx == 1 {
-                        let src = &src[dx..][..x1 - x0];
-                        write(inside, |k| src[k]);
-                    } else {
-                        inside.iter_mut().zip(src[dx..].iter().step_by(sx)).for_each(|(d, &v)| {
-                            d.write(v);
-                        });
-                    }
-                }
+                let plane = &image[(b * w.channels + c) * plane_len..][..plane_len];
+                let dst = fill(dst, 0.0);
+                pairs.iter().for_each(|&(at, pos)| dst[pos] = plane[at]);
             }
         });
     }
-    // SAFETY: every line of every row was written: zeros outside the image, values inside.
+    // SAFETY: every sample's positions were filled with zeros before the windows were copied in.
     unsafe { assume_written(out) }
 }
 
@@ -115,26 +115,16 @@ pub(super) fn im2col(image: &[f32], w: &Windows) -> Vec<f32> {
 /// planes start from `init[c]` (a bias) or zero.
 pub(super) fn col2im(matrix: &[f32], w: &Windows, init: Option<&[f32]>) -> Vec<f32> {
     assert_eq!(matrix.len(), w.rows() * w.columns(), "window matrix size for {w:?}");
-    let ([h, wd], [kh, kw], positions, cols, [sy, sx]) = (w.size, w.kernel, w.positions(), w.columns(), w.stride);
+    let (positions, cols, plane_len) = (w.positions(), w.columns(), w.size[0] * w.size[1]);
+    let taps = taps_inside(w);
     let mut image = uninit(w.image_len());
-    let (ys, xs): (Vec<_>, Vec<_>) = ((0..kh).map(|i| w.span(0, i)).collect(), (0..kw).map(|j| w.span(1, j)).collect());
-    if h * wd > 0 {
-        image.par_chunks_mut(h * wd).enumerate().for_each(|(bc, plane)| {
+    if plane_len > 0 {
+        image.par_chunks_mut(plane_len).enumerate().for_each(|(bc, plane)| {
             let (b, c) = (bc / w.channels, bc % w.channels);
             let plane = fill(plane, init.map_or(0.0, |init| init[c]));
-            for (i, &(y0, y1, dy)) in ys.iter().enumerate() {
-                for (j, &(x0, x1, dx)) in xs.iter().enumerate() {
-                    let row = &matrix[((c * kh + i) * kw + j) * cols + b * positions..][..positions];
-                    for oy in y0..y1 {
-                        let dst = &mut plane[((oy - y0) * sy + dy) * wd..][..wd];
-                        let line = &row[oy * w.out[1]..][x0..x1];
-                        if sx == 1 {
-                            dst[dx..][..x1 - x0].iter_mut().zip(line).for_each(|(d, v)| *d += v);
-                        } else {
-                            dst[dx..].iter_mut().step_by(sx).zip(line).for_each(|(d, v)| *d += v);
-                        }
-                    }
-                }
+            for (t, pairs) in taps.iter().enumerate() {
+                let row = &matrix[(c * w.taps() + t) * cols + b * positions..][..positions];
+                pairs.iter().for_each(|&(at, pos)| plane[at] += row[pos]);
             }
         });
     }
