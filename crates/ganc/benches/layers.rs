@@ -1,7 +1,8 @@
 //! Per-layer timings at the DCGAN's shapes (batch 64, `models/dcgan_mnist.gan`): each layer's
 //! forward pass, input gradient and weight gradient, on ganc's fused flex kernels and on burn's
-//! generic operations, in milliseconds (median of the repetitions). `scripts/bench_layers.py`
-//! times the same layers in PyTorch; `scripts/bench_layers.sh` runs both side by side.
+//! generic operations, in milliseconds (the fastest of the repetitions: on a shared VM noise
+//! only ever adds time). `scripts/bench_layers.py` times the same layers in PyTorch;
+//! `scripts/bench_layers.sh` runs both side by side.
 //!
 //!   cargo bench -p ganc --bench layers [-- REPS] [-- NAME]   (NAME: only layers whose name holds it)
 
@@ -64,18 +65,16 @@ fn linear(x: Tensor<4>, w: Tensor<4>, _: bool) -> Tensor<4> {
     x.reshape([b, i]).matmul(w.reshape([i, o])).reshape([b, o, 1, 1])
 }
 
-/// Milliseconds per call of `f`, the median of `reps` after one warm-up.
+/// Milliseconds per call of `f`, the fastest of `reps` after one warm-up.
 fn time(reps: usize, mut f: impl FnMut()) -> f64 {
     f();
-    let mut t: Vec<f64> = (0..reps)
+    (0..reps)
         .map(|_| {
             let start = Instant::now();
             f();
             start.elapsed().as_secs_f64() * 1e3
         })
-        .collect();
-    t.sort_by(f64::total_cmp);
-    t[reps / 2]
+        .fold(f64::INFINITY, f64::min)
 }
 
 /// (forward, input gradient, weight gradient) in ms: the gradients are forward + backward with
