@@ -133,7 +133,7 @@ pub fn batch_norm_train<const D: usize>(
 fn values(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
     match t.as_slice::<f32>() {
         Some(v) => v.into(),
-        None => t.to_contiguous().as_slice::<f32>().expect("a contiguous f32 tensor").to_vec().into(),
+        None => t.to_contiguous().into_data().try_into_vec::<f32>().expect("an f32 tensor").into(),
     }
 }
 
@@ -197,12 +197,36 @@ fn planes_of(x: &[usize]) -> batchnorm::Planes {
     batchnorm::Planes { batch: x[0], channels: x[1], positions: x[2..].iter().product() }
 }
 
+/// The convolution's output, its geometry and the window matrix its weight gradient needs.
+fn conv_forward(
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    bias: &FlexTensor,
+    options: &ConvOptions<2>,
+) -> (FlexTensor, Conv, Vec<f32>) {
+    let conv = conv_of(&x.shape(), &weight.shape(), options);
+    let (y, cols) = conv.forward(&values(x), &values(weight), &values(bias));
+    let w = &conv.windows;
+    (tensor(y, &[w.batch, conv.out_channels, w.out[0], w.out[1]]), conv, cols)
+}
+
+/// The transposed convolution's output, its geometry and the channel-major input its weight
+/// gradient needs.
+fn deconv_forward(
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    bias: &FlexTensor,
+    options: &ConvTransposeOptions<2>,
+) -> (FlexTensor, Deconv, Vec<f32>) {
+    let deconv = deconv_of(&x.shape(), &weight.shape(), options);
+    let xc = deconv.channel_major_input(&values(x));
+    let y = tensor(deconv.forward(&xc, &values(weight), &values(bias)), &image_shape(&deconv.windows));
+    (y, deconv, xc)
+}
+
 impl Kernels for Flex {
     fn fused_conv2d(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, options: ConvOptions<2>) -> FlexTensor {
-        let conv = conv_of(&x.shape(), &weight.shape(), &options);
-        let (y, _) = conv.forward(&values(&x), &values(&weight), &values(&bias));
-        let w = &conv.windows;
-        tensor(y, &[w.batch, conv.out_channels, w.out[0], w.out[1]])
+        conv_forward(&x, &weight, &bias, &options).0
     }
 
     fn fused_conv_transpose2d(
@@ -211,9 +235,7 @@ impl Kernels for Flex {
         bias: FlexTensor,
         options: ConvTransposeOptions<2>,
     ) -> FlexTensor {
-        let deconv = deconv_of(&x.shape(), &weight.shape(), &options);
-        let xc = deconv.channel_major_input(&values(&x));
-        tensor(deconv.forward(&xc, &values(&weight), &values(&bias)), &image_shape(&deconv.windows))
+        deconv_forward(&x, &weight, &bias, &options).0
     }
 
     fn fused_leaky_relu(x: FlexTensor, slope: f64) -> FlexTensor {

@@ -4,7 +4,7 @@
 
 use super::batchnorm::{self, Planes};
 use super::conv::{bias_grad, Conv, Deconv};
-use super::{activation, conv_of, deconv_of, image_shape, planes_of, tensor, values, Kernels};
+use super::{activation, conv_forward, deconv_forward, image_shape, planes_of, tensor, values, Kernels};
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
@@ -107,8 +107,8 @@ struct BatchNormBackward;
 struct BatchNormState {
     x: FlexTensor,
     gamma: FlexTensor,
-    mean: Arc<Vec<f32>>,
-    var: Arc<Vec<f32>>,
+    mean: FlexTensor,
+    var: FlexTensor,
     epsilon: f64,
 }
 
@@ -120,8 +120,14 @@ impl Backward<Flex, 3> for BatchNormBackward {
         let (parents, s) = (ops.parents.map(|p| p.map(|n| n.id)), ops.state);
         let (shape, gamma) = (s.x.shape(), values(&s.gamma));
         let planes: Planes = planes_of(&shape);
-        let (dx, dgamma, dbeta) =
-            batchnorm::backward(&values(&s.x), &values(&grad), &planes, (&s.mean, &s.var), &gamma, s.epsilon);
+        let (dx, dgamma, dbeta) = batchnorm::backward(
+            &values(&s.x),
+            &values(&grad),
+            &planes,
+            (&values(&s.mean), &values(&s.var)),
+            &gamma,
+            s.epsilon,
+        );
         let c = [planes.channels];
         register(grads, &parents, 0, || tensor(dx, &shape));
         register(grads, &parents, 1, || tensor(dgamma, &c));
@@ -137,10 +143,7 @@ impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
         options: ConvOptions<2>,
     ) -> FloatTensor<Self> {
         let ((x, xn), (weight, wn), (bias, bn)) = (x.into_parts(), weight.into_parts(), bias.into_parts());
-        let conv = conv_of(&x.shape(), &weight.shape(), &options);
-        let (y, cols) = conv.forward(&values(&x), &values(&weight), &values(&bias));
-        let w = &conv.windows;
-        let y = tensor(y, &[w.batch, conv.out_channels, w.out[0], w.out[1]]);
+        let (y, conv, cols) = conv_forward(&x, &weight, &bias, &options);
         let state = ConvState { conv, cols: Arc::new(cols), weight };
         finish(ConvBackward.prepare::<C>([xn, wn, bn]).compute_bound().stateful(), state, y)
     }
@@ -152,9 +155,7 @@ impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
         options: ConvTransposeOptions<2>,
     ) -> FloatTensor<Self> {
         let ((x, xn), (weight, wn), (bias, bn)) = (x.into_parts(), weight.into_parts(), bias.into_parts());
-        let deconv = deconv_of(&x.shape(), &weight.shape(), &options);
-        let xc = deconv.channel_major_input(&values(&x));
-        let y = tensor(deconv.forward(&xc, &values(&weight), &values(&bias)), &image_shape(&deconv.windows));
+        let (y, deconv, xc) = deconv_forward(&x, &weight, &bias, &options);
         let state = DeconvState { deconv, xc: Arc::new(xc), weight };
         finish(DeconvBackward.prepare::<C>([xn, wn, bn]).compute_bound().stateful(), state, y)
     }
@@ -172,14 +173,10 @@ impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
         epsilon: f64,
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
         let ((x, xn), (gamma, gn), (beta, bn)) = (x.into_parts(), gamma.into_parts(), beta.into_parts());
-        let (shape, planes, xs) = (x.shape(), planes_of(&x.shape()), values(&x));
-        let (mean, var) = batchnorm::statistics(&xs, &planes);
-        let y = batchnorm::normalize(&xs, &planes, (&mean, &var), &values(&gamma), &values(&beta), epsilon);
-        let (y, c) = (tensor(y, &shape), [planes.channels]);
-        let (mean_t, var_t) = (tensor(mean.clone(), &c), tensor(var.clone(), &c));
-        let state = BatchNormState { x, gamma, mean: Arc::new(mean), var: Arc::new(var), epsilon };
+        let (y, mean, var) = <Flex as Kernels>::fused_batch_norm(x.clone(), gamma.clone(), beta, epsilon);
+        let state = BatchNormState { x, gamma, mean: mean.clone(), var: var.clone(), epsilon };
         let y = finish(BatchNormBackward.prepare::<C>([xn, gn, bn]).compute_bound().stateful(), state, y);
-        (y, FloatTensor::<Self>::new(mean_t), FloatTensor::<Self>::new(var_t))
+        (y, FloatTensor::<Self>::new(mean), FloatTensor::<Self>::new(var))
     }
 }
 
