@@ -16,6 +16,8 @@ mod batchnorm;
 mod buffer;
 mod conv;
 mod gemm;
+#[cfg(feature = "onednn")]
+mod onednn;
 mod windows;
 
 use burn::backend::flex::FlexTensor;
@@ -23,7 +25,7 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{backend_extension, Backend, DType, Dispatch, DispatchDevice, Flex, TensorMetadata};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{Tensor, TensorData};
-use conv::{Conv, Deconv};
+use conv::{Conv, Deconv, Kept};
 use std::sync::LazyLock;
 use windows::Windows;
 
@@ -197,31 +199,29 @@ fn planes_of(x: &[usize]) -> batchnorm::Planes {
     batchnorm::Planes { batch: x[0], channels: x[1], positions: x[2..].iter().product() }
 }
 
-/// The convolution's output, its geometry and the window matrix its weight gradient needs.
+/// The convolution's output, its geometry and what its weight gradient needs.
 fn conv_forward(
     x: &FlexTensor,
     weight: &FlexTensor,
     bias: &FlexTensor,
     options: &ConvOptions<2>,
-) -> (FlexTensor, Conv, Vec<f32>) {
+) -> (FlexTensor, Conv, Kept) {
     let conv = conv_of(&x.shape(), &weight.shape(), options);
-    let (y, cols) = conv.forward(&values(x), &values(weight), &values(bias));
+    let (y, kept) = conv.forward(&values(x), &values(weight), &values(bias));
     let w = &conv.windows;
-    (tensor(y, &[w.batch, conv.out_channels, w.out[0], w.out[1]]), conv, cols)
+    (tensor(y, &[w.batch, conv.out_channels, w.out[0], w.out[1]]), conv, kept)
 }
 
-/// The transposed convolution's output, its geometry and the channel-major input its weight
-/// gradient needs.
+/// The transposed convolution's output, its geometry and what its weight gradient needs.
 fn deconv_forward(
     x: &FlexTensor,
     weight: &FlexTensor,
     bias: &FlexTensor,
     options: &ConvTransposeOptions<2>,
-) -> (FlexTensor, Deconv, Vec<f32>) {
+) -> (FlexTensor, Deconv, Kept) {
     let deconv = deconv_of(&x.shape(), &weight.shape(), options);
-    let xc = deconv.channel_major_input(&values(x));
-    let y = tensor(deconv.forward(&xc, &values(weight), &values(bias)), &image_shape(&deconv.windows));
-    (y, deconv, xc)
+    let (y, kept) = deconv.forward(&values(x), &values(weight), &values(bias));
+    (tensor(y, &image_shape(&deconv.windows)), deconv, kept)
 }
 
 impl Kernels for Flex {

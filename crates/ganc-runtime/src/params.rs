@@ -64,6 +64,18 @@ impl ModuleVisitor for Collect {
     }
 }
 
+/// Initializes every parameter not yet initialized (burn draws a layer's weights when they are
+/// first read). Copies of a module share the pending initialization of such parameters, so a
+/// copy made `no_grad` before the original is initialized would leave the original's weights
+/// untracked too.
+pub struct Initialize;
+
+impl ModuleVisitor for Initialize {
+    fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+        p.val();
+    }
+}
+
 /// Moves each parameter of the EMA copy toward the live network's: `e = beta * e + (1 - beta) * w`.
 /// Running statistics are copied as they are.
 pub struct EmaUpdate {

@@ -6,7 +6,7 @@ use crate::inputs::{self, Stream};
 use crate::layers::{Ctx, Decay};
 use crate::network::Net;
 use crate::orthogonal;
-use crate::params::{grad_norm, Clip, Collect, EmaUpdate};
+use crate::params::{grad_norm, Clip, Collect, EmaUpdate, Initialize};
 use crate::penalty;
 use crate::plan::{Latent, Optimizer, Plan};
 use crate::styles::STYLE_AVERAGE_DECAY;
@@ -131,11 +131,19 @@ impl Trainer {
         (values, labels)
     }
 
-    /// G's output on `g_in`, drawn from `stream` at `index`, and its named values. Under
+    /// The output of `g` (G, or a copy whose weights take no gradient) on `g_in`, drawn from
+    /// `stream` at `index`, and its named values. Under
     /// `style_mixing: p`, a share `p` of the batches take the styles of second latents (with the
     /// same labels) from a random `adain` layer on (Karras et al. 2019).
-    fn fakes(&self, g_in: Vec<Value>, stream: Stream, index: u64, ctx: &Ctx) -> (Value, HashMap<String, Value>) {
-        let layers = self.g.adain_layers();
+    fn fakes(
+        &self,
+        g: &Net,
+        g_in: Vec<Value>,
+        stream: Stream,
+        index: u64,
+        ctx: &Ctx,
+    ) -> (Value, HashMap<String, Value>) {
+        let layers = g.adain_layers();
         if let Some(p) = self.plan.style_mixing.filter(|_| layers > 1) {
             let mut rng =
                 inputs::rng(self.plan.seed, Stream::Mixing, 2 * index + u64::from(matches!(stream, Stream::GLatent)));
@@ -153,11 +161,11 @@ impl Trainer {
                         _ => inputs::draw(l, n, &mut rng, None, &device),
                     })
                     .collect();
-                let (_, second) = self.g.forward_with(second_in, ctx);
-                return self.g.forward_mixed(g_in, ctx, &second, crossover);
+                let (_, second) = g.forward_with(second_in, ctx);
+                return g.forward_mixed(g_in, ctx, &second, crossover);
             }
         }
-        self.g.forward_with(g_in, ctx)
+        g.forward_with(g_in, ctx)
     }
 
     fn d_forward(&self, x: Value, labels: Option<Value>, ctx: &Ctx) -> Tensor<2> {
@@ -225,6 +233,10 @@ impl Trainer {
             growth: plan.progressive.as_ref().map(|s| (s.resolution(growth), growth.alpha)),
             ..Default::default()
         };
+        // D's step only reads G's output: a copy of G whose weights are not tracked records no
+        // backward pass for it (the copy shares G's running statistics, which still move).
+        self.g.visit(&mut Initialize);
+        let frozen_g = self.g.clone().no_grad();
         for i in 0..plan.d_steps {
             let index = self.step * plan.d_steps as u64 + i as u64;
             let batch = data.batch(plan.seed, index, n);
@@ -234,7 +246,7 @@ impl Trainer {
             }
             let real_labels = batch.labels.as_deref().map(|l| inputs::labels(l, &device));
             let (g_in, g_labels) = self.g_inputs(n, Stream::DLatent, index, &device);
-            let fake = self.fakes(g_in, Stream::DLatent, index, &ctx).0.map(|t| t.detach(), |t| t.detach());
+            let fake = self.fakes(&frozen_g, g_in, Stream::DLatent, index, &ctx).0.map(|t| t.detach(), |t| t.detach());
             let (real, fake) = (self.with_instance_noise(real), self.with_instance_noise(fake));
             // What the penalties read (tensors are shared, so the copies cost nothing).
             let (real_v, fake_v) = (real.clone(), fake.clone());
@@ -288,7 +300,7 @@ impl Trainer {
         for i in 0..plan.g_steps {
             let index = self.step * plan.g_steps as u64 + i as u64;
             let (g_in, g_labels) = self.g_inputs(n, Stream::GLatent, index, &device);
-            let (fake, named) = self.fakes(g_in, Stream::GLatent, index, &ctx);
+            let (fake, named) = self.fakes(&self.g, g_in, Stream::GLatent, index, &ctx);
             self.g.track_styles(&named, STYLE_AVERAGE_DECAY);
             let d_fake = self.d_forward_on(&frozen_d, self.with_instance_noise(fake), g_labels, &ctx);
             let mut loss = plan.loss.generator(d_fake);

@@ -1,9 +1,10 @@
 //! [`Kernels`] on `Autodiff<Flex>`: the forward pass of the flex kernels, recording a backward
 //! pass written with the same kernels. The convolutions keep what their weight gradient
-//! multiplies (the window matrix, the channel-major input) rather than recomputing it.
+//! needs (the window matrix or channel-major input a GEMM multiplies, or for oneDNN the input)
+//! rather than recomputing it.
 
 use super::batchnorm::{self, Planes};
-use super::conv::{bias_grad, Conv, Deconv};
+use super::conv::{bias_grad, Conv, Deconv, Kept, OutputGrad};
 use super::{activation, conv_forward, deconv_forward, image_shape, planes_of, tensor, values, Kernels};
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -31,7 +32,8 @@ struct ConvBackward;
 #[derive(Clone, Debug)]
 struct ConvState {
     conv: Conv,
-    cols: Arc<Vec<f32>>,
+    kept: Arc<Kept>,
+    x: FlexTensor,
     weight: FlexTensor,
 }
 
@@ -41,10 +43,10 @@ impl Backward<Flex, 3> for ConvBackward {
     fn backward(self, ops: Ops<ConvState, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let grad = grads.consume::<Flex>(&ops.node);
         let (g, s, parents) = (values(&grad), ops.state, ops.parents.map(|p| p.map(|n| n.id)));
-        let dy = s.conv.channel_major_grad(&g);
+        let dy = OutputGrad::new(&g);
         let w = &s.conv.windows;
         register(grads, &parents, 0, || tensor(s.conv.input_grad(&values(&s.weight), &dy), &image_shape(w)));
-        register(grads, &parents, 1, || tensor(s.conv.weight_grad(&s.cols, &dy), &s.weight.shape()));
+        register(grads, &parents, 1, || tensor(s.conv.weight_grad(&s.kept, &values(&s.x), &dy), &s.weight.shape()));
         register(grads, &parents, 2, || tensor(bias_grad(&g, w.batch, s.conv.out_channels), &[s.conv.out_channels]));
     }
 }
@@ -57,8 +59,8 @@ struct DeconvBackward;
 #[derive(Clone, Debug)]
 struct DeconvState {
     deconv: Deconv,
-    /// The input, channel-major.
-    xc: Arc<Vec<f32>>,
+    kept: Arc<Kept>,
+    x: FlexTensor,
     weight: FlexTensor,
 }
 
@@ -68,15 +70,12 @@ impl Backward<Flex, 3> for DeconvBackward {
     fn backward(self, ops: Ops<DeconvState, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let grad = grads.consume::<Flex>(&ops.node);
         let (g, s, parents) = (values(&grad), ops.state, ops.parents.map(|p| p.map(|n| n.id)));
-        let dcols = s.deconv.grad_windows(&g);
+        let dy = OutputGrad::new(&g);
         let w = &s.deconv.windows;
         register(grads, &parents, 0, || {
-            tensor(
-                s.deconv.input_grad(&values(&s.weight), &dcols),
-                &[w.batch, s.deconv.in_channels, w.out[0], w.out[1]],
-            )
+            tensor(s.deconv.input_grad(&values(&s.weight), &dy), &[w.batch, s.deconv.in_channels, w.out[0], w.out[1]])
         });
-        register(grads, &parents, 1, || tensor(s.deconv.weight_grad(&s.xc, &dcols), &s.weight.shape()));
+        register(grads, &parents, 1, || tensor(s.deconv.weight_grad(&s.kept, &values(&s.x), &dy), &s.weight.shape()));
         register(grads, &parents, 2, || tensor(bias_grad(&g, w.batch, w.channels), &[w.channels]));
     }
 }
@@ -143,8 +142,8 @@ impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
         options: ConvOptions<2>,
     ) -> FloatTensor<Self> {
         let ((x, xn), (weight, wn), (bias, bn)) = (x.into_parts(), weight.into_parts(), bias.into_parts());
-        let (y, conv, cols) = conv_forward(&x, &weight, &bias, &options);
-        let state = ConvState { conv, cols: Arc::new(cols), weight };
+        let (y, conv, kept) = conv_forward(&x, &weight, &bias, &options);
+        let state = ConvState { conv, kept: Arc::new(kept), x, weight };
         finish(ConvBackward.prepare::<C>([xn, wn, bn]).compute_bound().stateful(), state, y)
     }
 
@@ -155,8 +154,8 @@ impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
         options: ConvTransposeOptions<2>,
     ) -> FloatTensor<Self> {
         let ((x, xn), (weight, wn), (bias, bn)) = (x.into_parts(), weight.into_parts(), bias.into_parts());
-        let (y, deconv, xc) = deconv_forward(&x, &weight, &bias, &options);
-        let state = DeconvState { deconv, xc: Arc::new(xc), weight };
+        let (y, deconv, kept) = deconv_forward(&x, &weight, &bias, &options);
+        let state = DeconvState { deconv, kept: Arc::new(kept), x, weight };
         finish(DeconvBackward.prepare::<C>([xn, wn, bn]).compute_bound().stateful(), state, y)
     }
 

@@ -4,7 +4,13 @@
 
 use super::buffer::{assume_written, uninit};
 use super::gemm::{matmul, View};
+#[cfg(feature = "onednn")]
+use super::onednn::OneDnnConv;
 use super::windows::{batch_major, channel_major, channel_sums, col2im, im2col, Windows};
+#[cfg(feature = "onednn")]
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::mem::MaybeUninit;
 
 /// The transpose of the row-major `[rows, cols]` matrix `m`, row-major: gemm runs faster on a
@@ -45,6 +51,31 @@ fn outer_products(groups: usize, (m, k, n): (usize, usize, usize), a: &[f32], b:
     out
 }
 
+/// What a weight gradient needs from its forward pass.
+#[derive(Clone, Debug)]
+pub(super) enum Kept {
+    /// What ganc's GEMM multiplies the output gradient by: a convolution's window matrix, a
+    /// transposed convolution's input channel-major.
+    Operand(Vec<f32>),
+    /// Nothing beyond the input, which oneDNN's weight gradient reads as it came.
+    #[cfg(feature = "onednn")]
+    Input,
+}
+
+/// An output gradient, and the form of it ganc's GEMMs multiply (a convolution's channel-major,
+/// a transposed convolution's window matrix), made once, when first asked for.
+pub(super) struct OutputGrad<'a> {
+    values: &'a [f32],
+    operand: OnceCell<Vec<f32>>,
+}
+
+impl<'a> OutputGrad<'a> {
+    /// The gradient `[B, C, H, W]` of an output.
+    pub(super) fn new(values: &'a [f32]) -> Self {
+        OutputGrad { values, operand: OnceCell::new() }
+    }
+}
+
 /// A convolution: the windows over its input, its output channels and groups.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Conv {
@@ -67,6 +98,12 @@ impl Conv {
         self.out_channels / self.groups
     }
 
+    /// oneDNN's convolution of the same geometry.
+    #[cfg(feature = "onednn")]
+    fn onednn(&self) -> OneDnnConv {
+        OneDnnConv::new(&self.windows, self.out_channels, self.groups)
+    }
+
     /// `y[C_out, N] = W_g · cols_g` for each group, channel-major.
     fn product(&self, weight: &[f32], cols: &[f32]) -> Vec<f32> {
         let (n, k, m) = (self.windows.columns(), self.group_rows(), self.group_out());
@@ -76,23 +113,31 @@ impl Conv {
         y
     }
 
-    /// The output `[B, C_out, OH, OW]` (plus `bias`) and the window matrix it multiplied, which
-    /// the weight gradient needs.
-    pub(super) fn forward(&self, x: &[f32], weight: &[f32], bias: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    /// The output `[B, C_out, OH, OW]` of `x` (plus `bias`), and what the weight gradient needs.
+    pub(super) fn forward(&self, x: &[f32], weight: &[f32], bias: &[f32]) -> (Vec<f32>, Kept) {
+        #[cfg(feature = "onednn")]
+        if let Some(y) = self.onednn().forward(x, weight, Some(bias)) {
+            return (y, Kept::Input);
+        }
         let cols = im2col(x, &self.windows);
         let y = self.product(weight, &cols);
         let w = &self.windows;
-        (batch_major(&y, w.batch, self.out_channels, w.positions(), Some(bias)), cols)
+        (batch_major(&y, w.batch, self.out_channels, w.positions(), Some(bias)), Kept::Operand(cols))
     }
 
-    /// The output gradient `[B, C_out, OH, OW]` as the channel-major `[C_out, N]` both
-    /// gradients multiply.
-    pub(super) fn channel_major_grad(&self, grad: &[f32]) -> Vec<f32> {
-        channel_major(grad, self.windows.batch, self.out_channels, self.windows.positions())
+    /// The output gradient channel-major `[C_out, N]`, as both GEMM gradients multiply it.
+    fn channel_major_grad<'g>(&self, grad: &'g OutputGrad) -> &'g [f32] {
+        let w = &self.windows;
+        grad.operand.get_or_init(|| channel_major(grad.values, w.batch, self.out_channels, w.positions()))
     }
 
     /// The input gradient: `W_gᵀ · dy_g` per group, its windows added back into the image.
-    pub(super) fn input_grad(&self, weight: &[f32], dy: &[f32]) -> Vec<f32> {
+    pub(super) fn input_grad(&self, weight: &[f32], grad: &OutputGrad) -> Vec<f32> {
+        #[cfg(feature = "onednn")]
+        if let Some(dx) = self.onednn().backward_data(grad.values, weight) {
+            return dx;
+        }
+        let dy = self.channel_major_grad(grad);
         let (n, k, m) = (self.windows.columns(), self.group_rows(), self.group_out());
         let dcols = grouped(self.groups, k * n, |g, dst| {
             let wt = transposed(&weight[g * m * k..], m, k);
@@ -102,9 +147,19 @@ impl Conv {
     }
 
     /// The weight gradient `[C_out, C_in/groups, kh, kw]`: `dy_g · cols_gᵀ` per group.
-    pub(super) fn weight_grad(&self, cols: &[f32], dy: &[f32]) -> Vec<f32> {
+    /// `x` is the input, which only oneDNN's pass reads.
+    #[cfg_attr(not(feature = "onednn"), allow(unused_variables))]
+    pub(super) fn weight_grad(&self, kept: &Kept, x: &[f32], grad: &OutputGrad) -> Vec<f32> {
+        let cols = match kept {
+            Kept::Operand(cols) => Cow::Borrowed(cols),
+            #[cfg(feature = "onednn")]
+            Kept::Input => match self.onednn().backward_weights(x, grad.values) {
+                Some(dw) => return dw,
+                None => Cow::Owned(im2col(x, &self.windows)),
+            },
+        };
         let (n, k, m) = (self.windows.columns(), self.group_rows(), self.group_out());
-        outer_products(self.groups, (m, k, n), dy, cols)
+        outer_products(self.groups, (m, k, n), self.channel_major_grad(grad), &cols)
     }
 }
 
@@ -131,30 +186,47 @@ impl Deconv {
         self.windows.rows() / self.groups
     }
 
-    /// The input `[B, C_in, H, W]` as the channel-major `[C_in, N]` both the forward pass and
-    /// the weight gradient multiply.
-    pub(super) fn channel_major_input(&self, x: &[f32]) -> Vec<f32> {
+    /// oneDNN's convolution this is the adjoint of: from the output image into the input's
+    /// channels, with the same weight layout.
+    #[cfg(feature = "onednn")]
+    fn onednn(&self) -> OneDnnConv {
+        OneDnnConv::new(&self.windows, self.in_channels, self.groups)
+    }
+
+    /// The input `[B, C_in, H, W]` channel-major `[C_in, N]`, as the GEMMs multiply it.
+    fn channel_major_input(&self, x: &[f32]) -> Vec<f32> {
         channel_major(x, self.windows.batch, self.in_channels, self.windows.positions())
     }
 
-    /// The output `[B, C_out, OH, OW]` (plus `bias`) of the channel-major input `xc`:
-    /// `W_gᵀ · x_g` per group, its windows added into the output image.
-    pub(super) fn forward(&self, xc: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
+    /// The output `[B, C_out, OH, OW]` of `x` (plus `bias`): `W_gᵀ · x_g` per group, its windows
+    /// added into the output image; and what the weight gradient needs.
+    pub(super) fn forward(&self, x: &[f32], weight: &[f32], bias: &[f32]) -> (Vec<f32>, Kept) {
+        #[cfg(feature = "onednn")]
+        if let Some(mut y) = self.onednn().backward_data(x, weight) {
+            add_channel_bias(&mut y, bias, self.windows.size[0] * self.windows.size[1]);
+            return (y, Kept::Input);
+        }
+        let xc = self.channel_major_input(x);
         let (n, k, m) = (self.windows.columns(), self.group_rows(), self.group_in());
         let cols = grouped(self.groups, k * n, |g, dst| {
             let wt = transposed(&weight[g * m * k..], m, k);
             matmul(dst, View::new(&wt, k, m), View::new(&xc[g * m * n..], m, n));
         });
-        col2im(&cols, &self.windows, Some(bias))
+        (col2im(&cols, &self.windows, Some(bias)), Kept::Operand(xc))
     }
 
-    /// The window matrix of the output gradient, which both gradients multiply.
-    pub(super) fn grad_windows(&self, grad: &[f32]) -> Vec<f32> {
-        im2col(grad, &self.windows)
+    /// The window matrix of the output gradient, as both GEMM gradients multiply it.
+    fn grad_windows<'g>(&self, grad: &'g OutputGrad) -> &'g [f32] {
+        grad.operand.get_or_init(|| im2col(grad.values, &self.windows))
     }
 
     /// The input gradient `[B, C_in, H, W]`: `W_g · dcols_g` per group.
-    pub(super) fn input_grad(&self, weight: &[f32], dcols: &[f32]) -> Vec<f32> {
+    pub(super) fn input_grad(&self, weight: &[f32], grad: &OutputGrad) -> Vec<f32> {
+        #[cfg(feature = "onednn")]
+        if let Some(dx) = self.onednn().forward(grad.values, weight, None) {
+            return dx;
+        }
+        let dcols = self.grad_windows(grad);
         let (n, k, m) = (self.windows.columns(), self.group_rows(), self.group_in());
         let dx = grouped(self.groups, m * n, |g, dst| {
             matmul(dst, View::new(&weight[g * m * k..], m, k), View::new(&dcols[g * k * n..], k, n));
@@ -163,9 +235,30 @@ impl Deconv {
     }
 
     /// The weight gradient `[C_in, C_out/groups, kh, kw]`: `x_g · dcols_gᵀ` per group.
-    pub(super) fn weight_grad(&self, xc: &[f32], dcols: &[f32]) -> Vec<f32> {
+    /// `x` is the input, which only oneDNN's pass reads.
+    #[cfg_attr(not(feature = "onednn"), allow(unused_variables))]
+    pub(super) fn weight_grad(&self, kept: &Kept, x: &[f32], grad: &OutputGrad) -> Vec<f32> {
+        let xc = match kept {
+            Kept::Operand(xc) => Cow::Borrowed(xc),
+            #[cfg(feature = "onednn")]
+            Kept::Input => match self.onednn().backward_weights(grad.values, x) {
+                Some(dw) => return dw,
+                None => Cow::Owned(self.channel_major_input(x)),
+            },
+        };
         let (n, k, m) = (self.windows.columns(), self.group_rows(), self.group_in());
-        outer_products(self.groups, (m, k, n), xc, dcols)
+        outer_products(self.groups, (m, k, n), &xc, self.grad_windows(grad))
+    }
+}
+
+/// Adds `bias[c]` to every value of channel `c` of the image `[B, C, positions]`.
+#[cfg(feature = "onednn")]
+fn add_channel_bias(image: &mut [f32], bias: &[f32], positions: usize) {
+    if positions > 0 {
+        image.par_chunks_mut(positions).enumerate().for_each(|(plane, values)| {
+            let shift = bias[plane % bias.len()];
+            values.iter_mut().for_each(|v| *v += shift);
+        });
     }
 }
 
