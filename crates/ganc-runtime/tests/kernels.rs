@@ -61,7 +61,7 @@ type ConvCase = (usize, usize, usize, usize, usize, [usize; 2], [usize; 2], [(us
 
 #[test]
 fn convolution_equals_burns_forward_and_backward() {
-    let cases: [ConvCase; 7] = [
+    let cases: [ConvCase; 9] = [
         (2, 3, 7, 9, 4, [3, 3], [1, 1], [(1, 1), (1, 1)], [1, 1], 1),
         (3, 4, 8, 8, 6, [4, 4], [2, 2], [(1, 1), (1, 1)], [1, 1], 2),
         (1, 2, 11, 6, 3, [3, 2], [3, 2], [(0, 0), (2, 2)], [2, 1], 1),
@@ -69,6 +69,9 @@ fn convolution_equals_burns_forward_and_backward() {
         (2, 2, 9, 7, 5, [3, 3], [2, 1], [(1, 0), (0, 2)], [1, 2], 1),
         (4, 1, 28, 28, 8, [4, 4], [2, 2], [(1, 1), (1, 1)], [1, 1], 1),
         (1, 3, 2, 3, 2, [5, 5], [1, 1], [(2, 2), (2, 2)], [1, 1], 1),
+        // Channels in the tens, as oneDNN's blocked kernels (the `onednn` feature) take them.
+        (2, 16, 10, 10, 32, [4, 4], [2, 2], [(1, 1), (1, 1)], [1, 1], 1),
+        (2, 20, 9, 9, 24, [3, 3], [1, 1], [(1, 1), (1, 1)], [1, 1], 4),
     ];
     for (i, (b, cin, h, w, cout, k, stride, padding, dilation, groups)) in cases.into_iter().enumerate() {
         for with_bias in [true, false] {
@@ -92,13 +95,15 @@ type DeconvCase =
 
 #[test]
 fn transposed_convolution_equals_burns_forward_and_backward() {
-    let cases: [DeconvCase; 6] = [
+    let cases: [DeconvCase; 8] = [
         (2, 4, 7, 7, 3, [4, 4], [2, 2], [1, 1], [0, 0], [1, 1], 1),
         (3, 4, 5, 6, 2, [3, 3], [1, 1], [1, 1], [0, 0], [1, 1], 2),
         (1, 3, 4, 5, 2, [3, 2], [3, 2], [0, 1], [2, 1], [1, 1], 1),
         (2, 2, 6, 3, 3, [3, 3], [2, 2], [2, 0], [1, 0], [2, 1], 1),
         (2, 6, 3, 3, 1, [1, 1], [1, 1], [0, 0], [0, 0], [1, 1], 3),
         (4, 8, 14, 14, 1, [4, 4], [2, 2], [1, 1], [0, 0], [1, 1], 1),
+        (2, 32, 5, 5, 16, [4, 4], [2, 2], [1, 1], [0, 0], [1, 1], 1),
+        (2, 24, 6, 6, 5, [3, 3], [2, 2], [1, 1], [1, 1], [1, 1], 4),
     ];
     for (i, (b, cin, h, w, per_group, k, stride, padding, padding_out, dilation, groups)) in
         cases.into_iter().enumerate()
