@@ -828,6 +828,13 @@ pub static ENTRIES: &[Spec] = &[
     ),
     entry(
         Kind::TrainOption,
+        "fakes",
+        "G's step draws fresh latents (Algorithm 1 of Goodfellow et al.) or reuses the fake batch of D's last step: one G forward pass per step, as PyTorch's DCGAN example does.",
+        "Goodfellow et al. 2014; Radford et al. 2015 (PyTorch's DCGAN example)",
+        &[param("value", Choice(&["fresh", "shared"]), Def::Name("fresh"), Any, "where G's step takes its fakes")],
+    ),
+    entry(
+        Kind::TrainOption,
         "ema",
         "Exponential moving average of a network's weights, used for sampling.",
         "Yazıcı et al. 2019; Karras et al. 2017",

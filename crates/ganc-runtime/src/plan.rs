@@ -160,6 +160,9 @@ pub struct Plan {
     pub ema: Option<f64>,
     /// Real and fake in one batch through D.
     pub mixed_batches: bool,
+    /// G's first update of a step reuses the fakes (and latents) of D's last update
+    /// (`fakes: shared`) instead of drawing its own.
+    pub shared_fakes: bool,
     /// Truncation threshold at sampling.
     pub truncation: Option<f64>,
     /// The share of G's batches that mix two styles (`style_mixing`).
@@ -441,6 +444,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         g_steps: option_int(model, "g_steps").max(1) as usize,
         ema: model.train.ema.iter().find(|(n, _)| *n == g.name).map(|(_, d)| *d),
         mixed_batches: model.train.option("batches").and_then(|o| o.args.name("value")) == Some("mixed"),
+        shared_fakes: model.train.option("fakes").and_then(|o| o.args.name("value")) == Some("shared"),
         truncation: model
             .train
             .option("truncation")

@@ -235,8 +235,10 @@ impl Trainer {
         };
         // D's step only reads G's output: a copy of G whose weights are not tracked records no
         // backward pass for it (the copy shares G's running statistics, which still move).
+        // Under `fakes: shared`, D's last update runs G itself and keeps the batch for G's step.
         self.g.visit(&mut Initialize);
         let frozen_g = self.g.clone().no_grad();
+        let mut shared = None;
         for i in 0..plan.d_steps {
             let index = self.step * plan.d_steps as u64 + i as u64;
             let batch = data.batch(plan.seed, index, n);
@@ -246,7 +248,12 @@ impl Trainer {
             }
             let real_labels = batch.labels.as_deref().map(|l| inputs::labels(l, &device));
             let (g_in, g_labels) = self.g_inputs(n, Stream::DLatent, index, &device);
-            let fake = self.fakes(&frozen_g, g_in, Stream::DLatent, index, &ctx).0.map(|t| t.detach(), |t| t.detach());
+            let share = plan.shared_fakes && i + 1 == plan.d_steps;
+            let (fake, named) = self.fakes(if share { &self.g } else { &frozen_g }, g_in, Stream::DLatent, index, &ctx);
+            if share {
+                shared = Some((fake.clone(), named, g_labels.clone()));
+            }
+            let fake = fake.map(|t| t.detach(), |t| t.detach());
             let (real, fake) = (self.with_instance_noise(real), self.with_instance_noise(fake));
             // What the penalties read (tensors are shared, so the copies cost nothing).
             let (real_v, fake_v) = (real.clone(), fake.clone());
@@ -299,8 +306,14 @@ impl Trainer {
         let frozen_d = self.d.clone().no_grad();
         for i in 0..plan.g_steps {
             let index = self.step * plan.g_steps as u64 + i as u64;
-            let (g_in, g_labels) = self.g_inputs(n, Stream::GLatent, index, &device);
-            let (fake, named) = self.fakes(&self.g, g_in, Stream::GLatent, index, &ctx);
+            let (fake, named, g_labels) = match shared.take() {
+                Some(reused) => reused,
+                None => {
+                    let (g_in, g_labels) = self.g_inputs(n, Stream::GLatent, index, &device);
+                    let (fake, named) = self.fakes(&self.g, g_in, Stream::GLatent, index, &ctx);
+                    (fake, named, g_labels)
+                }
+            };
             self.g.track_styles(&named, STYLE_AVERAGE_DECAY);
             let d_fake = self.d_forward_on(&frozen_d, self.with_instance_noise(fake), g_labels, &ctx);
             let mut loss = plan.loss.generator(d_fake);

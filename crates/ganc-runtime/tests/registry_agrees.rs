@@ -153,6 +153,7 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
         Kind::TrainOption => match name {
             "ema" => train("ema G: 0.99"),
             "batches" => train("batches: mixed"),
+            "fakes" => train("fakes: shared"),
             "truncation" => train("truncation: 0.5"),
             "style_mixing" => Parts {
                 g: "let w = z { linear(8) }\n linear(28 * 28)\n reshape(1, 28, 28)\n adain(w)\n adain(w)\n tanh".into(),

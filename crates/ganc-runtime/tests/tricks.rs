@@ -82,6 +82,21 @@ fn mixed_batches_share_batch_statistics_of_d() {
 }
 
 #[test]
+fn shared_fakes_show_g_the_batch_d_was_shown() {
+    let _rng = serial();
+    // A critic that does not move: G's loss, -mean D(fake), is then minus the mean score D's
+    // step reports for its fakes exactly when G's step takes those same fakes.
+    let critic = RING.replace("-> logit", "-> score").replace("non_saturating", "wasserstein");
+    let still = critic.replace("seed: 3", "seed: 3\n    optimizer D: sgd(lr: 1e-30)");
+    let (m, _) = steps(&still.replace("seed: 3", "seed: 3\n    fakes: shared"), 1);
+    assert!((m.g_loss + m.d_fake).abs() < 1e-6, "shared: G's loss {} vs D's fake score {}", m.g_loss, m.d_fake);
+    let (fresh, _) = steps(&still, 1);
+    assert!((fresh.g_loss + fresh.d_fake).abs() > 1e-4, "fresh latents give G another batch");
+    // D's update is the same either way.
+    assert!((m.d_loss - fresh.d_loss).abs() < 1e-6);
+}
+
+#[test]
 fn d_steps_updates_d_on_that_many_batches_per_step() {
     let _rng = serial();
     // G barely moves, so two steps of one D update see what one step of two D updates sees.
