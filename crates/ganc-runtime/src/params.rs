@@ -65,9 +65,7 @@ impl ModuleVisitor for Collect {
 }
 
 /// Initializes every parameter not yet initialized (burn draws a layer's weights when they are
-/// first read). Copies of a module share the pending initialization of such parameters, so a
-/// copy made `no_grad` before the original is initialized would leave the original's weights
-/// untracked too.
+/// first read).
 pub struct Initialize;
 
 impl ModuleVisitor for Initialize {

@@ -82,6 +82,14 @@ pub fn optimizer(spec: &Optimizer) -> ModuleOptimizer {
     }
 }
 
+/// A copy of `net` whose weights take no gradient, sharing its running statistics. Parameters
+/// not yet initialized are initialized first: copies share a pending initialization, so making
+/// the copy `no_grad` would otherwise leave the original's weights untracked too.
+fn untracked_copy(net: &Net) -> Net {
+    net.visit(&mut Initialize);
+    net.clone().no_grad()
+}
+
 /// One optimizer step of `net` on `loss`; with `measure`, also the norm of its gradients.
 fn update(net: &mut Net, opt: &mut ModuleOptimizer, lr: f64, loss: Tensor<1>, measure: bool) -> Option<f64> {
     let mut grads = loss.backward();
@@ -236,8 +244,7 @@ impl Trainer {
         // D's step only reads G's output: a copy of G whose weights are not tracked records no
         // backward pass for it (the copy shares G's running statistics, which still move).
         // Under `fakes: shared`, D's last update runs G itself and keeps the batch for G's step.
-        self.g.visit(&mut Initialize);
-        let frozen_g = self.g.clone().no_grad();
+        let frozen_g = untracked_copy(&self.g);
         let mut shared = None;
         for i in 0..plan.d_steps {
             let index = self.step * plan.d_steps as u64 + i as u64;
@@ -303,7 +310,7 @@ impl Trainer {
         // G's loss differentiates D with respect to its input only: a copy of D whose weights are
         // not tracked saves computing their gradients (the copy shares D's running statistics
         // and spectral-norm vectors, which the pass still moves).
-        let frozen_d = self.d.clone().no_grad();
+        let frozen_d = untracked_copy(&self.d);
         for i in 0..plan.g_steps {
             let index = self.step * plan.g_steps as u64 + i as u64;
             let (fake, named, g_labels) = match shared.take() {

@@ -251,10 +251,11 @@ impl Deconv {
     }
 }
 
-/// Adds `bias[c]` to every value of channel `c` of the image `[B, C, positions]`.
+/// Adds `bias[c]` to every value of channel `c` of the image `[B, C, positions]` (nothing to do
+/// for the zeros a layer without a bias passes).
 #[cfg(feature = "onednn")]
 fn add_channel_bias(image: &mut [f32], bias: &[f32], positions: usize) {
-    if positions > 0 {
+    if positions > 0 && bias.iter().any(|&b| b != 0.0) {
         image.par_chunks_mut(positions).enumerate().for_each(|(plane, values)| {
             let shift = bias[plane % bias.len()];
             values.iter_mut().for_each(|v| *v += shift);

@@ -88,9 +88,14 @@ impl OneDnnConv {
         OneDnnConv { geometry, lens, channels: [w.channels, out_channels] }
     }
 
-    /// Whether oneDNN is on and the pass producing `channels` channels goes to it.
+    /// Whether oneDNN is on and the tensors are not empty.
+    fn on(&self) -> bool {
+        !*OFF && !self.lens.contains(&0)
+    }
+
+    /// Whether the pass producing an image of `channels` channels goes to oneDNN.
     fn takes(&self, channels: usize) -> bool {
-        !*OFF && channels >= NARROW && self.lens.iter().all(|&n| n > 0)
+        self.on() && channels >= NARROW
     }
 
     /// The output `[B, C_out, OH, OW]` of input `x` (plus `bias`).
@@ -120,7 +125,7 @@ impl OneDnnConv {
     /// The weight gradient `[C_out, C_in/groups, kh, kw]` of input `x` and output gradient `dy`.
     pub(super) fn backward_weights(&self, x: &[f32], dy: &[f32]) -> Option<Vec<f32>> {
         let [image, out, weights] = self.lens;
-        if *OFF || self.lens.contains(&0) {
+        if !self.on() {
             return None;
         }
         assert!(x.len() == image && dy.len() == out);
