@@ -29,6 +29,14 @@ def leaky(x, _):
     return F.leaky_relu(x, 0.2)
 
 
+def relu(x, _):
+    return F.relu(x)
+
+
+def tanh(x, _):
+    return torch.tanh(x)
+
+
 def linear(x, w):
     b, i = x.shape[0], x.shape[1]
     return (x.reshape(b, i) @ w.reshape(i, -1)).reshape(b, -1, 1, 1)
@@ -44,6 +52,8 @@ CASES = [
     ("G batchnorm1d 6272", [64, 6272, 1, 1], [2, 6272, 1, 1], batchnorm),
     ("leaky_relu 64x14x14", [64, 64, 14, 14], [1, 1, 1, 1], leaky),
     ("leaky_relu 128x7x7", [64, 128, 7, 7], [1, 1, 1, 1], leaky),
+    ("G relu 64x14x14", [64, 64, 14, 14], [1, 1, 1, 1], relu),
+    ("G tanh 1x28x28", [64, 1, 28, 28], [1, 1, 1, 1], tanh),
     ("G linear 100->6272", [64, 100, 1, 1], [100, 6272, 1, 1], linear),
     ("D linear 6272->1", [64, 6272, 1, 1], [6272, 1, 1, 1], linear),
 ]
@@ -85,7 +95,7 @@ def main():
     print("| layer (batch 64) | pass | PyTorch ms |")
     print("| --- | --- | ---: |")
     for name, sx, sw, run in CASES:
-        r = measure(sx, sw, run, a.reps, name.startswith("leaky"))
+        r = measure(sx, sw, run, a.reps, sw == [1, 1, 1, 1])
         for t, pass_ in zip(r, ["forward", "input grad", "weight grad"]):
             if t == t:
                 print(f"| {name} | {pass_} | {t:.3f} |")

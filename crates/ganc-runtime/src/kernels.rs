@@ -1,6 +1,6 @@
 //! Fused CPU kernels for burn's flex backend: convolution and transposed convolution (forward
-//! and both gradients as whole-batch GEMMs), batch norm in training mode and LeakyReLU, each one
-//! pass forward and one backward.
+//! and both gradients as whole-batch GEMMs), linear layers, batch norm in training mode, and ReLU,
+//! LeakyReLU and tanh, each one pass forward and one backward.
 //!
 //! burn lets a crate add operations to its backends ([`backend_extension`]): [`Kernels`] is
 //! ganc's, implemented for [`Flex`] (plain forward passes) and for `Autodiff<Flex>` (the same,
@@ -16,16 +16,19 @@ mod batchnorm;
 mod buffer;
 mod conv;
 mod gemm;
+mod linear;
 #[cfg(feature = "onednn")]
 mod onednn;
 mod windows;
 
+pub use activation::Pointwise;
 use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{backend_extension, Backend, DType, Dispatch, DispatchDevice, Flex, TensorMetadata};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{Tensor, TensorData};
 use conv::{Conv, Deconv, Kept};
+use linear::Linear;
 use std::sync::LazyLock;
 use windows::Windows;
 
@@ -48,8 +51,11 @@ pub trait Kernels: Backend {
         options: ConvTransposeOptions<2>,
     ) -> FloatTensor<Self>;
 
-    /// burn's `leaky_relu`.
-    fn fused_leaky_relu(x: FloatTensor<Self>, slope: f64) -> FloatTensor<Self>;
+    /// burn's `linear` on `[B, in]` (a layer without a bias passes zeros).
+    fn fused_linear(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>) -> FloatTensor<Self>;
+
+    /// The activation `f` (burn's `relu`, `leaky_relu` or `tanh`).
+    fn fused_activation(x: FloatTensor<Self>, f: Pointwise) -> FloatTensor<Self>;
 
     /// burn's `batch_norm_train`: the output, the batch mean and the biased batch variance.
     fn fused_batch_norm(
@@ -102,12 +108,29 @@ pub fn conv_transpose2d(
     ))
 }
 
-/// `x` where `x >= 0`, `slope · x` elsewhere (burn's `leaky_relu`).
-pub fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f64) -> Tensor<D> {
+/// `x · weight + bias` for `x` `[B, in]` and `weight` `[in, out]` (burn's `linear`).
+pub fn linear(x: Tensor<2>, weight: Tensor<2>, bias: Option<Tensor<1>>) -> Tensor<2> {
     if !fused(&x) {
-        return burn::tensor::activation::leaky_relu(x, slope);
+        return burn::tensor::module::linear(x, weight, bias);
     }
-    Tensor::from_dispatch(<Dispatch as Kernels>::fused_leaky_relu(x.into_dispatch(), slope))
+    let bias = bias.unwrap_or_else(|| Tensor::zeros([weight.dims()[1]], &x.device()));
+    Tensor::from_dispatch(<Dispatch as Kernels>::fused_linear(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
+    ))
+}
+
+/// The activation `f` at every element of `x`.
+pub fn activation<const D: usize>(x: Tensor<D>, f: Pointwise) -> Tensor<D> {
+    if !fused(&x) {
+        return match f {
+            Pointwise::Relu => burn::tensor::activation::relu(x),
+            Pointwise::LeakyRelu(slope) => burn::tensor::activation::leaky_relu(x, slope),
+            Pointwise::Tanh => burn::tensor::activation::tanh(x),
+        };
+    }
+    Tensor::from_dispatch(<Dispatch as Kernels>::fused_activation(x.into_dispatch(), f))
 }
 
 /// Batch norm of `[B, C, ...]` with the batch's statistics: the output, the per-channel mean and
@@ -224,6 +247,13 @@ fn deconv_forward(
     (tensor(y, &image_shape(&deconv.windows)), deconv, kept)
 }
 
+/// The linear layer's output and its sizes.
+fn linear_forward(x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor) -> (FlexTensor, Linear) {
+    let (xs, ws) = (x.shape(), weight.shape());
+    let layer = Linear { batch: xs[0], inputs: xs[1], outputs: ws[1] };
+    (tensor(layer.forward(&values(x), &values(weight), &values(bias)), &[layer.batch, layer.outputs]), layer)
+}
+
 impl Kernels for Flex {
     fn fused_conv2d(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, options: ConvOptions<2>) -> FlexTensor {
         conv_forward(&x, &weight, &bias, &options).0
@@ -238,8 +268,12 @@ impl Kernels for Flex {
         deconv_forward(&x, &weight, &bias, &options).0
     }
 
-    fn fused_leaky_relu(x: FlexTensor, slope: f64) -> FlexTensor {
-        tensor(activation::leaky_relu(&values(&x), slope as f32), &x.shape())
+    fn fused_linear(x: FlexTensor, weight: FlexTensor, bias: FlexTensor) -> FlexTensor {
+        linear_forward(&x, &weight, &bias).0
+    }
+
+    fn fused_activation(x: FlexTensor, f: Pointwise) -> FlexTensor {
+        tensor(activation::forward(&values(&x), f), &x.shape())
     }
 
     fn fused_batch_norm(

@@ -35,6 +35,7 @@ pub mod reference;
 pub mod run;
 pub mod sample;
 pub mod styles;
+pub mod threads;
 pub mod trainer;
 pub mod value;
 pub mod walk;

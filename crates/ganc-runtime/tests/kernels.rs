@@ -7,7 +7,7 @@ mod common;
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{Device, Distribution, Tensor};
 use common::{assert_close, values};
-use ganc_runtime::kernels;
+use ganc_runtime::kernels::{self, Pointwise};
 
 const TOL: f32 = 1e-5;
 
@@ -154,16 +154,68 @@ fn batch_norm_equals_burns_statistics_output_and_gradients() {
     batch_norm_case([64, 16, 7, 7], 4);
 }
 
+/// Far from zero (a mean 500 times the spread), burn's f32 sums lose the digits that matter, so
+/// the reference is computed in f64: statistics from one sweep must not cancel.
 #[test]
-fn leaky_relu_equals_burns_with_its_gradient_at_zero() {
+fn batch_norm_far_from_zero_equals_an_f64_reference() {
+    let ([b, c, p], eps) = ([32, 8, 25], 1e-5);
+    let x = random([b, c, 5, 5], 6) * 0.1 + 50.0;
+    let (y, mean, var) =
+        kernels::batch_norm_train(x.clone(), Tensor::ones([c], &device()), Tensor::zeros([c], &device()), eps);
+    let xs: Vec<f64> = values(x).iter().map(|&v| v as f64).collect();
+    let at = |n: usize, ch: usize, i: usize| xs[(n * c + ch) * p + i];
+    let mut want = (vec![0.0; c], vec![0.0; c], vec![0.0; xs.len()]);
+    for ch in 0..c {
+        let all: Vec<f64> = (0..b).flat_map(|n| (0..p).map(move |i| (n, i))).map(|(n, i)| at(n, ch, i)).collect();
+        let m = all.iter().sum::<f64>() / all.len() as f64;
+        let v = all.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / all.len() as f64;
+        (want.0[ch], want.1[ch]) = (m, v);
+        for n in 0..b {
+            for i in 0..p {
+                want.2[(n * c + ch) * p + i] = (at(n, ch, i) - m) / (v + eps).sqrt();
+            }
+        }
+    }
+    let f32s = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<_>>();
+    assert_close(&values(mean), &f32s(&want.0), 1e-6, "mean");
+    assert_close(&values(var), &f32s(&want.1), TOL, "variance");
+    assert_close(&values(y), &f32s(&want.2), TOL, "output");
+}
+
+#[test]
+fn linear_equals_burns_forward_and_backward() {
+    for (i, (batch, inputs, outputs, with_bias)) in
+        [(5, 7, 3, true), (64, 100, 37, true), (3, 9, 1, false)].into_iter().enumerate()
+    {
+        let seed = 100 + 3 * i as u64;
+        let (x, w, b) =
+            (random([batch, inputs], seed), random([inputs, outputs], seed + 1), random([outputs], seed + 2));
+        let (x2, w2, b2) = (twin(&x), twin(&w), twin(&b));
+        let bias = with_bias.then_some((&b, &b2));
+        let fused = kernels::linear(x.clone(), w.clone(), with_bias.then(|| b.clone()));
+        let generic = burn::tensor::module::linear(x2.clone(), w2.clone(), with_bias.then(|| b2.clone()));
+        let what = format!("linear {batch}x{inputs} -> {outputs}");
+        compare(&what, fused, generic, [("x", &x, &x2), ("weight", &w, &w2)], bias);
+    }
+}
+
+#[test]
+fn activations_equal_burns_with_their_gradients_at_zero() {
     let device = device();
-    let data: Vec<f32> = (0..60).map(|i| ((i * 37) % 23) as f32 - 11.0).collect();
-    let x = Tensor::<1>::from_floats(data.as_slice(), &device).reshape([3, 4, 5]).require_grad();
-    let x2 = twin(&x);
-    let fused = kernels::leaky_relu(x.clone(), 0.2);
-    let generic = burn::tensor::activation::leaky_relu(x2.clone(), 0.2);
-    assert!(values(x.clone()).contains(&0.0), "the input holds exact zeros");
-    compare("leaky_relu", fused, generic, [("x", &x, &x2), ("x", &x, &x2)], None);
+    // Exact zeros, small and large magnitudes (tanh saturates beyond 7.9), both signs.
+    let data: Vec<f32> = (0..120).map(|i| (((i * 37) % 23) as f32 - 11.0) * [1e-5, 0.3, 1.0, 2.5][i % 4]).collect();
+    for (f, name) in [(Pointwise::Relu, "relu"), (Pointwise::LeakyRelu(0.2), "leaky_relu"), (Pointwise::Tanh, "tanh")] {
+        let x = Tensor::<1>::from_floats(data.as_slice(), &device).reshape([3, 8, 5]).require_grad();
+        let x2 = twin(&x);
+        let fused = kernels::activation(x.clone(), f);
+        let generic = match f {
+            Pointwise::Relu => burn::tensor::activation::relu(x2.clone()),
+            Pointwise::LeakyRelu(slope) => burn::tensor::activation::leaky_relu(x2.clone(), slope),
+            Pointwise::Tanh => burn::tensor::activation::tanh(x2.clone()),
+        };
+        assert!(values(x.clone()).contains(&0.0), "the input holds exact zeros");
+        compare(name, fused, generic, [("x", &x, &x2), ("x", &x, &x2)], None);
+    }
 }
 
 #[test]

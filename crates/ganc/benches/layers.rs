@@ -8,7 +8,7 @@
 
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{Device, Distribution, Tensor};
-use ganc_runtime::kernels;
+use ganc_runtime::kernels::{self, Pointwise};
 use std::time::Instant;
 
 /// One layer: its name and a function of (input, weight, fused?) to a scalar to differentiate.
@@ -49,20 +49,25 @@ fn batchnorm(x: Tensor<4>, w: Tensor<4>, fused: bool) -> Tensor<4> {
     }
 }
 
-/// LeakyReLU(0.2); the weight is unused (its gradient is skipped).
-fn leaky(x: Tensor<4>, _: Tensor<4>, fused: bool) -> Tensor<4> {
+/// An activation; the weight is unused (its gradient is skipped).
+fn pointwise(f: Pointwise, x: Tensor<4>, fused: bool) -> Tensor<4> {
     if fused {
-        kernels::leaky_relu(x, 0.2)
-    } else {
-        burn::tensor::activation::leaky_relu(x, 0.2)
+        return kernels::activation(x, f);
+    }
+    match f {
+        Pointwise::Relu => burn::tensor::activation::relu(x),
+        Pointwise::LeakyRelu(slope) => burn::tensor::activation::leaky_relu(x, slope),
+        Pointwise::Tanh => burn::tensor::activation::tanh(x),
     }
 }
 
 /// A linear layer `[B, in] · [in, out]` (the 4-D tensors hold it as `[B, in, 1, 1]`, `[in, out, 1, 1]`).
-fn linear(x: Tensor<4>, w: Tensor<4>, _: bool) -> Tensor<4> {
+fn linear(x: Tensor<4>, w: Tensor<4>, fused: bool) -> Tensor<4> {
     let [b, i, _, _] = x.dims();
     let o = w.dims()[1];
-    x.reshape([b, i]).matmul(w.reshape([i, o])).reshape([b, o, 1, 1])
+    let (x, w) = (x.reshape([b, i]), w.reshape([i, o]));
+    let y = if fused { kernels::linear(x, w, None) } else { burn::tensor::module::linear(x, w, None) };
+    y.reshape([b, o, 1, 1])
 }
 
 /// Milliseconds per call of `f`, the fastest of `reps` after one warm-up.
@@ -97,11 +102,14 @@ fn measure(case: &Case, fused: bool, reps: usize) -> [f64; 3] {
             let _ = g.map(|g| g.into_data());
         }) - forward
     };
-    let weight_grad = if case.name.starts_with("leaky") { f64::NAN } else { backward(false) };
+    let weightless = case.weight.iter().product::<usize>() == 1;
+    let weight_grad = if weightless { f64::NAN } else { backward(false) };
     [forward, backward(true), weight_grad]
 }
 
 fn main() {
+    // As `ganc train` runs its kernels.
+    ganc_runtime::threads::join_global_pool();
     ganc_runtime::memory::retain_freed_memory();
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let reps = args.iter().find_map(|a| a.parse().ok()).unwrap_or(20);
@@ -114,8 +122,30 @@ fn main() {
         Case { name: "D batchnorm 128x7x7", input: vec![64, 128, 7, 7], weight: vec![2, 128, 1, 1], run: batchnorm },
         Case { name: "G batchnorm 64x14x14", input: vec![64, 64, 14, 14], weight: vec![2, 64, 1, 1], run: batchnorm },
         Case { name: "G batchnorm1d 6272", input: vec![64, 6272, 1, 1], weight: vec![2, 6272, 1, 1], run: batchnorm },
-        Case { name: "leaky_relu 64x14x14", input: vec![64, 64, 14, 14], weight: vec![1, 1, 1, 1], run: leaky },
-        Case { name: "leaky_relu 128x7x7", input: vec![64, 128, 7, 7], weight: vec![1, 1, 1, 1], run: leaky },
+        Case {
+            name: "leaky_relu 64x14x14",
+            input: vec![64, 64, 14, 14],
+            weight: vec![1; 4],
+            run: |x, _, f| pointwise(Pointwise::LeakyRelu(0.2), x, f),
+        },
+        Case {
+            name: "leaky_relu 128x7x7",
+            input: vec![64, 128, 7, 7],
+            weight: vec![1; 4],
+            run: |x, _, f| pointwise(Pointwise::LeakyRelu(0.2), x, f),
+        },
+        Case {
+            name: "G relu 64x14x14",
+            input: vec![64, 64, 14, 14],
+            weight: vec![1; 4],
+            run: |x, _, f| pointwise(Pointwise::Relu, x, f),
+        },
+        Case {
+            name: "G tanh 1x28x28",
+            input: vec![64, 1, 28, 28],
+            weight: vec![1; 4],
+            run: |x, _, f| pointwise(Pointwise::Tanh, x, f),
+        },
         Case { name: "G linear 100->6272", input: vec![64, 100, 1, 1], weight: vec![100, 6272, 1, 1], run: linear },
         Case { name: "D linear 6272->1", input: vec![64, 6272, 1, 1], weight: vec![6272, 1, 1, 1], run: linear },
     ];

@@ -165,6 +165,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Training's kernels then split their work with this thread rather than handing it off.
+    ganc_runtime::threads::join_global_pool();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { paths, format, deny_warnings, summary, color } => {

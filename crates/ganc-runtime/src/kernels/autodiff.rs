@@ -5,7 +5,11 @@
 
 use super::batchnorm::{self, Planes};
 use super::conv::{bias_grad, Conv, Deconv, Kept, OutputGrad};
-use super::{activation, conv_forward, deconv_forward, image_shape, planes_of, tensor, values, Kernels};
+use super::linear::Linear;
+use super::{
+    activation, conv_forward, deconv_forward, image_shape, linear_forward, planes_of, tensor, values, Kernels,
+    Pointwise,
+};
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
@@ -80,19 +84,35 @@ impl Backward<Flex, 3> for DeconvBackward {
     }
 }
 
-/// The backward pass of [`Kernels::fused_leaky_relu`].
+/// The backward pass of [`Kernels::fused_linear`].
 #[derive(Debug)]
-struct LeakyReluBackward;
+struct LinearBackward;
 
-impl Backward<Flex, 1> for LeakyReluBackward {
-    type State = (FlexTensor, f64);
+impl Backward<Flex, 3> for LinearBackward {
+    /// The layer's sizes, its input and its weight.
+    type State = (Linear, FlexTensor, FlexTensor);
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let grad = grads.consume::<Flex>(&ops.node);
+        let (g, (layer, x, w), parents) = (values(&grad), ops.state, ops.parents.map(|p| p.map(|n| n.id)));
+        register(grads, &parents, 0, || tensor(layer.input_grad(&values(&w), &g), &x.shape()));
+        register(grads, &parents, 1, || tensor(layer.weight_grad(&values(&x), &g), &w.shape()));
+        register(grads, &parents, 2, || tensor(layer.bias_grad(&g), &[layer.outputs]));
+    }
+}
+
+/// The backward pass of [`Kernels::fused_activation`].
+#[derive(Debug)]
+struct ActivationBackward;
+
+impl Backward<Flex, 1> for ActivationBackward {
+    /// The output or the input (as the activation's derivative reads it), and the activation.
+    type State = (FlexTensor, Pointwise);
 
     fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
         let grad = grads.consume::<Flex>(&ops.node);
-        let (parents, (x, slope)) = (ops.parents.map(|p| p.map(|n| n.id)), ops.state);
-        register(grads, &parents, 0, || {
-            tensor(activation::leaky_relu_grad(&values(&x), &values(&grad), slope as f32), &x.shape())
-        });
+        let (parents, (v, f)) = (ops.parents.map(|p| p.map(|n| n.id)), ops.state);
+        register(grads, &parents, 0, || tensor(activation::backward(&values(&v), &values(&grad), f), &v.shape()));
     }
 }
 
@@ -159,10 +179,17 @@ impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
         finish(DeconvBackward.prepare::<C>([xn, wn, bn]).compute_bound().stateful(), state, y)
     }
 
-    fn fused_leaky_relu(x: FloatTensor<Self>, slope: f64) -> FloatTensor<Self> {
+    fn fused_linear(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>) -> FloatTensor<Self> {
+        let ((x, xn), (weight, wn), (bias, bn)) = (x.into_parts(), weight.into_parts(), bias.into_parts());
+        let (y, layer) = linear_forward(&x, &weight, &bias);
+        finish(LinearBackward.prepare::<C>([xn, wn, bn]).compute_bound().stateful(), (layer, x, weight), y)
+    }
+
+    fn fused_activation(x: FloatTensor<Self>, f: Pointwise) -> FloatTensor<Self> {
         let (x, xn) = x.into_parts();
-        let y = <Flex as Kernels>::fused_leaky_relu(x.clone(), slope);
-        finish(LeakyReluBackward.prepare::<C>([xn]).compute_bound().stateful(), (x, slope), y)
+        let y = <Flex as Kernels>::fused_activation(x.clone(), f);
+        let kept = if f.derivative_from_output() { y.clone() } else { x };
+        finish(ActivationBackward.prepare::<C>([xn]).compute_bound().stateful(), (kept, f), y)
     }
 
     fn fused_batch_norm(

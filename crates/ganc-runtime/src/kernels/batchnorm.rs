@@ -1,4 +1,4 @@
-//! Batch normalization in training mode: the statistics in two sweeps and the normalized output
+//! Batch normalization in training mode: the statistics in one sweep and the normalized output
 //! in one, the three gradients in two, instead of burn's ~6 and ~15 generic ops.
 //!
 //! Every sweep is written so the compiler vectorizes it: a channel's plane is summed in
@@ -116,11 +116,23 @@ fn zip_write(out: &mut [MaybeUninit<f32>], x: &[f32], o: &[f32], f: impl Fn(usiz
     }
 }
 
-/// Per-channel mean and (biased) variance of `x`.
+/// Per-channel mean and (biased) variance of `x`, in one sweep: the sums of `d` and `d²` for `d`
+/// the distance to the channel's first value, so that `mean(d²) - mean(d)²` does not cancel
+/// when the mean is large against the spread.
 pub(super) fn statistics(x: &[f32], p: &Planes) -> (Vec<f32>, Vec<f32>) {
-    let mean: Vec<f32> = p.sums(x, x, |_, v, _| [v]).iter().map(|s| (s[0] / p.count()) as f32).collect();
-    let var = p.sums(x, x, |c, v, _| [(v - mean[c]) * (v - mean[c])]);
-    (mean, var.iter().map(|s| (s[0] / p.count()) as f32).collect())
+    let shift: Vec<f32> = (0..p.channels).map(|c| x.get(c * p.positions).copied().unwrap_or(0.0)).collect();
+    let sums = p.sums(x, x, |c, v, _| {
+        let d = v - shift[c];
+        [d, d * d]
+    });
+    let n = p.count();
+    sums.iter()
+        .zip(&shift)
+        .map(|(s, &k)| {
+            let m = s[0] / n;
+            ((k as f64 + m) as f32, (s[1] / n - m * m).max(0.0) as f32)
+        })
+        .unzip()
 }
 
 /// The factor `1 / sqrt(var + eps)` per channel.
@@ -138,9 +150,9 @@ pub(super) fn normalize(
     eps: f64,
 ) -> Vec<f32> {
     let (mean, inv) = (stats.0, inv_std(stats.1, eps));
-    let (scale, shift): (Vec<f32>, Vec<f32>) =
-        (0..p.channels).map(|c| (inv[c] * gamma[c], beta[c] - mean[c] * inv[c] * gamma[c])).unzip();
-    p.map(x, x, |c, v, _| v * scale[c] + shift[c])
+    let scale: Vec<f32> = (0..p.channels).map(|c| inv[c] * gamma[c]).collect();
+    // `x - mean` first: folding the mean into a shift would cancel when it is large.
+    p.map(x, x, |c, v, _| (v - mean[c]) * scale[c] + beta[c])
 }
 
 /// The gradients of `x`, `gamma` and `beta` given the output gradient `dy`:

@@ -32,29 +32,47 @@ impl<'a> View<'a> {
 
 /// Writes `a · b` to every element of `dst`, row-major `[a.rows, b.cols]`.
 pub(super) fn matmul(dst: &mut [MaybeUninit<f32>], a: View, b: View) {
+    // SAFETY: with `read_dst` false, gemm writes every element of `dst` without reading it.
+    unsafe { product(dst.as_mut_ptr().cast::<f32>(), dst.len(), a, b, false) }
+}
+
+/// Adds `a · b` to `dst`, row-major `[a.rows, b.cols]`.
+pub(super) fn matmul_add(dst: &mut [f32], a: View, b: View) {
+    // SAFETY: `dst` is initialized, so gemm may read it.
+    unsafe { product(dst.as_mut_ptr(), dst.len(), a, b, true) }
+}
+
+/// `dst = a · b`, or `dst += a · b` with `read_dst`.
+///
+/// # Safety
+/// `dst` must be valid for writes of `len` values, and for reads of them with `read_dst`.
+unsafe fn product(dst: *mut f32, len: usize, a: View, b: View, read_dst: bool) {
     assert_eq!(a.cols, b.rows, "inner dimensions of a matrix product");
     let (m, n, k) = (a.rows, b.cols, a.cols);
-    assert_eq!(dst.len(), m * n, "the product's size");
+    assert_eq!(len, m * n, "the product's size");
     if m == 0 || n == 0 {
         return;
     }
     if k == 0 {
-        dst.fill(MaybeUninit::new(0.0));
+        if !read_dst {
+            // SAFETY: the caller gave `len` writable values.
+            unsafe { std::slice::from_raw_parts_mut(dst, len).fill(0.0) };
+        }
         return;
     }
     let parallelism = if m * n * k >= PARALLEL_FROM { Parallelism::Rayon(0) } else { Parallelism::None };
     // SAFETY: the views were checked to hold their `rows * cols` values at their strides, `dst`
-    // to hold `m * n`; gemm reads and writes only within those bounds, and with `read_dst`
-    // false it writes every element of `dst` without reading it.
+    // to hold `m * n`; gemm reads and writes only within those bounds, and reads `dst` only
+    // with `read_dst`.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr().cast::<f32>(),
+            dst,
             1,
             n as isize,
-            false,
+            read_dst,
             a.data.as_ptr(),
             a.col_stride,
             a.row_stride,

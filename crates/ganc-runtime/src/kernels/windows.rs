@@ -174,11 +174,15 @@ pub(super) fn batch_major(
 /// The sum over samples and positions of each channel of `[batch, channels, positions]`.
 pub(super) fn channel_sums(x: &[f32], channels: usize, positions: usize) -> Vec<f32> {
     let mut sums = vec![0.0f32; channels];
-    if positions == 0 {
+    if positions == 0 || channels == 0 {
         return sums;
     }
-    for (i, plane) in x.chunks(positions).enumerate() {
-        sums[i % channels] += plane.iter().sum::<f32>();
+    for sample in x.chunks(channels * positions) {
+        if positions == 1 {
+            sums.iter_mut().zip(sample).for_each(|(s, v)| *s += v);
+        } else {
+            sums.iter_mut().zip(sample.chunks(positions)).for_each(|(s, plane)| *s += plane.iter().sum::<f32>());
+        }
     }
     sums
 }

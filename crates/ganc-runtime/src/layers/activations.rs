@@ -1,9 +1,9 @@
 //! Element-wise activations: the function and its derivative, each one exhaustive match.
 
 use super::{Ctx, Differentiable, InputGrads, NoInputGradient};
-use crate::kernels::leaky_relu;
+use crate::kernels::{activation, Pointwise};
 use crate::value::Value;
-use burn::tensor::activation::{gelu, relu, sigmoid, silu, tanh};
+use burn::tensor::activation::{gelu, sigmoid, silu, tanh};
 use burn::tensor::Tensor;
 
 /// A pointwise nonlinearity.
@@ -27,9 +27,9 @@ impl Activation {
     /// The function at `x`.
     fn apply<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
         match self {
-            Activation::Relu => relu(x),
-            Activation::LeakyRelu(s) => leaky_relu(x, *s),
-            Activation::Tanh => tanh(x),
+            Activation::Relu => activation(x, Pointwise::Relu),
+            Activation::LeakyRelu(s) => activation(x, Pointwise::LeakyRelu(*s)),
+            Activation::Tanh => activation(x, Pointwise::Tanh),
             Activation::Sigmoid => sigmoid(x),
             Activation::Gelu => gelu(x),
             Activation::Silu => silu(x),

@@ -13,7 +13,7 @@ use burn::tensor::Tensor;
 
 /// `x w + b` for a linear weight `w` of shape `[in, out]`.
 pub(super) fn linear(x: Value, w: Tensor<2>, b: Option<Tensor<1>>) -> Value {
-    Value::Flat(burn::tensor::module::linear(x.flat(), w, b))
+    Value::Flat(crate::kernels::linear(x.flat(), w, b))
 }
 
 /// The product with the transposed weight.
