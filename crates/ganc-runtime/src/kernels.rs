@@ -11,6 +11,7 @@
 //! side-by-side timing and for checking one against the other.
 
 mod activation;
+mod adam;
 mod autodiff;
 mod batchnorm;
 mod buffer;
@@ -22,6 +23,7 @@ mod onednn;
 mod windows;
 
 pub use activation::Pointwise;
+pub use adam::AdamStep;
 use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{backend_extension, Backend, DType, Dispatch, DispatchDevice, Flex, TensorMetadata};
@@ -56,6 +58,16 @@ pub trait Kernels: Backend {
 
     /// The activation `f` (burn's `relu`, `leaky_relu` or `tanh`).
     fn fused_activation(x: FloatTensor<Self>, f: Pointwise) -> FloatTensor<Self>;
+
+    /// One Adam step of the parameter `p` with gradient `g` and moments `m`, `v` (placeholders on
+    /// the first step): the new parameter and moments, none of them tracked.
+    fn fused_adam(
+        p: FloatTensor<Self>,
+        g: FloatTensor<Self>,
+        m: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        s: AdamStep,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
 
     /// burn's `batch_norm_train`: the output, the batch mean and the biased batch variance.
     fn fused_batch_norm(
@@ -152,6 +164,23 @@ pub fn batch_norm_train<const D: usize>(
         epsilon,
     );
     (Tensor::from_dispatch(y), Tensor::from_dispatch(mean), Tensor::from_dispatch(var))
+}
+
+/// One Adam step of the parameter `p` with gradient `g` and moments `(m, v)` (none on the first
+/// step): the new parameter and moments, or `None` off the fused path (the caller runs burn's).
+pub fn adam<const D: usize>(
+    p: Tensor<D>,
+    g: Tensor<D>,
+    moments: Option<(Tensor<D>, Tensor<D>)>,
+    s: AdamStep,
+) -> Option<(Tensor<D>, Tensor<D>, Tensor<D>)> {
+    if !fused(&p) || s.first != moments.is_none() {
+        return None;
+    }
+    let (m, v) = moments.unwrap_or_else(|| (g.clone(), g.clone()));
+    let [p, g, m, v] = [p, g, m, v].map(Tensor::into_dispatch);
+    let (p, m, v) = <Dispatch as Kernels>::fused_adam(p, g, m, v, s);
+    Some((Tensor::from_dispatch(p), Tensor::from_dispatch(m), Tensor::from_dispatch(v)))
 }
 
 /// A flex tensor's values, contiguous.
@@ -274,6 +303,19 @@ impl Kernels for Flex {
 
     fn fused_activation(x: FlexTensor, f: Pointwise) -> FlexTensor {
         tensor(activation::forward(&values(&x), f), &x.shape())
+    }
+
+    fn fused_adam(
+        p: FlexTensor,
+        g: FlexTensor,
+        m: FlexTensor,
+        v: FlexTensor,
+        s: AdamStep,
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        let shape = p.shape();
+        let (m, v) = (values(&m), values(&v));
+        let [p, m, v] = adam::step(&values(&p), &values(&g), (&m, &v), s).map(|t| tensor(t, &shape));
+        (p, m, v)
     }
 
     fn fused_batch_norm(

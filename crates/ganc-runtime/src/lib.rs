@@ -17,6 +17,7 @@
 pub mod checkpoint;
 pub mod device;
 pub mod export;
+pub mod fused_adam;
 pub mod growth;
 pub mod images;
 pub mod input_grad;

@@ -1,6 +1,7 @@
 //! The training step, a function of (networks, optimizers, batch index): one or more D updates
 //! on separate real and fake batches, then G's update, then the EMA.
 
+use crate::fused_adam::FusedAdam;
 use crate::growth::Growth;
 use crate::inputs::{self, Stream};
 use crate::layers::{Ctx, Decay};
@@ -14,7 +15,7 @@ use crate::value::Value;
 use burn::module::Module;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, RmsPropConfig, SgdConfig};
+use burn::optim::{GradientsParams, ModuleOptimizer, RmsPropConfig, SgdConfig};
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use ganc_data::Data;
 use rand::RngExt;
@@ -61,12 +62,9 @@ pub struct Draw {
 pub fn optimizer(spec: &Optimizer) -> ModuleOptimizer {
     let decay = |wd: f64| (wd > 0.0).then(|| WeightDecayConfig::new(wd as f32));
     match spec {
-        Optimizer::Adam { betas, eps, weight_decay, .. } => AdamConfig::new()
-            .with_beta_1(betas.0 as f32)
-            .with_beta_2(betas.1 as f32)
-            .with_epsilon(*eps as f32)
-            .with_weight_decay(decay(*weight_decay))
-            .init(),
+        Optimizer::Adam { betas, eps, weight_decay, .. } => {
+            FusedAdam::init((betas.0 as f32, betas.1 as f32), *eps as f32, *weight_decay as f32)
+        }
         Optimizer::Sgd { momentum, weight_decay, .. } => SgdConfig::new()
             .with_momentum(
                 (*momentum > 0.0).then(|| MomentumConfig::new().with_momentum(*momentum).with_dampening(0.0)),

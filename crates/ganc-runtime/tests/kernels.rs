@@ -236,3 +236,42 @@ fn without_autodiff_and_on_ndarray_the_functions_agree() {
     let (a, b) = on(Device::ndarray());
     assert_eq!(a, b, "ndarray takes burn's path");
 }
+
+/// ganc's Adam equals burn's to the bit, from the first step on (a weight large enough to be
+/// split between threads), and each loads the state the other saved.
+#[test]
+fn fused_adam_equals_burns_to_the_bit_and_shares_its_state() {
+    use burn::nn::{Linear, LinearConfig};
+    use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+    use ganc_runtime::fused_adam::FusedAdam;
+    let device = device();
+    device.seed(11);
+    let model = LinearConfig::new(200, 210).init(&device);
+    let adam = |fused: bool| match fused {
+        true => FusedAdam::init((0.5, 0.999), 1e-8, 0.0),
+        false => AdamConfig::new().with_beta_1(0.5).with_beta_2(0.999).with_epsilon(1e-8).init(),
+    };
+    let step = |opt: &mut ModuleOptimizer, m: Linear, seed: u64| {
+        device.seed(seed);
+        let x = Tensor::<2>::random([8, 200], Distribution::Normal(0.0, 1.0), &device);
+        let grads = GradientsParams::from_grads(m.forward(x).powi_scalar(2).sum().backward(), &m);
+        opt.step(1e-2, m, grads)
+    };
+    let weights =
+        |m: &Linear| [values(m.weight.val().flatten::<1>(0, 1)), values(m.bias.as_ref().unwrap().val())].concat();
+    let (mut fused, mut generic) = (adam(true), adam(false));
+    let (mut a, mut b) = (model.clone(), model);
+    for seed in 0..4 {
+        (a, b) = (step(&mut fused, a, seed), step(&mut generic, b, seed));
+        assert_eq!(weights(&a), weights(&b), "step {seed}");
+    }
+    let dir = std::env::temp_dir().join(format!("ganc-adam-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    fused.save(dir.join("fused.bpk")).unwrap();
+    generic.save(dir.join("burn.bpk")).unwrap();
+    let mut fused = adam(true).load(dir.join("burn.bpk")).unwrap();
+    let mut generic = adam(false).load(dir.join("fused.bpk")).unwrap();
+    let (a, b) = (step(&mut fused, a, 9), step(&mut generic, b, 9));
+    assert_eq!(weights(&a), weights(&b), "after swapping the saved states");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

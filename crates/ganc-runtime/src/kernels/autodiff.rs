@@ -7,8 +7,8 @@ use super::batchnorm::{self, Planes};
 use super::conv::{bias_grad, Conv, Deconv, Kept, OutputGrad};
 use super::linear::Linear;
 use super::{
-    activation, conv_forward, deconv_forward, image_shape, linear_forward, planes_of, tensor, values, Kernels,
-    Pointwise,
+    activation, conv_forward, deconv_forward, image_shape, linear_forward, planes_of, tensor, values, AdamStep,
+    Kernels, Pointwise,
 };
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -190,6 +190,19 @@ impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
         let y = <Flex as Kernels>::fused_activation(x.clone(), f);
         let kept = if f.derivative_from_output() { y.clone() } else { x };
         finish(ActivationBackward.prepare::<C>([xn]).compute_bound().stateful(), (kept, f), y)
+    }
+
+    /// The update of parameters that take no gradient: the kernel on the inner tensors.
+    fn fused_adam(
+        p: FloatTensor<Self>,
+        g: FloatTensor<Self>,
+        m: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        s: AdamStep,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        let [p, g, m, v] = [p, g, m, v].map(|t| t.into_parts().0);
+        let (p, m, v) = <Flex as Kernels>::fused_adam(p, g, m, v, s);
+        (FloatTensor::<Self>::new(p), FloatTensor::<Self>::new(m), FloatTensor::<Self>::new(v))
     }
 
     fn fused_batch_norm(
