@@ -682,8 +682,7 @@ pub static ENTRIES: &[Spec] = &[
         "Penalizes distance of the weights from their running average.",
         "Salimans et al. 2016 (Improved Techniques)",
         &[param("weight", Float, Def::Float(1e-3), NonNegative, "weight of the penalty")],
-    )
-    .not_lowered(),
+    ),
     reg(
         "weight_clip",
         Side::Discriminator,
@@ -708,8 +707,7 @@ pub static ENTRIES: &[Spec] = &[
         "G matches the mean of D's intermediate features on real data.",
         "Salimans et al. 2016 (Improved Techniques)",
         &[param("at", Feature, Def::Required, Any, "the D value matched, e.g. `D.features`"), WEIGHT],
-    )
-    .not_lowered(),
+    ),
     reg(
         "orthogonal",
         Side::Both,

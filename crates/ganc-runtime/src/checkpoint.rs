@@ -19,6 +19,9 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The files of the historical averages of G's and D's weights.
+const AVERAGES: [&str; 2] = ["average_g.bpk", "average_d.bpk"];
+
 /// What a checkpoint records besides tensors.
 #[derive(Debug, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct State {
@@ -184,8 +187,11 @@ pub fn save_with(
     ops.create_dir(tmp.clone())?;
     ops.write(tmp.join("g.bpk"), |p| t.g.valid().save_file(p).map_err(io))?;
     ops.write(tmp.join("d.bpk"), |p| t.d.valid().save_file(p).map_err(io))?;
-    if let Some(ema) = &t.ema {
-        ops.write(tmp.join("ema.bpk"), |p| ema.clone().save_file(p).map_err(io))?;
+    let averages = [(&t.ema, "ema.bpk"), (&t.averages.0, AVERAGES[0]), (&t.averages.1, AVERAGES[1])];
+    for (net, file) in averages {
+        if let Some(net) = net {
+            ops.write(tmp.join(file), |p| net.clone().save_file(p).map_err(io))?;
+        }
     }
     ops.write(tmp.join("opt_g.bpk"), |p| t.opt_g.save(p).map_err(io))?;
     ops.write(tmp.join("opt_d.bpk"), |p| t.opt_d.save(p).map_err(io))?;
@@ -260,6 +266,15 @@ pub fn restore(dir: &Path, mut t: Trainer) -> std::io::Result<Trainer> {
     t.d = load_net(t.d, &dir.join("d.bpk"))?.train();
     if let Some(ema) = t.ema.take() {
         t.ema = Some(if st.ema { load_net(ema, &dir.join("ema.bpk"))? } else { t.g.valid() });
+    }
+    // Historical averages, from a checkpoint that has them (else they start at the weights).
+    let fresh = (t.g.valid(), t.d.valid());
+    for (average, file, start) in [(&mut t.averages.0, AVERAGES[0], fresh.0), (&mut t.averages.1, AVERAGES[1], fresh.1)]
+    {
+        if let Some(net) = average.take() {
+            let path = dir.join(file);
+            *average = Some(if path.exists() { load_net(net, &path)? } else { start });
+        }
     }
     let read = |name: &str| fs::read(dir.join(name)).map(Bytes::from_bytes_vec);
     t.opt_g = t.opt_g.from_bytes(read("opt_g.bpk")?).map_err(|e| corrupt(&dir.join("opt_g.bpk"), e))?;

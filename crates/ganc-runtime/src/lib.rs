@@ -19,6 +19,7 @@ pub mod device;
 pub mod export;
 pub mod fused_adam;
 pub mod growth;
+pub mod history;
 pub mod images;
 pub mod input_grad;
 mod inputs;

@@ -182,7 +182,11 @@ pub struct Plan {
     /// The progressive-growing schedule, when the networks have stages.
     pub progressive: Option<Schedule>,
     /// BigGAN's orthogonal regularization of each network's weights.
-    pub orthogonal: Orthogonal,
+    pub orthogonal: PerNetwork,
+    /// Historical averaging of each network's weights.
+    pub historical: PerNetwork,
+    /// Feature matching for G.
+    pub feature_matching: Option<FeatureMatching>,
 }
 
 /// The `progressive(fade, hold)` schedule of a generator with stages (the registry's defaults
@@ -216,13 +220,34 @@ impl Plan {
     }
 }
 
-/// `orthogonal(weight: beta)` per network: the beta of G's and of D's, when regularized.
+/// A regularizer's weight per network: G's and D's, when it regularizes them.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Orthogonal {
-    /// G's beta.
+pub struct PerNetwork {
+    /// G's weight.
     pub g: Option<f64>,
-    /// D's beta.
+    /// D's weight.
     pub d: Option<f64>,
+}
+
+impl PerNetwork {
+    /// Sets the weight of `network` (G's when it is the generator).
+    fn set(&mut self, model: &Model, network: &str, weight: f64) {
+        if model.generator().is_some_and(|g| g.name == network) {
+            self.g = Some(weight);
+        } else {
+            self.d = Some(weight);
+        }
+    }
+}
+
+/// `feature_matching(at: D.name, weight)`: G's loss gains `weight · ‖mean f(real) - mean f(fake)‖²`
+/// for `f` the value D binds to `name` (Salimans et al. 2016).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeatureMatching {
+    /// The `let` of D whose mean is matched.
+    pub name: String,
+    /// The weight.
+    pub weight: f64,
 }
 
 /// A penalty regularizer as the trainer applies it.
@@ -315,7 +340,8 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
     };
     let mut labels = Labels::default();
     let mut penalties = Vec::new();
-    let mut orthogonal = Orthogonal::default();
+    let (mut orthogonal, mut historical) = (PerNetwork::default(), PerNetwork::default());
+    let mut feature_matching = None;
     let (mut weight_clip, mut instance_noise) = (None, None);
     let loss_targets = registry::lookup(Kind::Loss, model.loss.name).and_then(|s| s.loss()).is_some_and(|l| l.targets);
     for r in &model.regularizers {
@@ -347,12 +373,12 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
             }
             // Applied to the network as it is lowered (`run::networks`).
             "spectral_norm" | "equalized_lr" => {}
-            "orthogonal" => {
-                let beta = Some(c.args.float("weight"));
-                if model.generator().is_some_and(|g| g.name == r.network) {
-                    orthogonal.g = beta;
-                } else {
-                    orthogonal.d = beta;
+            "orthogonal" => orthogonal.set(model, &r.network, c.args.float("weight")),
+            "historical_averaging" => historical.set(model, &r.network, c.args.float("weight")),
+            "feature_matching" => {
+                if let Some(Const::Path(path)) = c.args.get("at") {
+                    let name = path.last().cloned().unwrap_or_default();
+                    feature_matching = Some(FeatureMatching { name, weight: c.args.float("weight") });
                 }
             }
             other => diags.push(unsupported(c.span, format!("the regularizer `{other}` is"))),
@@ -463,5 +489,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         penalties,
         progressive: schedule(model, g),
         orthogonal,
+        historical,
+        feature_matching,
     })
 }

@@ -3,6 +3,7 @@
 
 use crate::fused_adam::FusedAdam;
 use crate::growth::Growth;
+use crate::history;
 use crate::inputs::{self, Stream};
 use crate::layers::{Ctx, Decay};
 use crate::network::Net;
@@ -107,6 +108,8 @@ pub struct Trainer {
     pub d: Net,
     /// The EMA of G's weights, when configured.
     pub ema: Option<Net>,
+    /// The averages of G's and D's weights over their updates, under `historical_averaging`.
+    pub averages: (Option<Net>, Option<Net>),
     /// G's optimizer.
     pub opt_g: ModuleOptimizer,
     /// D's optimizer.
@@ -125,7 +128,9 @@ impl Trainer {
     /// A trainer for fresh networks (already lowered on `device`, which must be autodiff).
     pub fn new(plan: Plan, g: Net, d: Net, device: Device) -> Self {
         let ema = plan.ema.map(|_| g.valid());
-        Trainer { opt_g: optimizer(&plan.opt_g), opt_d: optimizer(&plan.opt_d), plan, g, d, ema, device, step: 0 }
+        let averages = (plan.historical.g.map(|_| g.valid()), plan.historical.d.map(|_| d.valid()));
+        let (opt_g, opt_d) = (optimizer(&plan.opt_g), optimizer(&plan.opt_d));
+        Trainer { opt_g, opt_d, plan, g, d, ema, averages, device, step: 0 }
     }
 
     /// G's inputs for `n` samples from `stream` at `index`, and the labels among them.
@@ -180,11 +185,31 @@ impl Trainer {
 
     /// D's output by `d` (D itself, or a copy whose weights take no gradient).
     fn d_forward_on(&self, d: &Net, x: Value, labels: Option<Value>, ctx: &Ctx) -> Tensor<2> {
+        self.d_forward_named(d, x, labels, ctx).0
+    }
+
+    /// [`Self::d_forward_on`], and the values D names.
+    fn d_forward_named(
+        &self,
+        d: &Net,
+        x: Value,
+        labels: Option<Value>,
+        ctx: &Ctx,
+    ) -> (Tensor<2>, HashMap<String, Value>) {
         let mut ins = vec![x];
         if self.plan.d_takes_labels {
             ins.extend(labels);
         }
-        d.forward(ins, ctx).flat()
+        let (out, named) = d.forward_with(ins, ctx);
+        (out.flat(), named)
+    }
+
+    /// Historical averaging's term for `net` at its update number `update`: the average moves to
+    /// include the current weights, then `weight · ‖θ - θ̄‖²`.
+    fn historical(average: &mut Option<Net>, net: &Net, weight: Option<f64>, update: u64) -> Option<Tensor<1>> {
+        let (weight, avg) = (weight?, average.take()?);
+        let avg = average.insert(history::advance(avg, net, update));
+        Some(history::distance(net, avg).mul_scalar(weight))
     }
 
     /// Targets for D's loss: one-sided smoothing, noisy ranges and flips applied.
@@ -243,7 +268,7 @@ impl Trainer {
         // backward pass for it (the copy shares G's running statistics, which still move).
         // Under `fakes: shared`, D's last update runs G itself and keeps the batch for G's step.
         let frozen_g = untracked_copy(&self.g);
-        let mut shared = None;
+        let (mut shared, mut last_real) = (None, None);
         for i in 0..plan.d_steps {
             let index = self.step * plan.d_steps as u64 + i as u64;
             let batch = data.batch(plan.seed, index, n);
@@ -263,6 +288,7 @@ impl Trainer {
             // What the penalties read (tensors are shared, so the copies cost nothing).
             let (real_v, fake_v) = (real.clone(), fake.clone());
             let (real_labels_v, g_labels_v) = (real_labels.clone(), g_labels.clone());
+            last_real = Some((real.clone(), real_labels.clone()));
             let (d_real, d_fake) = if plan.mixed_batches {
                 let both = match (real, fake) {
                     (Value::Image(a), Value::Image(b)) => Value::Image(Tensor::cat(vec![a, b], 0)),
@@ -295,6 +321,10 @@ impl Trainer {
             if let Some(p) = plan.orthogonal.d.and_then(|beta| Some(orthogonal::penalty(&self.d)?.mul_scalar(beta))) {
                 loss = loss + p;
             }
+            if let Some(p) = Self::historical(&mut self.averages.1, &self.d, plan.historical.d, index) {
+                m.penalty += mean(p.clone().detach());
+                loss = loss + p;
+            }
             m.d_real = mean(plan.loss.report(d_real.detach()));
             m.d_fake = mean(plan.loss.report(d_fake.detach()));
             m.d_loss = mean(loss.clone().detach());
@@ -320,9 +350,19 @@ impl Trainer {
                 }
             };
             self.g.track_styles(&named, STYLE_AVERAGE_DECAY);
-            let d_fake = self.d_forward_on(&frozen_d, self.with_instance_noise(fake), g_labels, &ctx);
+            let (d_fake, fake_named) = self.d_forward_named(&frozen_d, self.with_instance_noise(fake), g_labels, &ctx);
             let mut loss = plan.loss.generator(d_fake);
+            if let (Some(fm), Some((real, labels))) = (&plan.feature_matching, &last_real) {
+                let (_, real_named) = self.d_forward_named(&frozen_d, real.clone(), labels.clone(), &ctx);
+                let mean = |named: &HashMap<String, Value>| Some(named.get(&fm.name)?.clone().flat().mean_dim(0));
+                if let (Some(real), Some(fake)) = (mean(&real_named), mean(&fake_named)) {
+                    loss = loss + (real.detach() - fake).powi_scalar(2).sum().mul_scalar(fm.weight);
+                }
+            }
             if let Some(p) = plan.orthogonal.g.and_then(|beta| Some(orthogonal::penalty(&self.g)?.mul_scalar(beta))) {
+                loss = loss + p;
+            }
+            if let Some(p) = Self::historical(&mut self.averages.0, &self.g, plan.historical.g, index) {
                 loss = loss + p;
             }
             m.g_loss = mean(loss.clone().detach());

@@ -20,8 +20,6 @@ use std::sync::atomic::AtomicBool;
 const LATER: &[&str] = &[
     "the metric `fid`",
     "the metric `inception_score`",
-    "the regularizer `feature_matching`",
-    "the regularizer `historical_averaging`",
     "the training option `unroll`",
     "the `began` loss",
     "a discriminator with output `image`",

@@ -15,6 +15,7 @@ const TRAINS: &[&str] = &[
     "grid_0gp",
     "grid_1gp",
     "grid_vanilla",
+    "improved_gan_mnist",
     "lsgan_fashion",
     "pggan_fashion",
     "r1_fashion",

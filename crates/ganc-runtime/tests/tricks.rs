@@ -198,3 +198,91 @@ fn uniform_and_sphere_latents_reach_the_plan() {
         assert_eq!(p.g_inputs, vec![("z".to_string(), latent)]);
     }
 }
+
+#[test]
+fn historical_averaging_keeps_the_mean_of_the_weights_and_penalizes_the_distance() {
+    let _rng = serial();
+    let text = format!(
+        "{RING}\nregularize G {{ historical_averaging(weight: 0.5) }}\nregularize D {{ historical_averaging(weight: 0.5) }}\n"
+    );
+    let (mut t, data) = trainer(&text);
+    let (mut seen_g, mut seen_d) = (Vec::new(), Vec::new());
+    let mean = |seen: &[Vec<f32>]| -> Vec<f32> {
+        (0..seen[0].len()).map(|i| seen.iter().map(|w| w[i]).sum::<f32>() / seen.len() as f32).collect()
+    };
+    for k in 0..4 {
+        seen_g.push(weights(&t.g));
+        seen_d.push(weights(&t.d));
+        let m = t.step(&data, true);
+        let (avg_g, avg_d) = (mean(&seen_g), mean(&seen_d));
+        let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-6);
+        assert!(close(&weights(t.averages.0.as_ref().unwrap()), &avg_g), "G's average after {k} updates");
+        assert!(close(&weights(t.averages.1.as_ref().unwrap()), &avg_d), "D's average after {k} updates");
+        // D's penalty: half the squared distance of the weights it was updated from to their mean.
+        let want: f32 = 0.5 * seen_d[k].iter().zip(&avg_d).map(|(w, a)| (w - a) * (w - a)).sum::<f32>();
+        assert!((m.penalty - want as f64).abs() < 1e-6 * (1.0 + want as f64), "step {k}: {} vs {want}", m.penalty);
+        assert!(k == 0 || want > 0.0, "the weights moved away from their mean");
+    }
+}
+
+#[test]
+fn feature_matching_adds_the_feature_gap_to_g_and_closes_it() {
+    let _rng = serial();
+    // A frozen D with named features; G's step sees D's fakes, so the runs differ only in the term.
+    let base = RING
+        .replace("leaky_relu(0.2) linear(1)", "leaky_relu(0.2) let features linear(1)")
+        .replace("seed: 3", "seed: 3\n    fakes: shared\n    optimizer D: sgd(lr: 1e-30)");
+    let with = |w: f64| format!("{base}\nregularize G {{ feature_matching(at: D.features, weight: {w}) }}\n");
+    let g_loss = |text: &str| steps(text, 1).0.g_loss;
+    let (plain, one, two) = (g_loss(&base), g_loss(&with(1.0)), g_loss(&with(2.0)));
+    assert!(one - plain > 1e-6, "the gap adds to G's loss: {plain} -> {one}");
+    assert!(((two - plain) - 2.0 * (one - plain)).abs() < 1e-5, "linear in the weight: {plain} {one} {two}");
+    // Trained on it, G moves the mean of D's features on its samples toward the real ones'.
+    let gap = |t: &Trainer, data: &ganc_data::Data| {
+        let device = t.device.clone();
+        device.seed(5);
+        let ctx = Ctx { step: 0, training: false, growth: Growth::FULL };
+        let real = data.batch(9, 0, 512);
+        let real = Value::Flat(Tensor::<2>::from_data(TensorData::new(real.x, [512, 2]), &device));
+        let z = Tensor::<2>::random([512, 4], ganc_runtime::burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+        let fake = t.g.forward(vec![Value::Flat(z)], &ctx);
+        let features = |x: Value| t.d.forward_with(vec![x], &ctx).1["features"].clone().flat().mean_dim(0);
+        (features(real) - features(fake)).powi_scalar(2).sum().into_scalar::<f32>()
+    };
+    // Trained on it, G moves the mean of D's features on its samples toward the real ones'
+    // (against a frozen D the adversarial loss alone drives G's samples far from them).
+    let trained = |w: f64| {
+        let (mut t, data) = trainer(&with(w).replace("seed: 3", "seed: 3\n    optimizer G: adam(lr: 1e-2)"));
+        let before = gap(&t, &data);
+        for _ in 0..60 {
+            t.step(&data, false);
+        }
+        (before, gap(&t, &data))
+    };
+    let ((before, matched), (_, unmatched)) = (trained(10.0), trained(0.0));
+    assert!(matched < 0.6 * before && matched < 0.1 * unmatched, "gap {before} -> {matched} (without: {unmatched})");
+}
+
+#[test]
+fn a_run_with_averaged_and_matched_players_resumed_equals_an_uninterrupted_one() {
+    let _rng = serial();
+    let text = format!(
+        "{}\nregularize G {{ feature_matching(at: D.features) historical_averaging(weight: 0.1) }}\nregularize D {{ historical_averaging(weight: 0.1) }}\n",
+        RING.replace("steps: 10", "steps: 10\n    log every 1 steps")
+            .replace("leaky_relu(0.2) linear(1)", "leaky_relu(0.2) let features linear(1)")
+    );
+    let (whole, halves) = (temp("ha-whole"), temp("ha-halves"));
+    let steps = |n| TrainOptions { steps: Some(n), ..TrainOptions::default() };
+    let a = run(&text, &whole, steps(12)).0.expect("trains");
+    run(&text, &halves, steps(5)).0.expect("trains");
+    assert!(halves.join("checkpoint/average_d.bpk").exists(), "the averages are in the checkpoint");
+    let b = run(&text, &halves, TrainOptions { resume: Some(halves.clone()), ..steps(12) }).0.expect("resumes");
+    // metrics.csv without its timing column.
+    let metrics = |run: &std::path::Path| -> Vec<String> {
+        let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+        text.lines().map(|l| l.rsplit_once(',').unwrap().0.to_string()).collect()
+    };
+    assert_eq!(metrics(&a), metrics(&b));
+    std::fs::remove_dir_all(&whole).ok();
+    std::fs::remove_dir_all(&halves).ok();
+}

@@ -216,7 +216,7 @@ fn bad_input_gives_an_error_with_help_not_a_panic() {
     let later = dir.join("later.gan");
     std::fs::write(
         &later,
-        RING.replace("loss non_saturating", "loss non_saturating\nregularize D { historical_averaging }"),
+        RING.replace("loss non_saturating", "loss non_saturating\nregularize G { nagarajan_kolter }"),
     )
     .unwrap();
     let out = run(&["train", later.to_str().unwrap(), "--out", dir.join("r2").to_str().unwrap()]);
