@@ -34,6 +34,11 @@ impl Args {
         self.get(name).and_then(Const::as_f64).unwrap_or(0.0)
     }
 
+    /// A boolean parameter (false when absent).
+    pub fn bool(&self, name: &str) -> bool {
+        matches!(self.get(name), Some(Const::Bool(true)))
+    }
+
     /// A name parameter.
     pub fn name(&self, name: &str) -> Option<&str> {
         match self.get(name) {

@@ -569,8 +569,7 @@ pub static ENTRIES: &[Spec] = &[
         Needs::Score,
         false,
         false,
-    )
-    .not_lowered(),
+    ),
     loss(
         "auxiliary_classifier",
         "AC-GAN: D also classifies; both nets add the class cross-entropy.",

@@ -23,6 +23,47 @@ pub enum Loss {
     },
     /// Hinge loss.
     Hinge,
+    /// Jolicoeur-Martineau 2018: D scores how much more real the real data are than the fakes,
+    /// against each paired fake or, with `average`, against the mean of the other side (RaGAN).
+    Relativistic {
+        /// The loss made relativistic.
+        base: Base,
+        /// Compare against the other side's batch mean.
+        average: bool,
+    },
+}
+
+/// The loss a relativistic loss is made from: its per-sample penalty `f(z, +)` for a difference
+/// `z` that should be positive, `f(z, -)` for one that should be negative.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Base {
+    /// `softplus(-z)`, `softplus(z)` (RSGAN, RaSGAN).
+    NonSaturating,
+    /// `(z - 1)²`, `(z + 1)²` (RaLSGAN).
+    LeastSquares,
+    /// `relu(1 - z)`, `relu(1 + z)` (RaHingeGAN).
+    Hinge,
+}
+
+impl Base {
+    /// The mean penalty of the differences `z` for the sign `positive`.
+    fn mean(self, z: Tensor<2>, positive: bool) -> Tensor<1> {
+        let z = if positive { z } else { z.neg() };
+        match self {
+            Base::NonSaturating => softplus(z.neg(), 1.0).mean(),
+            Base::LeastSquares => (z - 1.0).powi_scalar(2).mean(),
+            Base::Hinge => relu(z.neg() + 1.0).mean(),
+        }
+    }
+
+    /// The relativistic loss of the side whose outputs `ours` should exceed `theirs`.
+    fn relativistic(self, ours: Tensor<2>, theirs: Tensor<2>, average: bool) -> Tensor<1> {
+        if !average {
+            return self.mean(ours - theirs, true);
+        }
+        let (ours_mean, theirs_mean) = (ours.clone().mean().unsqueeze(), theirs.clone().mean().unsqueeze());
+        self.mean(ours - theirs_mean, true) + self.mean(theirs - ours_mean, false)
+    }
 }
 
 /// Binary cross-entropy of logits `x` against soft targets `t`, per element:
@@ -46,7 +87,13 @@ impl Loss {
                 ((real - real_t).powi_scalar(2).mean() + (fake - fake_t).powi_scalar(2).mean()) * 0.5
             }
             Loss::Hinge => relu(real.neg() + 1.0).mean() + relu(fake + 1.0).mean(),
+            Loss::Relativistic { base, average } => base.relativistic(real, fake, *average),
         }
+    }
+
+    /// Whether G's loss reads D's outputs on real data too.
+    pub fn is_relativistic(&self) -> bool {
+        matches!(self, Loss::Relativistic { .. })
     }
 
     /// The targets D's loss uses for real and fake samples when no label regularizer changes them.
@@ -57,9 +104,14 @@ impl Loss {
         }
     }
 
-    /// G's loss for D's outputs on fakes.
-    pub fn generator(&self, fake: Tensor<2>) -> Tensor<1> {
+    /// G's loss for D's outputs on fakes, and on real data for a relativistic loss (which
+    /// without them compares the fakes with themselves).
+    pub fn generator(&self, fake: Tensor<2>, real: Option<Tensor<2>>) -> Tensor<1> {
         match self {
+            Loss::Relativistic { base, average } => {
+                let real = real.unwrap_or_else(|| fake.clone().detach());
+                base.relativistic(fake, real, *average)
+            }
             Loss::Minimax => softplus(fake, 1.0).mean().neg(),
             Loss::NonSaturating => softplus(fake.neg(), 1.0).mean(),
             Loss::Wasserstein | Loss::Hinge => fake.mean().neg(),
@@ -74,5 +126,68 @@ impl Loss {
         } else {
             out.mean()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::Device;
+
+    fn column(v: &[f32]) -> Tensor<2> {
+        Tensor::<1>::from_floats(v, &Device::flex()).reshape([v.len(), 1])
+    }
+
+    fn value(t: Tensor<1>) -> f32 {
+        t.into_scalar::<f32>()
+    }
+
+    fn softplus(x: f32) -> f32 {
+        x.exp().ln_1p()
+    }
+
+    #[test]
+    fn relativistic_losses_follow_the_paper() {
+        let (r, f) = ([2.0, 0.0], [1.0, -1.0]);
+        let (real, fake) = (column(&r), column(&f));
+        let paired = Loss::Relativistic { base: Base::NonSaturating, average: false };
+        let d = value(paired.discriminator(real.clone(), fake.clone(), real.clone(), fake.clone()));
+        assert!((d - softplus(-1.0)).abs() < 1e-6, "RSGAN D: {d}");
+        // RaSGAN: each side against the other side's mean (fakes 0, reals 1).
+        let ra = Loss::Relativistic { base: Base::NonSaturating, average: true };
+        let d = value(ra.discriminator(real.clone(), fake.clone(), real.clone(), fake.clone()));
+        let want = (softplus(-2.0) + softplus(0.0)) / 2.0 + (softplus(0.0) + softplus(-2.0)) / 2.0;
+        assert!((d - want).abs() < 1e-6, "RaSGAN D: {d} vs {want}");
+        let g = value(ra.generator(fake.clone(), Some(real.clone())));
+        let want = (softplus(-0.0) + softplus(2.0)) / 2.0 + (softplus(2.0) + softplus(0.0)) / 2.0;
+        assert!((g - want).abs() < 1e-6, "RaSGAN G: {g} vs {want}");
+        // RaLSGAN and RaHinge on the same differences: r - mean f = (2, 0), f - mean r = (0, -2).
+        let ls = Loss::Relativistic { base: Base::LeastSquares, average: true };
+        let d = value(ls.discriminator(real.clone(), fake.clone(), real.clone(), fake.clone()));
+        assert!((d - ((1.0 + 1.0) / 2.0 + (1.0 + 1.0) / 2.0)).abs() < 1e-6, "RaLSGAN D: {d}");
+        let hinge = Loss::Relativistic { base: Base::Hinge, average: true };
+        let d = value(hinge.discriminator(real.clone(), fake.clone(), real, fake));
+        assert!((d - ((0.0 + 1.0) / 2.0 + (1.0 + 0.0) / 2.0)).abs() < 1e-6, "RaHinge D: {d}");
+    }
+
+    #[test]
+    fn only_differences_of_outputs_count() {
+        let (real, fake) = (column(&[0.3, -1.2, 2.5]), column(&[0.1, 0.7, -0.4]));
+        let shift = |t: &Tensor<2>| t.clone() + 5.0;
+        for base in [Base::NonSaturating, Base::LeastSquares, Base::Hinge] {
+            for average in [false, true] {
+                let l = Loss::Relativistic { base, average };
+                let d = |r: Tensor<2>, f: Tensor<2>| value(l.discriminator(r.clone(), f.clone(), r, f));
+                let g = |r: Tensor<2>, f: Tensor<2>| value(l.generator(f, Some(r)));
+                let (r2, f2) = (shift(&real), shift(&fake));
+                assert!((d(real.clone(), fake.clone()) - d(r2.clone(), f2.clone())).abs() < 1e-5, "{l:?} D");
+                assert!((g(real.clone(), fake.clone()) - g(r2, f2)).abs() < 1e-5, "{l:?} G");
+            }
+        }
+        // The standard loss is not relativistic: a shift moves it.
+        let ns = |r: Tensor<2>, f: Tensor<2>| {
+            value(Loss::NonSaturating.discriminator(r.clone(), f.clone(), r.ones_like(), f.zeros_like()))
+        };
+        assert!((ns(real.clone(), fake.clone()) - ns(shift(&real), shift(&fake))).abs() > 1e-2);
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::growth::Schedule;
 use crate::layers::Decay;
-use crate::losses::Loss;
+use crate::losses::{Base, Loss};
 use crate::network::Unsupported;
 use crate::penalty::{At, Penalty};
 use ganc_check::ir::{Component, Model, Shape};
@@ -332,6 +332,15 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         "least_squares" => {
             let a = &model.loss.args;
             Loss::LeastSquares { a: a.float("a"), b: a.float("b"), c: a.float("c") }
+        }
+        "relativistic" => {
+            let a = &model.loss.args;
+            let base = match a.name("base") {
+                Some("least_squares") => Base::LeastSquares,
+                Some("hinge") => Base::Hinge,
+                _ => Base::NonSaturating,
+            };
+            Loss::Relativistic { base, average: a.bool("average") }
         }
         other => {
             diags.push(unsupported(model.loss.span, format!("the `{other}` loss is")));

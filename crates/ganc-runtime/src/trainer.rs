@@ -351,11 +351,15 @@ impl Trainer {
             };
             self.g.track_styles(&named, STYLE_AVERAGE_DECAY);
             let (d_fake, fake_named) = self.d_forward_named(&frozen_d, self.with_instance_noise(fake), g_labels, &ctx);
-            let mut loss = plan.loss.generator(d_fake);
-            if let (Some(fm), Some((real, labels))) = (&plan.feature_matching, &last_real) {
-                let (_, real_named) = self.d_forward_named(&frozen_d, real.clone(), labels.clone(), &ctx);
+            // D on the real batch of its last update, when G's loss reads it.
+            let on_real = (plan.loss.is_relativistic() || plan.feature_matching.is_some())
+                .then(|| last_real.clone())
+                .flatten()
+                .map(|(real, labels)| self.d_forward_named(&frozen_d, real, labels, &ctx));
+            let mut loss = plan.loss.generator(d_fake, on_real.as_ref().map(|(out, _)| out.clone().detach()));
+            if let (Some(fm), Some((_, real_named))) = (&plan.feature_matching, &on_real) {
                 let mean = |named: &HashMap<String, Value>| Some(named.get(&fm.name)?.clone().flat().mean_dim(0));
-                if let (Some(real), Some(fake)) = (mean(&real_named), mean(&fake_named)) {
+                if let (Some(real), Some(fake)) = (mean(real_named), mean(&fake_named)) {
                     loss = loss + (real.detach() - fake).powi_scalar(2).sum().mul_scalar(fm.weight);
                 }
             }

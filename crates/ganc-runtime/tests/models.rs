@@ -19,6 +19,7 @@ const TRAINS: &[&str] = &[
     "lsgan_fashion",
     "pggan_fashion",
     "r1_fashion",
+    "ring_relativistic",
     "ring_vanilla",
     "sagan_fashion",
     "sngan_fashion",

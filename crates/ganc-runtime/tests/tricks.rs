@@ -286,3 +286,18 @@ fn a_run_with_averaged_and_matched_players_resumed_equals_an_uninterrupted_one()
     std::fs::remove_dir_all(&whole).ok();
     std::fs::remove_dir_all(&halves).ok();
 }
+
+#[test]
+fn relativistic_g_reads_the_real_batch_d_was_shown() {
+    let _rng = serial();
+    // Paired RSGAN: D's loss is mean softplus(f - r), G's mean softplus(r - f); with the same
+    // batches and a D that does not move, their difference is mean(r - f), exactly what D's step
+    // reports as its mean real and fake outputs.
+    let text = RING
+        .replace("-> logit", "-> score")
+        .replace("loss non_saturating", "loss relativistic(average: false)")
+        .replace("seed: 3", "seed: 3\n    fakes: shared\n    optimizer D: sgd(lr: 1e-30)");
+    let (m, _) = steps(&text, 1);
+    let want = m.d_real - m.d_fake;
+    assert!((m.g_loss - m.d_loss - want).abs() < 1e-5, "G {} - D {} vs {want}", m.g_loss, m.d_loss);
+}
