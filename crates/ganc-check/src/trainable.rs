@@ -89,6 +89,9 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
                 for l in net.layers().into_iter().filter(|l| l.name == "virtual_batchnorm") {
                     not_trained(VBN_IN_D, l.span, diags);
                 }
+                if let Some(replay) = model.train.option("replay").filter(|_| net.inputs.len() > 1) {
+                    not_trained(REPLAY_WITH_LABELS, replay.span, diags);
+                }
                 match ganc_registry::lookup(Kind::Output, &net.output) {
                     Some(spec) => entry(spec, &format!("the discriminator output `{}`", net.output), net.span, diags),
                     None => {
@@ -105,6 +108,9 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
 /// What the runtime refuses in a discriminator: its `virtual_batchnorm` reference batch is
 /// drawn from G's inputs.
 pub const VBN_IN_D: &str = "`virtual_batchnorm` in a discriminator (its reference batch is drawn from G's inputs)";
+
+/// What the runtime refuses with `replay`: its buffer keeps fakes without their labels.
+pub const REPLAY_WITH_LABELS: &str = "`replay` with a discriminator that reads labels (the buffer keeps no labels)";
 
 fn nodes(body: &[Node], diags: &mut Vec<Diagnostic>) {
     for node in body {

@@ -846,8 +846,7 @@ pub static ENTRIES: &[Spec] = &[
             param("buffer", Int, Def::Int(10_000), Positive, "samples kept"),
             param("p", Float, Def::Float(0.5), Unit, "share of a fake batch drawn from the buffer"),
         ],
-    )
-    .not_lowered(),
+    ),
     entry(
         Kind::TrainOption,
         "progressive",

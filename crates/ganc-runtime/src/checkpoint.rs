@@ -22,6 +22,9 @@ use std::path::{Path, PathBuf};
 /// The files of the historical averages of G's and D's weights.
 const AVERAGES: [&str; 2] = ["average_g.bpk", "average_d.bpk"];
 
+/// The file of experience replay's buffer: its values as little-endian f32.
+const REPLAY: &str = "replay.f32";
+
 /// What a checkpoint records besides tensors.
 #[derive(Debug, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct State {
@@ -193,6 +196,9 @@ pub fn save_with(
             ops.write(tmp.join(file), |p| net.clone().save_file(p).map_err(io))?;
         }
     }
+    if let Some(buffer) = &t.replay {
+        ops.write(tmp.join(REPLAY), |p| write_synced(p, &buffer.to_bytes()))?;
+    }
     ops.write(tmp.join("opt_g.bpk"), |p| t.opt_g.save(p).map_err(io))?;
     ops.write(tmp.join("opt_d.bpk"), |p| t.opt_d.save(p).map_err(io))?;
     let state =
@@ -275,6 +281,16 @@ pub fn restore(dir: &Path, mut t: Trainer) -> std::io::Result<Trainer> {
             let path = dir.join(file);
             *average = Some(if path.exists() { load_net(net, &path)? } else { start });
         }
+    }
+    if let Some(buffer) = t.replay.take() {
+        let path = dir.join(REPLAY);
+        t.replay = Some(match fs::read(&path) {
+            Ok(bytes) => {
+                buffer.with_bytes(&bytes).ok_or_else(|| corrupt(&path, "not a replay buffer of this model"))?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => buffer,
+            Err(e) => return Err(e),
+        });
     }
     let read = |name: &str| fs::read(dir.join(name)).map(Bytes::from_bytes_vec);
     t.opt_g = t.opt_g.from_bytes(read("opt_g.bpk")?).map_err(|e| corrupt(&dir.join("opt_g.bpk"), e))?;

@@ -30,6 +30,8 @@ pub enum Stream {
     Mixing = 17,
     /// The reference batch of `virtual_batchnorm`.
     Reference = 18,
+    /// Which old fakes experience replay draws, and which it replaces.
+    Replay = 19,
 }
 
 /// A seeded generator for `(seed, stream, index)`.

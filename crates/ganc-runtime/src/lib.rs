@@ -34,6 +34,7 @@ pub mod penalty;
 pub mod plan;
 pub mod plots;
 pub mod reference;
+pub mod replay;
 pub mod run;
 pub mod sample;
 pub mod styles;

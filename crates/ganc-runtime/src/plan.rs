@@ -187,6 +187,8 @@ pub struct Plan {
     pub historical: PerNetwork,
     /// Feature matching for G.
     pub feature_matching: Option<FeatureMatching>,
+    /// Experience replay: the buffer's size in samples and the share of each fake batch from it.
+    pub replay: Option<(usize, f64)>,
 }
 
 /// The `progressive(fade, hold)` schedule of a generator with stages (the registry's defaults
@@ -441,6 +443,9 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         g_inputs.push((name.clone(), latent));
     }
     let d = discriminators[0];
+    if let Some(replay) = model.train.option("replay").filter(|_| d.inputs.len() > 1) {
+        diags.push(unsupported(replay.span, format!("{} is", ganc_check::REPLAY_WITH_LABELS)));
+    }
     if !registry::lookup(Kind::Output, &d.output).is_some_and(|s| s.trains()) {
         diags.push(unsupported(d.span, format!("a discriminator with output `{}` is", d.output)));
     }
@@ -480,6 +485,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         ema: model.train.ema.iter().find(|(n, _)| *n == g.name).map(|(_, d)| *d),
         mixed_batches: model.train.option("batches").and_then(|o| o.args.name("value")) == Some("mixed"),
         shared_fakes: model.train.option("fakes").and_then(|o| o.args.name("value")) == Some("shared"),
+        replay: model.train.option("replay").map(|o| (o.args.int("buffer").max(1) as usize, o.args.float("p"))),
         truncation: model
             .train
             .option("truncation")

@@ -11,6 +11,7 @@ use crate::orthogonal;
 use crate::params::{grad_norm, Clip, Collect, EmaUpdate, Initialize};
 use crate::penalty;
 use crate::plan::{Latent, Optimizer, Plan};
+use crate::replay::Buffer;
 use crate::styles::STYLE_AVERAGE_DECAY;
 use crate::value::Value;
 use burn::module::Module;
@@ -110,6 +111,8 @@ pub struct Trainer {
     pub ema: Option<Net>,
     /// The averages of G's and D's weights over their updates, under `historical_averaging`.
     pub averages: (Option<Net>, Option<Net>),
+    /// Old fakes, under `replay`.
+    pub replay: Option<Buffer>,
     /// G's optimizer.
     pub opt_g: ModuleOptimizer,
     /// D's optimizer.
@@ -130,7 +133,9 @@ impl Trainer {
         let ema = plan.ema.map(|_| g.valid());
         let averages = (plan.historical.g.map(|_| g.valid()), plan.historical.d.map(|_| d.valid()));
         let (opt_g, opt_d) = (optimizer(&plan.opt_g), optimizer(&plan.opt_d));
-        Trainer { opt_g, opt_d, plan, g, d, ema, averages, device, step: 0 }
+        let size = plan.data_shape.iter().product();
+        let replay = plan.replay.map(|(capacity, _)| Buffer::new(capacity, size));
+        Trainer { opt_g, opt_d, plan, g, d, ema, averages, replay, device, step: 0 }
     }
 
     /// G's inputs for `n` samples from `stream` at `index`, and the labels among them.
@@ -283,7 +288,10 @@ impl Trainer {
             if share {
                 shared = Some((fake.clone(), named, g_labels.clone()));
             }
-            let fake = fake.map(|t| t.detach(), |t| t.detach());
+            let mut fake = fake.map(|t| t.detach(), |t| t.detach());
+            if let (Some(buffer), Some((_, p))) = (self.replay.as_mut(), plan.replay) {
+                fake = buffer.mix(fake, p, plan.seed, index);
+            }
             let (real, fake) = (self.with_instance_noise(real), self.with_instance_noise(fake));
             // What the penalties read (tensors are shared, so the copies cost nothing).
             let (real_v, fake_v) = (real.clone(), fake.clone());

@@ -161,7 +161,8 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
                 ..Parts::default()
             },
             "unroll" => train("unroll: 2"),
-            "replay" => train("replay(buffer: 8)"),
+            // On points: D reads no labels (replay keeps none; see `trainable.rs`).
+            "replay" => Parts { train: "replay(buffer: 8)".into(), ..Parts::data("ring", 0, 0) },
             "progressive" => return None, // needs stages: see `progressive_stages_train_unwarned`
             _ => train(&format!("{name}: 2")),
         },

@@ -271,12 +271,18 @@ fn a_run_with_averaged_and_matched_players_resumed_equals_an_uninterrupted_one()
         RING.replace("steps: 10", "steps: 10\n    log every 1 steps")
             .replace("leaky_relu(0.2) linear(1)", "leaky_relu(0.2) let features linear(1)")
     );
-    let (whole, halves) = (temp("ha-whole"), temp("ha-halves"));
+    assert_resumes_exactly(&text, "averages", "average_d.bpk");
+}
+
+/// A run of `text` for 12 steps equals one stopped after 5 (its checkpoint holding `kept`) and
+/// resumed, metric for metric.
+fn assert_resumes_exactly(text: &str, name: &str, kept: &str) {
+    let (whole, halves) = (temp(&format!("{name}-whole")), temp(&format!("{name}-halves")));
     let steps = |n| TrainOptions { steps: Some(n), ..TrainOptions::default() };
-    let a = run(&text, &whole, steps(12)).0.expect("trains");
-    run(&text, &halves, steps(5)).0.expect("trains");
-    assert!(halves.join("checkpoint/average_d.bpk").exists(), "the averages are in the checkpoint");
-    let b = run(&text, &halves, TrainOptions { resume: Some(halves.clone()), ..steps(12) }).0.expect("resumes");
+    let a = run(text, &whole, steps(12)).0.expect("trains");
+    run(text, &halves, steps(5)).0.expect("trains");
+    assert!(halves.join("checkpoint").join(kept).exists(), "{kept} is in the checkpoint");
+    let b = run(text, &halves, TrainOptions { resume: Some(halves.clone()), ..steps(12) }).0.expect("resumes");
     // metrics.csv without its timing column.
     let metrics = |run: &std::path::Path| -> Vec<String> {
         let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
@@ -300,4 +306,24 @@ fn relativistic_g_reads_the_real_batch_d_was_shown() {
     let (m, _) = steps(&text, 1);
     let want = m.d_real - m.d_fake;
     assert!((m.g_loss - m.d_loss - want).abs() < 1e-5, "G {} - D {} vs {want}", m.g_loss, m.d_loss);
+}
+
+#[test]
+fn replay_shows_d_old_fakes_from_a_buffer_kept_in_the_checkpoint() {
+    let _rng = serial();
+    let losses = |text: &str| {
+        let (mut t, data) = trainer(text);
+        let m: Vec<(f64, f64)> = (0..3).map(|_| t.step(&data, false)).map(|m| (m.d_loss, m.d_fake)).collect();
+        (m, t)
+    };
+    let (plain, _) = losses(RING);
+    let (none_old, _) = losses(&with_option("replay(buffer: 40, p: 0.0)"));
+    assert_eq!(plain, none_old, "p: 0 shows D only fresh fakes");
+    let (all_old, t) = losses(&with_option("replay(buffer: 40, p: 1.0)"));
+    assert_eq!(plain[0], all_old[0], "the first batch has nothing to replay");
+    assert_ne!(plain[1], all_old[1], "later batches are old fakes");
+    // 3 steps of 32 fresh fakes enter a buffer of 40: full.
+    assert_eq!(t.replay.as_ref().map(|b| b.len()), Some(40));
+    // The buffer survives a resume: a resumed run equals the uninterrupted one.
+    assert_resumes_exactly(&with_option("replay(buffer: 40, p: 0.5)\n    log every 1 steps"), "replay", "replay.f32");
 }
