@@ -56,6 +56,26 @@ fn instance_noise_changes_what_d_sees() {
 }
 
 #[test]
+fn instance_noise_decays_to_nothing_on_its_schedule() {
+    let _rng = serial();
+    // Networks that do not move: the runs differ only by the noise added to what D sees.
+    let frozen = with_option("optimizer G: sgd(lr: 1e-30)\n    optimizer D: sgd(lr: 1e-30)");
+    let d_losses = |text: &str| {
+        let (mut t, data) = trainer(text);
+        // Read the weights first: burn draws them when first read, and the noise would draw first.
+        let _ = (weights(&t.g), weights(&t.d));
+        (0..7).map(|_| t.step(&data, false).d_loss).collect::<Vec<f64>>()
+    };
+    let plain = d_losses(&frozen);
+    for kind in ["linear", "cosine", "exponential"] {
+        let noisy =
+            d_losses(&format!("{frozen}\nregularize D {{ instance_noise(std: 1, decay: {kind} over 4 steps) }}\n"));
+        assert!(noisy[..4].iter().zip(&plain).all(|(a, b)| a != b), "{kind}: noise on steps 1-4");
+        assert_eq!(noisy[4..], plain[4..], "{kind}: none from step 5 on");
+    }
+}
+
+#[test]
 fn weight_clipping_keeps_every_weight_of_d_within_c() {
     let _rng = serial();
     let c = 0.01;
