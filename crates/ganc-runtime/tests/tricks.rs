@@ -347,3 +347,32 @@ fn replay_shows_d_old_fakes_from_a_buffer_kept_in_the_checkpoint() {
     // The buffer survives a resume: a resumed run equals the uninterrupted one.
     assert_resumes_exactly(&with_option("replay(buffer: 40, p: 0.5)\n    log every 1 steps"), "replay", "replay.f32");
 }
+
+#[test]
+fn dropout_kept_at_sampling_drops_units_when_g_samples() {
+    let _rng = serial();
+    // `a` before the dropout, `h` after it, in G sampling (not training).
+    let at_sampling = |keep: bool| {
+        let text = RING.replace(
+            "generator G(z) -> point { linear(16) relu linear(2) }",
+            &format!(
+                "generator G(z) -> point {{ linear(16) let a dropout(p: 0.5, keep_at_sample: {keep}) let h relu linear(2) }}"
+            ),
+        );
+        let (t, _) = trainer(&text);
+        let ctx = Ctx { step: 0, training: false, growth: Growth::FULL };
+        let z = Tensor::<2>::random([64, 4], ganc_runtime::burn::tensor::Distribution::Normal(0.0, 1.0), &t.device);
+        let (_, named) = t.g.forward_with(vec![Value::Flat(z)], &ctx);
+        let values = |name: &str| named[name].clone().flat().into_data().try_to_vec::<f32>().unwrap();
+        (values("a"), values("h"))
+    };
+    let (a, h) = at_sampling(false);
+    assert_eq!(a, h, "without keep_at_sample, sampling runs G without dropout");
+    let (a, h) = at_sampling(true);
+    let dropped = h.iter().filter(|&&v| v == 0.0).count() as f64 / h.len() as f64;
+    assert!((0.4..0.6).contains(&dropped), "{dropped} of the units dropped at p 0.5");
+    assert!(
+        a.iter().zip(&h).all(|(a, h)| *h == 0.0 || (h - 2.0 * a).abs() <= 1e-6 * a.abs().max(1.0)),
+        "kept units scaled by 1/(1-p)"
+    );
+}
