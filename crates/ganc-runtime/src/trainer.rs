@@ -190,10 +190,10 @@ impl Trainer {
 
     /// D's output by `d` (D itself, or a copy whose weights take no gradient).
     fn d_forward_on(&self, d: &Net, x: Value, labels: Option<Value>, ctx: &Ctx) -> Tensor<2> {
-        self.d_forward_named(d, x, labels, ctx).0
+        d.forward(self.d_inputs(x, labels), ctx).flat()
     }
 
-    /// [`Self::d_forward_on`], and the values D names.
+    /// [`Self::d_forward_on`], and the values D names (only feature matching reads them).
     fn d_forward_named(
         &self,
         d: &Net,
@@ -201,12 +201,20 @@ impl Trainer {
         labels: Option<Value>,
         ctx: &Ctx,
     ) -> (Tensor<2>, HashMap<String, Value>) {
+        if self.plan.feature_matching.is_none() {
+            return (self.d_forward_on(d, x, labels, ctx), HashMap::new());
+        }
+        let (out, named) = d.forward_with(self.d_inputs(x, labels), ctx);
+        (out.flat(), named)
+    }
+
+    /// D's inputs: the samples, and their labels when D reads labels.
+    fn d_inputs(&self, x: Value, labels: Option<Value>) -> Vec<Value> {
         let mut ins = vec![x];
         if self.plan.d_takes_labels {
             ins.extend(labels);
         }
-        let (out, named) = d.forward_with(ins, ctx);
-        (out.flat(), named)
+        ins
     }
 
     /// Historical averaging's term for `net` at its update number `update`: the average moves to
