@@ -12,6 +12,7 @@ pub mod ir;
 mod lints;
 mod load;
 pub mod memory;
+pub mod param_grads;
 mod sections;
 pub mod shape;
 mod suggest;

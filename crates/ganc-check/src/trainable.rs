@@ -77,6 +77,9 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
             not_trained("the metric `modes` on data other than 2D points", m.span, diags);
         }
     }
+    for (what, span) in crate::param_grads::gaps(model) {
+        not_trained(&what, span, diags);
+    }
     let mut discriminators = 0;
     for net in &model.networks {
         match net.kind {

@@ -720,8 +720,7 @@ pub static ENTRIES: &[Spec] = &[
         "Adds the squared norm of D's loss gradient to G's loss.",
         "Nagarajan & Kolter 2017 (Gradient descent GAN optimization is locally stable)",
         &[param("weight", Float, Def::Float(0.1), NonNegative, "eta")],
-    )
-    .not_lowered(),
+    ),
     // ---- optimizers -------------------------------------------------------------------
     entry(
         Kind::Optimizer,
@@ -797,11 +796,17 @@ pub static ENTRIES: &[Spec] = &[
     entry(
         Kind::TrainOption,
         "unroll",
-        "Unrolled GAN: G's loss looks k D updates ahead.",
+        "Unrolled GAN: G's loss is computed against D updated k steps ahead on G's batch, G's gradient flowing back through the updates.",
         "Metz et al. 2016 (Unrolled GAN)",
         &[param("value", Int, Def::Int(0), Between(0.0, 100.0), "unrolling steps")],
-    )
-    .not_lowered(),
+    ),
+    entry(
+        Kind::TrainOption,
+        "unroll_gradient",
+        "Under `unroll`, G's gradient through D's look-ahead updates (`exact`, second order) or with their gradients held constant (`first_order`, cheaper, the variant most re-implementations use).",
+        "Metz et al. 2016 (Unrolled GAN)",
+        &[param("value", Choice(&["exact", "first_order"]), Def::Name("exact"), Any, "gradient through the updates")],
+    ),
     entry(
         Kind::TrainOption,
         "truncation",

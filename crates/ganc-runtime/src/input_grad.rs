@@ -12,7 +12,7 @@
 use crate::layers::{Ctx, InputGrads, Layer, NoInputGradient};
 use crate::network::Net;
 use crate::value::Value;
-use crate::walk::{walk, Flow, Observer};
+use crate::walk::{walk, Flow, Observer, Walked};
 
 /// One entry of the tape.
 enum Entry<'n> {
@@ -34,7 +34,7 @@ struct LayerEntry<'n> {
 
 /// The forward pass, recorded.
 #[derive(Default)]
-struct Tape<'n>(Vec<Entry<'n>>);
+pub(crate) struct Tape<'n>(Vec<Entry<'n>>);
 
 impl<'n> Observer<'n> for Tape<'n> {
     fn layer(&mut self, layer: &'n Layer, input: Flow, second: Option<Flow>, output: usize, ctx: &Ctx) -> Value {
@@ -69,46 +69,69 @@ pub fn output_and_input_grad(net: &Net, inputs: Vec<Value>, ctx: &Ctx) -> (Value
 /// [`output_and_input_grad`], or why a layer of `net` has no per-sample input gradient.
 pub fn try_output_and_input_grad(net: &Net, inputs: Vec<Value>, ctx: &Ctx) -> Result<(Value, Value), NoInputGradient> {
     let x = inputs[0].clone();
-    let mut tape = Tape::default();
-    // With a reference batch (`virtual_batchnorm`), its rows run ahead and are stripped at the
-    // end: they do not depend on the input, and the layers give them no gradient.
-    let walked = walk(net, net.with_reference(inputs), ctx, &mut tape);
-    let mut grads: Vec<Option<Value>> = vec![None; walked.slots];
-    let out = walked.output.value;
-    grads[walked.output.slot] = Some(out.clone().map(|t| t.ones_like(), |t| t.ones_like()));
-    // Every value is used after the entry that made it: in reverse, a slot's gradient is whole
-    // before it is passed on.
-    for entry in tape.0.iter().rev() {
-        match entry {
-            Entry::Layer(entry) => {
-                let LayerEntry { layer, input, second, output } = entry.as_ref();
-                let Some(g) = grads[*output].take() else { continue };
-                let InputGrads { input: gi, second: gs } =
-                    layer.differentiable().vjp(&input.value, second.as_ref().map(|s| &s.value), g)?;
-                accumulate(&mut grads, input.slot, gi);
-                if let Some(s) = second {
-                    accumulate(&mut grads, s.slot, gs);
-                }
-            }
-            Entry::Residual { main, skip, output } => {
-                let Some(g) = grads[*output].take() else { continue };
-                accumulate(&mut grads, *main, Some(g.clone()));
-                accumulate(&mut grads, *skip, Some(g));
-            }
-            Entry::Blend { old, new, alpha, output } => {
-                let Some(g) = grads[*output].take() else { continue };
-                let scaled = |k: f64| g.clone().map(|t| t * k, |t| t * k);
-                accumulate(&mut grads, *old, Some(scaled(1.0 - alpha)));
-                accumulate(&mut grads, *new, Some(scaled(*alpha)));
-            }
-        }
-    }
+    let (tape, walked) = Tape::record(net, inputs, ctx);
+    let out = walked.output.value.clone();
+    let seed = out.clone().map(|t| t.ones_like(), |t| t.ones_like());
+    let mut grads = tape.backward(&walked, seed, |_, _, _| Ok::<(), NoInputGradient>(()))?;
     // Slot 0 is the first input.
     let gx = match grads[0].take() {
         Some(g) => net.strip(g),
         None => x.clone().map(|t| t.zeros_like(), |t| t.zeros_like()),
     };
     Ok((net.strip(out), gx.reshape(&x.per_sample())))
+}
+
+impl<'n> Tape<'n> {
+    /// Runs `net` on `inputs`, recording every layer. With a reference batch
+    /// (`virtual_batchnorm`), its rows run ahead of the inputs' (see [`Net::strip`]): they do not
+    /// depend on the inputs, and the layers give them no gradient.
+    pub(crate) fn record(net: &'n Net, inputs: Vec<Value>, ctx: &Ctx) -> (Self, Walked) {
+        let mut tape = Tape::default();
+        let walked = walk(net, net.with_reference(inputs), ctx, &mut tape);
+        (tape, walked)
+    }
+
+    /// Back-propagates `seed`, the gradient of the walk's output, over the tape in reverse:
+    /// each layer's output gradient goes to `visit` with the layer and its input, then through
+    /// the layer's input-gradient product. Returns the gradient each slot received.
+    pub(crate) fn backward<E: From<NoInputGradient>>(
+        &self,
+        walked: &Walked,
+        seed: Value,
+        mut visit: impl FnMut(&Layer, &Value, &Value) -> Result<(), E>,
+    ) -> Result<Vec<Option<Value>>, E> {
+        let mut grads: Vec<Option<Value>> = vec![None; walked.slots];
+        grads[walked.output.slot] = Some(seed);
+        // Every value is used after the entry that made it: in reverse, a slot's gradient is
+        // whole before it is passed on.
+        for entry in self.0.iter().rev() {
+            match entry {
+                Entry::Layer(entry) => {
+                    let LayerEntry { layer, input, second, output } = entry.as_ref();
+                    let Some(g) = grads[*output].take() else { continue };
+                    visit(layer, &input.value, &g)?;
+                    let InputGrads { input: gi, second: gs } =
+                        layer.differentiable().vjp(&input.value, second.as_ref().map(|s| &s.value), g)?;
+                    accumulate(&mut grads, input.slot, gi);
+                    if let Some(s) = second {
+                        accumulate(&mut grads, s.slot, gs);
+                    }
+                }
+                Entry::Residual { main, skip, output } => {
+                    let Some(g) = grads[*output].take() else { continue };
+                    accumulate(&mut grads, *main, Some(g.clone()));
+                    accumulate(&mut grads, *skip, Some(g));
+                }
+                Entry::Blend { old, new, alpha, output } => {
+                    let Some(g) = grads[*output].take() else { continue };
+                    let scaled = |k: f64| g.clone().map(|t| t * k, |t| t * k);
+                    accumulate(&mut grads, *old, Some(scaled(1.0 - alpha)));
+                    accumulate(&mut grads, *new, Some(scaled(*alpha)));
+                }
+            }
+        }
+        Ok(grads)
+    }
 }
 
 /// Adds `g` to the gradient of `slot`.

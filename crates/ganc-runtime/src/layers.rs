@@ -39,6 +39,7 @@ pub use reshaping::{Flatten, Reshape};
 pub use shuffle::PixelShuffle;
 pub use style::{Adain, Constant, NoiseInjection};
 pub use virtual_norm::VirtualBatchNorm;
+pub use weights::{conv_param_grads, deconv_param_grads, linear_param_grads, ParamGrad};
 
 use crate::growth::Growth;
 use crate::value::Value;

@@ -29,6 +29,7 @@ pub mod losses;
 pub mod memory;
 pub mod network;
 pub mod orthogonal;
+pub mod param_grad;
 mod params;
 pub mod penalty;
 pub mod plan;
@@ -40,6 +41,7 @@ pub mod sample;
 pub mod styles;
 pub mod threads;
 pub mod trainer;
+pub mod unroll;
 pub mod value;
 pub mod walk;
 

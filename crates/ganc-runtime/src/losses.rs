@@ -91,6 +91,29 @@ impl Loss {
         }
     }
 
+    /// The gradients of [`Loss::discriminator`] with respect to D's real and fake outputs, in
+    /// closed form, so that they are themselves differentiable (parameter gradients that a loss
+    /// on them trains through: `unroll`, `nagarajan_kolter`). `None` for the relativistic losses,
+    /// whose terms couple the two batches.
+    pub fn discriminator_output_grads(
+        &self,
+        real: Tensor<2>,
+        fake: Tensor<2>,
+        real_t: Tensor<2>,
+        fake_t: Tensor<2>,
+    ) -> Option<(Tensor<2>, Tensor<2>)> {
+        let (nr, nf) = (real.dims()[0] as f64, fake.dims()[0] as f64);
+        Some(match self {
+            // d/dx mean(softplus(x) - t x) = (sigmoid(x) - t) / n.
+            Loss::Minimax | Loss::NonSaturating => ((sigmoid(real) - real_t) / nr, (sigmoid(fake) - fake_t) / nf),
+            Loss::Wasserstein => (real.ones_like() * (-1.0 / nr), fake.ones_like() / nf),
+            Loss::LeastSquares { .. } => ((real - real_t) / nr, (fake - fake_t) / nf),
+            // relu(1 - x) falls where x < 1, relu(1 + x) rises where x > -1.
+            Loss::Hinge => (real.lower_elem(1.0).float() * (-1.0 / nr), fake.greater_elem(-1.0).float() / nf),
+            Loss::Relativistic { .. } => return None,
+        })
+    }
+
     /// Whether G's loss reads D's outputs on real data too.
     pub fn is_relativistic(&self) -> bool {
         matches!(self, Loss::Relativistic { .. })
@@ -189,5 +212,32 @@ mod tests {
             value(Loss::NonSaturating.discriminator(r.clone(), f.clone(), r.ones_like(), f.zeros_like()))
         };
         assert!((ns(real.clone(), fake.clone()) - ns(shift(&real), shift(&fake))).abs() > 1e-2);
+    }
+
+    #[test]
+    fn closed_form_output_gradients_agree_with_autodiff() {
+        let device = Device::flex().autodiff();
+        let col = |v: &[f32]| Tensor::<1>::from_floats(v, &device).reshape([v.len(), 1]);
+        let (r, f) = ([0.3, -1.2, 2.5, 0.9], [0.1, 1.7, -0.4, -2.0]);
+        let losses = [
+            Loss::NonSaturating,
+            Loss::Minimax,
+            Loss::Wasserstein,
+            Loss::Hinge,
+            Loss::LeastSquares { a: 0.0, b: 1.0, c: 1.0 },
+        ];
+        for loss in losses {
+            let (real, fake) = (col(&r).require_grad(), col(&f).require_grad());
+            let (rt, ft) = (col(&[0.9, 0.8, 1.0, 0.95]), col(&[0.0, 0.1, 0.0, 0.05]));
+            let grads = loss.discriminator(real.clone(), fake.clone(), rt.clone(), ft.clone()).backward();
+            let (gr, gf) = loss.discriminator_output_grads(real.clone(), fake.clone(), rt, ft).expect("closed form");
+            for (auto, closed) in [(real.grad(&grads), gr), (fake.grad(&grads), gf)] {
+                let (a, c) = (auto.expect("a gradient").to_data(), closed.inner().to_data());
+                let (a, c) = (a.as_slice::<f32>().unwrap(), c.as_slice::<f32>().unwrap());
+                for (x, y) in a.iter().zip(c) {
+                    assert!((x - y).abs() < 1e-6, "{loss:?}: autodiff {a:?} vs closed form {c:?}");
+                }
+            }
+        }
     }
 }

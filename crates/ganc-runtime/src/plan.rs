@@ -7,6 +7,7 @@ use crate::layers::Decay;
 use crate::losses::{Base, Loss};
 use crate::network::Unsupported;
 use crate::penalty::{At, Penalty};
+use crate::unroll::Unroll;
 use ganc_check::ir::{Component, Model, Shape};
 use ganc_check::value::Const;
 use ganc_data::{Mixture, Source, Split};
@@ -189,6 +190,10 @@ pub struct Plan {
     pub feature_matching: Option<FeatureMatching>,
     /// Experience replay: the buffer's size in samples and the share of each fake batch from it.
     pub replay: Option<(usize, f64)>,
+    /// Unrolled GAN: D's look-ahead updates for G's loss.
+    pub unroll: Option<Unroll>,
+    /// The Nagarajan-Kolter regularizer's weight eta on G.
+    pub nagarajan_kolter: Option<f64>,
 }
 
 /// The `progressive(fade, hold)` schedule of a generator with stages (the registry's defaults
@@ -352,7 +357,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
     let mut labels = Labels::default();
     let mut penalties = Vec::new();
     let (mut orthogonal, mut historical) = (PerNetwork::default(), PerNetwork::default());
-    let mut feature_matching = None;
+    let (mut feature_matching, mut nagarajan_kolter) = (None, None);
     let (mut weight_clip, mut instance_noise) = (None, None);
     let loss_targets = registry::lookup(Kind::Loss, model.loss.name).and_then(|s| s.loss()).is_some_and(|l| l.targets);
     for r in &model.regularizers {
@@ -392,6 +397,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
                     feature_matching = Some(FeatureMatching { name, weight: c.args.float("weight") });
                 }
             }
+            "nagarajan_kolter" => nagarajan_kolter = Some(c.args.float("weight")),
             other => diags.push(unsupported(c.span, format!("the regularizer `{other}` is"))),
         }
     }
@@ -445,6 +451,13 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
     let d = discriminators[0];
     if let Some(replay) = model.train.option("replay").filter(|_| d.inputs.len() > 1) {
         diags.push(unsupported(replay.span, format!("{} is", ganc_check::REPLAY_WITH_LABELS)));
+    }
+    let unroll = model.train.option("unroll").filter(|o| o.args.int("value") > 0).map(|o| Unroll {
+        steps: o.args.int("value") as usize,
+        exact: model.train.option("unroll_gradient").and_then(|g| g.args.name("value")) != Some("first_order"),
+    });
+    for (what, span) in ganc_check::param_grads::gaps(model) {
+        diags.push(unsupported(span, format!("{what} is")));
     }
     if !registry::lookup(Kind::Output, &d.output).is_some_and(|s| s.trains()) {
         diags.push(unsupported(d.span, format!("a discriminator with output `{}` is", d.output)));
@@ -506,5 +519,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         orthogonal,
         historical,
         feature_matching,
+        unroll,
+        nagarajan_kolter,
     })
 }

@@ -8,11 +8,13 @@ use crate::inputs::{self, Stream};
 use crate::layers::{Ctx, Decay};
 use crate::network::Net;
 use crate::orthogonal;
+use crate::param_grad::{self, Side};
 use crate::params::{grad_norm, Clip, Collect, EmaUpdate, Initialize};
 use crate::penalty;
 use crate::plan::{Latent, Optimizer, Plan};
 use crate::replay::Buffer;
 use crate::styles::STYLE_AVERAGE_DECAY;
+use crate::unroll::{self, Rule};
 use crate::value::Value;
 use burn::module::Module;
 use burn::optim::decay::WeightDecayConfig;
@@ -355,6 +357,10 @@ impl Trainer {
         // not tracked saves computing their gradients (the copy shares D's running statistics
         // and spectral-norm vectors, which the pass still moves).
         let frozen_d = untracked_copy(&self.d);
+        // Unrolled GAN looks ahead from D's optimizer as it stands after D's updates.
+        let rule = plan.unroll.map(|_| {
+            Rule::of(&plan.opt_d, &self.opt_d, &frozen_d).expect("`plan` refuses unrolling through other optimizers")
+        });
         for i in 0..plan.g_steps {
             let index = self.step * plan.g_steps as u64 + i as u64;
             let (fake, named, g_labels) = match shared.take() {
@@ -366,12 +372,33 @@ impl Trainer {
                 }
             };
             self.g.track_styles(&named, STYLE_AVERAGE_DECAY);
-            let (d_fake, fake_named) = self.d_forward_named(&frozen_d, self.with_instance_noise(fake), g_labels, &ctx);
+            let fake = self.with_instance_noise(fake);
+            // D's loss on its last real batch and on G's fakes, still a graph of G, for what
+            // differentiates D's parameter gradients (`unroll`, `nagarajan_kolter`).
+            let sides = (plan.unroll.is_some() || plan.nagarajan_kolter.is_some())
+                .then(|| last_real.clone())
+                .flatten()
+                .map(|(real, labels)| {
+                    let (real_t, fake_t) = self.targets(n, index);
+                    (
+                        Side { inputs: self.d_inputs(real, labels), targets: real_t },
+                        Side { inputs: self.d_inputs(fake.clone(), g_labels.clone()), targets: fake_t },
+                    )
+                });
+            let looked_ahead = match (plan.unroll, &rule, &sides) {
+                (Some(u), Some(rule), Some((real, fake))) => Some(
+                    unroll::ahead(&frozen_d, rule.clone(), &plan.loss, real, fake, u, &ctx)
+                        .unwrap_or_else(|e| panic!("`plan` refuses what has no parameter gradient: {e}")),
+                ),
+                _ => None,
+            };
+            let d_for_g = looked_ahead.as_ref().unwrap_or(&frozen_d);
+            let (d_fake, fake_named) = self.d_forward_named(d_for_g, fake, g_labels, &ctx);
             // D on the real batch of its last update, when G's loss reads it.
             let on_real = (plan.loss.is_relativistic() || plan.feature_matching.is_some())
                 .then(|| last_real.clone())
                 .flatten()
-                .map(|(real, labels)| self.d_forward_named(&frozen_d, real, labels, &ctx));
+                .map(|(real, labels)| self.d_forward_named(d_for_g, real, labels, &ctx));
             let mut loss = plan.loss.generator(d_fake, on_real.as_ref().map(|(out, _)| out.clone().detach()));
             if let (Some(fm), Some((_, real_named))) = (&plan.feature_matching, &on_real) {
                 let mean = |named: &HashMap<String, Value>| Some(named.get(&fm.name)?.clone().flat().mean_dim(0));
@@ -384,6 +411,13 @@ impl Trainer {
             }
             if let Some(p) = Self::historical(&mut self.averages.0, &self.g, plan.historical.g, index) {
                 loss = loss + p;
+            }
+            if let (Some(eta), Some((real, fake))) = (plan.nagarajan_kolter, sides) {
+                let (_, grads) = param_grad::loss_and_grads(&frozen_d, &plan.loss, real, fake, &ctx)
+                    .unwrap_or_else(|e| panic!("`plan` refuses what has no parameter gradient: {e}"));
+                if let Some(norm) = grads.squared_norm() {
+                    loss = loss + norm.mul_scalar(eta);
+                }
             }
             m.g_loss = mean(loss.clone().detach());
             let norm = update(&mut self.g, &mut self.opt_g, plan.opt_g.lr(), loss, measure && i + 1 == plan.g_steps);

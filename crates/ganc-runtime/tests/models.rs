@@ -20,6 +20,7 @@ const TRAINS: &[&str] = &[
     "pggan_fashion",
     "r1_fashion",
     "ring_relativistic",
+    "ring_unrolled",
     "ring_vanilla",
     "sagan_fashion",
     "sngan_fashion",

@@ -161,6 +161,7 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
                 ..Parts::default()
             },
             "unroll" => train("unroll: 2"),
+            "unroll_gradient" => train("unroll: 2\n unroll_gradient: first_order"),
             // On points: D reads no labels (replay keeps none; see `trainable.rs`).
             "replay" => Parts { train: "replay(buffer: 8)".into(), ..Parts::data("ring", 0, 0) },
             "progressive" => return None, // needs stages: see `progressive_stages_train_unwarned`
@@ -315,4 +316,43 @@ fn structures_the_runtime_refuses_are_warned() {
         codes(&checked),
         codes(&refused)
     );
+}
+
+/// `nagarajan_kolter` with each layer in D: `ganc check` warns (`W0008`) exactly where
+/// `ganc train` refuses (`E0501`), which is exactly where the runtime cannot build D's parameter
+/// gradients ([`ganc_check::param_grads::PARAMETER_GRADIENT_LAYERS`]).
+#[test]
+fn parameter_gradients_are_refused_exactly_where_they_are_not_written() {
+    use ganc_runtime::burn::tensor::{Distribution, Int, Tensor, TensorData};
+    use ganc_runtime::growth::Growth;
+    use ganc_runtime::layers::Ctx;
+    use ganc_runtime::param_grad::{loss_and_grads, Side};
+    use ganc_runtime::value::Value;
+    let device = burn::tensor::Device::flex().autodiff();
+    let ctx = Ctx { step: 0, training: true, growth: Growth::FULL };
+    let mut failures = Vec::new();
+    for spec in ENTRIES.iter().filter(|s| s.kind == Kind::Layer) {
+        let Some(parts) = model_for(spec.kind, spec.name).filter(|p| !p.d.is_empty()) else { continue };
+        let text = Parts { reg_g: "nagarajan_kolter".into(), ..parts }.text();
+        let (checked, refused) = run(&text);
+        let listed = ganc_check::param_grads::PARAMETER_GRADIENT_LAYERS.contains(&spec.name);
+        let (warned, refuses) = (has(&checked, "W0008", spec.name), has(&refused, "E0501", spec.name));
+        let analysis = check_source(Path::new("tiny.gan"), &text, &FsLoader);
+        let model = analysis.model.expect("a model");
+        let d = ganc_runtime::network::lower(model.network("D").unwrap(), &device).expect("lowers");
+        let side = |target: f32| {
+            let x = Value::Image(Tensor::random([2, 1, 28, 28], Distribution::Uniform(-1.0, 1.0), &device));
+            let y = Value::Labels(Tensor::<1, Int>::from_data(TensorData::new(vec![1i64, 3], [2]), &device));
+            Side { inputs: vec![x, y], targets: Tensor::from_data(TensorData::new(vec![target; 2], [2, 1]), &device) }
+        };
+        let written =
+            loss_and_grads(&d, &ganc_runtime::losses::Loss::NonSaturating, side(1.0), side(0.0), &ctx).is_ok();
+        if warned == listed || refuses == listed || written != listed {
+            failures.push(format!(
+                "`{}`: listed {listed}, warned {warned}, refused {refuses}, runtime writes it {written}",
+                spec.name
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

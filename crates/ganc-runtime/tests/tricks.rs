@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{model, run, serial, temp, trainer, weights, RING};
+use common::{assert_resumes_exactly, model, run, serial, temp, trainer, weights, RING};
 use ganc_runtime::burn::optim::GradientsParams;
 use ganc_runtime::burn::tensor::{Device, Tensor, TensorData};
 use ganc_runtime::growth::Growth;
@@ -292,25 +292,6 @@ fn a_run_with_averaged_and_matched_players_resumed_equals_an_uninterrupted_one()
             .replace("leaky_relu(0.2) linear(1)", "leaky_relu(0.2) let features linear(1)")
     );
     assert_resumes_exactly(&text, "averages", "average_d.bpk");
-}
-
-/// A run of `text` for 12 steps equals one stopped after 5 (its checkpoint holding `kept`) and
-/// resumed, metric for metric.
-fn assert_resumes_exactly(text: &str, name: &str, kept: &str) {
-    let (whole, halves) = (temp(&format!("{name}-whole")), temp(&format!("{name}-halves")));
-    let steps = |n| TrainOptions { steps: Some(n), ..TrainOptions::default() };
-    let a = run(text, &whole, steps(12)).0.expect("trains");
-    run(text, &halves, steps(5)).0.expect("trains");
-    assert!(halves.join("checkpoint").join(kept).exists(), "{kept} is in the checkpoint");
-    let b = run(text, &halves, TrainOptions { resume: Some(halves.clone()), ..steps(12) }).0.expect("resumes");
-    // metrics.csv without its timing column.
-    let metrics = |run: &std::path::Path| -> Vec<String> {
-        let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
-        text.lines().map(|l| l.rsplit_once(',').unwrap().0.to_string()).collect()
-    };
-    assert_eq!(metrics(&a), metrics(&b));
-    std::fs::remove_dir_all(&whole).ok();
-    std::fs::remove_dir_all(&halves).ok();
 }
 
 #[test]

@@ -5,6 +5,7 @@
 use super::{Ctx, Differentiable, InputGrads, NoInputGradient};
 use crate::kernels::{conv2d, conv_transpose2d};
 use crate::value::Value;
+use burn::module::ParamId;
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::nn::{Embedding, Linear, PaddingConfig2d};
 use burn::tensor::module::embedding;
@@ -83,6 +84,66 @@ pub(super) fn embed_vjp(x: &Value, g: Value) -> InputGrads {
         Value::Labels(_) => InputGrads { input: None, second: None },
         _ => InputGrads::of(g),
     }
+}
+
+/// A parameter's gradient, flattened.
+pub type ParamGrad = (ParamId, Tensor<1>);
+
+/// The gradients of `<g, x w + b>` with respect to `w` (`xᵀ g`) and `b` (`g` summed over the batch).
+pub fn linear_param_grads(l: &Linear, x: &Value, g: &Value) -> Vec<ParamGrad> {
+    let (x, g) = (x.clone().flat(), g.clone().flat());
+    let mut out = vec![(l.weight.id, x.transpose().matmul(g.clone()).reshape([-1]))];
+    out.extend(l.bias.as_ref().map(|b| (b.id, g.sum_dim(0).reshape([-1]))));
+    out
+}
+
+/// The gradient of `<g, conv(x, w)>` with respect to a `kernel`-sized weight `w` of shape
+/// `[out, in, kh, kw]`: a convolution over the batch, `x` with its batch and channel axes swapped
+/// convolved with `g` likewise swapped, stride and dilation exchanged.
+fn conv_weight_grad(
+    x: Tensor<4>,
+    g: Tensor<4>,
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: [usize; 2],
+    dilation: [usize; 2],
+) -> Tensor<4> {
+    let swapped = ConvOptions::new(dilation, padding, stride, 1);
+    let w = burn::tensor::module::conv2d(x.swap_dims(0, 1), g.swap_dims(0, 1), None, swapped);
+    w.narrow(2, 0, kernel[0]).narrow(3, 0, kernel[1]).swap_dims(0, 1)
+}
+
+/// The sum of `g` over the batch and both spatial axes: a convolution's bias gradient.
+fn channel_sum(g: &Value) -> Tensor<1> {
+    let g = g.clone().image();
+    let c = g.dims()[1];
+    g.swap_dims(0, 1).reshape([c as i32, -1]).sum_dim(1).reshape([-1])
+}
+
+/// The gradients of `<g, conv(x, w) + b>` with respect to `w` and `b`; `None` for grouped
+/// convolutions, whose weight gradient is not written.
+pub fn conv_param_grads(c: &Conv2d, x: &Value, g: &Value) -> Option<Vec<ParamGrad>> {
+    if c.groups != 1 {
+        return None;
+    }
+    let w = conv_weight_grad(x.clone().image(), g.clone().image(), c.kernel_size, c.stride, padding(c), c.dilation);
+    let mut out = vec![(c.weight.id, w.reshape([-1]))];
+    out.extend(c.bias.as_ref().map(|b| (b.id, channel_sum(g))));
+    Some(out)
+}
+
+/// The gradients of `<g, deconv(x, w) + b>` with respect to `w` (`[in, out, kh, kw]`) and `b`. A
+/// transposed convolution is the adjoint of the convolution with the same weight, so
+/// `<g, deconv(x, w)> = <conv(g, w), x>`: the convolution's weight gradient with `g` as its input
+/// and `x` as its output gradient. `None` for grouped ones.
+pub fn deconv_param_grads(c: &ConvTranspose2d, x: &Value, g: &Value) -> Option<Vec<ParamGrad>> {
+    if c.groups != 1 {
+        return None;
+    }
+    let w = conv_weight_grad(g.clone().image(), x.clone().image(), c.kernel_size, c.stride, c.padding, c.dilation);
+    let mut out = vec![(c.weight.id, w.reshape([-1]))];
+    out.extend(c.bias.as_ref().map(|b| (b.id, channel_sum(g))));
+    Some(out)
 }
 
 impl Differentiable for Linear {

@@ -141,3 +141,22 @@ pub fn catalogue() -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// A run of `text` for 12 steps equals one stopped after 5 (its checkpoint holding `kept`) and
+/// resumed, metric for metric.
+pub fn assert_resumes_exactly(text: &str, name: &str, kept: &str) {
+    let (whole, halves) = (temp(&format!("{name}-whole")), temp(&format!("{name}-halves")));
+    let steps = |n| TrainOptions { steps: Some(n), ..TrainOptions::default() };
+    let a = run(text, &whole, steps(12)).0.expect("trains");
+    run(text, &halves, steps(5)).0.expect("trains");
+    assert!(halves.join("checkpoint").join(kept).exists(), "{kept} is in the checkpoint");
+    let b = run(text, &halves, TrainOptions { resume: Some(halves.clone()), ..steps(12) }).0.expect("resumes");
+    // metrics.csv without its timing column.
+    let metrics = |run: &std::path::Path| -> Vec<String> {
+        let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+        text.lines().map(|l| l.rsplit_once(',').unwrap().0.to_string()).collect()
+    };
+    assert_eq!(metrics(&a), metrics(&b));
+    std::fs::remove_dir_all(&whole).ok();
+    std::fs::remove_dir_all(&halves).ok();
+}
