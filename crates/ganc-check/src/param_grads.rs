@@ -85,8 +85,8 @@ pub fn gaps(model: &Model) -> Vec<(String, Span)> {
 
 /// What of `d` and its loss has no parameter gradient, for `what`.
 fn network_gaps(model: &Model, d: &Network, what: &str, gaps: &mut Vec<(String, Span)>) {
-    if model.loss.name == "relativistic" {
-        gaps.push((format!("{what} with a relativistic loss"), model.loss.span));
+    if matches!(model.loss.name, "relativistic" | "began" | "auxiliary_classifier") {
+        gaps.push((format!("{what} with the `{}` loss", model.loss.name), model.loss.span));
     }
     for layer in d.layers() {
         let bilinear = layer.name == "upsample" && layer.args.name("mode") == Some("bilinear");

@@ -77,7 +77,7 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
             not_trained("the metric `modes` on data other than 2D points", m.span, diags);
         }
     }
-    for (what, span) in crate::param_grads::gaps(model) {
+    for (what, span) in crate::param_grads::gaps(model).into_iter().chain(classifier_gaps(model)) {
         not_trained(&what, span, diags);
     }
     let mut discriminators = 0;
@@ -97,6 +97,8 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
                 }
                 match ganc_registry::lookup(Kind::Output, &net.output) {
                     Some(spec) => entry(spec, &format!("the discriminator output `{}`", net.output), net.span, diags),
+                    // BEGAN's autoencoder D trains.
+                    None if model.loss.name == "began" => {}
                     None => {
                         not_trained(&format!("an autoencoder discriminator (`-> {}`)", net.output), net.span, diags)
                     }
@@ -114,6 +116,32 @@ pub const VBN_IN_D: &str = "`virtual_batchnorm` in a discriminator (its referenc
 
 /// What the runtime refuses with `replay`: its buffer keeps fakes without their labels.
 pub const REPLAY_WITH_LABELS: &str = "`replay` with a discriminator that reads labels (the buffer keeps no labels)";
+
+/// What the runtime does not train with AC-GAN's `auxiliary_classifier` loss, which reads the
+/// class of every real and fake sample: a generator that draws no class labels, fakes replayed
+/// without theirs, a gradient penalty (taken on the whole output, class logits included).
+pub fn classifier_gaps(model: &Model) -> Vec<(String, Span)> {
+    if model.loss.name != "auxiliary_classifier" {
+        return Vec::new();
+    }
+    let mut gaps = Vec::new();
+    let conditions = |names: &[String]| {
+        names.iter().any(|n| model.inputs.iter().any(|i| &i.name == n && i.kind == InputKind::Condition))
+    };
+    if let Some(g) = model.generator().filter(|g| !conditions(&g.inputs)) {
+        gaps.push(("`auxiliary_classifier` with a generator that draws no class labels".into(), g.span));
+    }
+    if let Some(replay) = model.train.option("replay").filter(|o| o.span != Span::default()) {
+        gaps.push(("`replay` with `auxiliary_classifier` (the buffer keeps no labels)".into(), replay.span));
+    }
+    for r in &model.regularizers {
+        if ganc_registry::lookup(Kind::Regularizer, r.component.name).is_some_and(|s| s.is_gradient_penalty()) {
+            let what = format!("`{}` with `auxiliary_classifier` (D's output holds class logits)", r.component.name);
+            gaps.push((what, r.component.span));
+        }
+    }
+    gaps
+}
 
 fn nodes(body: &[Node], diags: &mut Vec<Diagnostic>) {
     for node in body {

@@ -550,8 +550,7 @@ pub static ENTRIES: &[Spec] = &[
         Needs::Reconstruction,
         false,
         false,
-    )
-    .not_lowered(),
+    ),
     loss(
         "relativistic",
         "D estimates how much more real the real data are than the fakes.",
@@ -587,8 +586,7 @@ pub static ENTRIES: &[Spec] = &[
         Needs::ScoreAndClasses,
         false,
         true,
-    )
-    .not_lowered(),
+    ),
     // ---- regularizers -----------------------------------------------------------------
     penalty(
         "gradient_penalty",
@@ -1041,6 +1039,5 @@ pub static ENTRIES: &[Spec] = &[
         Needs::ScoreAndClasses,
         "A score and one logit per class: `[1 + classes]`.",
         "Odena et al. 2017 (AC-GAN)",
-    )
-    .not_lowered(),
+    ),
 ];

@@ -36,6 +36,9 @@ pub struct State {
     /// it: recorded for readers of the checkpoint).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub growth: Option<Growth>,
+    /// BEGAN's `k_t` after `step`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub began_k: Option<f64>,
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename.
@@ -201,8 +204,12 @@ pub fn save_with(
     }
     ops.write(tmp.join("opt_g.bpk"), |p| t.opt_g.save(p).map_err(io))?;
     ops.write(tmp.join("opt_d.bpk"), |p| t.opt_d.save(p).map_err(io))?;
-    let state =
-        State { step: t.step, ema: t.ema.is_some(), growth: t.plan.progressive.as_ref().map(|s| s.after(t.step)) };
+    let state = State {
+        step: t.step,
+        ema: t.ema.is_some(),
+        growth: t.plan.progressive.as_ref().map(|s| s.after(t.step)),
+        began_k: t.equilibrium.map(|e| e.k),
+    };
     let json = serde_json::to_string_pretty(&state).map_err(io)?;
     let partial = tmp.join("state.json.partial");
     ops.write(partial.clone(), |p| write_synced(p, json.as_bytes()))?;
@@ -295,6 +302,9 @@ pub fn restore(dir: &Path, mut t: Trainer) -> std::io::Result<Trainer> {
     let read = |name: &str| fs::read(dir.join(name)).map(Bytes::from_bytes_vec);
     t.opt_g = t.opt_g.from_bytes(read("opt_g.bpk")?).map_err(|e| corrupt(&dir.join("opt_g.bpk"), e))?;
     t.opt_d = t.opt_d.from_bytes(read("opt_d.bpk")?).map_err(|e| corrupt(&dir.join("opt_d.bpk"), e))?;
+    if let (Some(eq), Some(k)) = (t.equilibrium.as_mut(), st.began_k) {
+        eq.k = k;
+    }
     t.step = st.step;
     Ok(t)
 }

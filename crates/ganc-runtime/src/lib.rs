@@ -14,8 +14,10 @@
 //! - [`kernels`] holds ganc's fused CPU kernels (convolutions, batch norm, LeakyReLU) on burn's
 //!   flex backend, which the layers call; [`memory`] keeps freed buffers for the next step.
 
+pub mod auxiliary;
 pub mod checkpoint;
 pub mod device;
+pub mod equilibrium;
 pub mod export;
 pub mod fused_adam;
 pub mod growth;

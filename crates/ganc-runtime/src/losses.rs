@@ -31,6 +31,23 @@ pub enum Loss {
         /// Compare against the other side's batch mean.
         average: bool,
     },
+    /// BEGAN (Berthelot et al. 2017): D's outputs are per-sample reconstruction errors
+    /// ([`crate::equilibrium`]); D's loss is `mean real - k_t · mean fake`, G's `mean fake`.
+    Began {
+        /// The diversity ratio the control of `k_t` holds.
+        gamma: f64,
+        /// The control's gain.
+        lambda_k: f64,
+    },
+    /// AC-GAN (Odena et al. 2017): `base` on D's adversarial score, and both networks add
+    /// `weight` times the class cross-entropy of D's class logits ([`crate::auxiliary`]), which
+    /// the trainer computes beside it.
+    Auxiliary {
+        /// The loss on the adversarial score.
+        base: Box<Loss>,
+        /// The weight of the class cross-entropy.
+        weight: f64,
+    },
 }
 
 /// The loss a relativistic loss is made from: its per-sample penalty `f(z, +)` for a difference
@@ -75,10 +92,14 @@ fn bce(x: Tensor<2>, t: Tensor<2>) -> Tensor<1> {
 impl Loss {
     /// Whether D's outputs are read as probabilities through a sigmoid (and labels apply).
     pub fn is_probabilistic(&self) -> bool {
-        matches!(self, Loss::Minimax | Loss::NonSaturating)
+        match self {
+            Loss::Auxiliary { base, .. } => base.is_probabilistic(),
+            other => matches!(other, Loss::Minimax | Loss::NonSaturating),
+        }
     }
 
-    /// D's loss for real and fake outputs and their (possibly smoothed or noisy) targets.
+    /// D's loss for real and fake outputs and their (possibly smoothed or noisy) targets. For
+    /// BEGAN, the fakes' targets carry the weight `k_t` of their reconstruction error.
     pub fn discriminator(&self, real: Tensor<2>, fake: Tensor<2>, real_t: Tensor<2>, fake_t: Tensor<2>) -> Tensor<1> {
         match self {
             Loss::Minimax | Loss::NonSaturating => bce(real, real_t) + bce(fake, fake_t),
@@ -88,6 +109,8 @@ impl Loss {
             }
             Loss::Hinge => relu(real.neg() + 1.0).mean() + relu(fake + 1.0).mean(),
             Loss::Relativistic { base, average } => base.relativistic(real, fake, *average),
+            Loss::Began { .. } => real.mean() - (fake * fake_t).mean(),
+            Loss::Auxiliary { base, .. } => base.discriminator(real, fake, real_t, fake_t),
         }
     }
 
@@ -110,7 +133,8 @@ impl Loss {
             Loss::LeastSquares { .. } => ((real - real_t) / nr, (fake - fake_t) / nf),
             // relu(1 - x) falls where x < 1, relu(1 + x) rises where x > -1.
             Loss::Hinge => (real.lower_elem(1.0).float() * (-1.0 / nr), fake.greater_elem(-1.0).float() / nf),
-            Loss::Relativistic { .. } => return None,
+            // Its outputs are not D's: the reconstruction errors of its autoencoder output.
+            Loss::Relativistic { .. } | Loss::Began { .. } | Loss::Auxiliary { .. } => return None,
         })
     }
 
@@ -119,10 +143,13 @@ impl Loss {
         matches!(self, Loss::Relativistic { .. })
     }
 
-    /// The targets D's loss uses for real and fake samples when no label regularizer changes them.
+    /// The targets D's loss uses for real and fake samples when no label regularizer changes them
+    /// (for BEGAN, `k_0 = 0`).
     pub fn targets(&self) -> (f64, f64) {
         match self {
             Loss::LeastSquares { a, b, .. } => (*b, *a),
+            Loss::Began { .. } => (0.0, 0.0),
+            Loss::Auxiliary { base, .. } => base.targets(),
             _ => (1.0, 0.0),
         }
     }
@@ -139,6 +166,8 @@ impl Loss {
             Loss::NonSaturating => softplus(fake.neg(), 1.0).mean(),
             Loss::Wasserstein | Loss::Hinge => fake.mean().neg(),
             Loss::LeastSquares { c, .. } => (fake - *c).powi_scalar(2).mean() * 0.5,
+            Loss::Began { .. } => fake.mean(),
+            Loss::Auxiliary { base, .. } => base.generator(fake, real),
         }
     }
 

@@ -137,7 +137,7 @@ pub fn loss_and_grads(
     let value = loss.discriminator(r.clone(), f.clone(), real.targets.clone(), fake.targets.clone());
     let (gr, gf) = loss
         .discriminator_output_grads(r, f, real.targets, fake.targets)
-        .ok_or_else(|| NoParamGradient("a relativistic loss".into()))?;
+        .ok_or_else(|| NoParamGradient("a relativistic or BEGAN loss".into()))?;
     let mut grads = ParamGrads::default();
     for (tape, walked, out, seed) in [(real_tape, real_walk, real_out, gr), (fake_tape, fake_walk, fake_out, gf)] {
         let seed = Value::Flat(seed).reshape(&out.per_sample());

@@ -349,6 +349,19 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
             };
             Loss::Relativistic { base, average: a.bool("average") }
         }
+        "auxiliary_classifier" => {
+            let a = &model.loss.args;
+            let base = match a.name("base") {
+                Some("hinge") => Loss::Hinge,
+                Some("least_squares") => Loss::LeastSquares { a: 0.0, b: 1.0, c: 1.0 },
+                _ => Loss::NonSaturating,
+            };
+            Loss::Auxiliary { base: Box::new(base), weight: a.float("weight") }
+        }
+        "began" => {
+            let a = &model.loss.args;
+            Loss::Began { gamma: a.float("gamma"), lambda_k: a.float("lambda_k") }
+        }
         other => {
             diags.push(unsupported(model.loss.span, format!("the `{other}` loss is")));
             Loss::NonSaturating
@@ -456,10 +469,11 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         steps: o.args.int("value") as usize,
         exact: model.train.option("unroll_gradient").and_then(|g| g.args.name("value")) != Some("first_order"),
     });
-    for (what, span) in ganc_check::param_grads::gaps(model) {
+    for (what, span) in ganc_check::param_grads::gaps(model).into_iter().chain(ganc_check::classifier_gaps(model)) {
         diags.push(unsupported(span, format!("{what} is")));
     }
-    if !registry::lookup(Kind::Output, &d.output).is_some_and(|s| s.trains()) {
+    let autoencoder = matches!(loss, Loss::Began { .. }) && d.output == model.data.value;
+    if !autoencoder && !registry::lookup(Kind::Output, &d.output).is_some_and(|s| s.trains()) {
         diags.push(unsupported(d.span, format!("a discriminator with output `{}` is", d.output)));
     }
     if !diags.is_empty() {

@@ -216,12 +216,19 @@ pub const METRICS_HEADER: &str =
     "step,d_loss,g_loss,d_real,d_fake,grad_norm_g,grad_norm_d,lr_g,lr_d,penalty,steps_per_sec";
 
 /// The header of `metrics.csv` for `plan`: progressive runs add the step's image resolution and
-/// the newest stage's alpha.
+/// the newest stage's alpha, BEGAN runs `k_t` and the convergence measure `M_global`, AC-GAN
+/// runs the accuracy of D's classifier on the real batch.
 pub fn metrics_header(plan: &Plan) -> String {
-    match plan.progressive {
-        Some(_) => format!("{METRICS_HEADER},resolution,alpha"),
-        None => METRICS_HEADER.to_string(),
+    let mut header = METRICS_HEADER.to_string();
+    if plan.progressive.is_some() {
+        header.push_str(",resolution,alpha");
     }
+    match plan.loss {
+        crate::losses::Loss::Began { .. } => header.push_str(",k,m_global"),
+        crate::losses::Loss::Auxiliary { .. } => header.push_str(",d_accuracy"),
+        _ => {}
+    }
+    header
 }
 
 /// Trains `model` (whose source text is `source`, read from `model_path`). Returns the run
@@ -315,9 +322,11 @@ pub fn train(
         let rate = clock_steps as f64 / clock.elapsed().as_secs_f64().max(1e-9);
         if logged {
             let growth = m.growth.map_or(String::new(), |(r, alpha)| format!(",{r},{alpha}"));
+            let equilibrium = m.equilibrium.map_or(String::new(), |(k, m_global)| format!(",{k},{m_global}"));
+            let accuracy = m.d_accuracy.map_or(String::new(), |a| format!(",{a}"));
             writeln!(
                 metrics_file,
-                "{},{},{},{},{},{},{},{},{},{},{:.3}{growth}",
+                "{},{},{},{},{},{},{},{},{},{},{:.3}{growth}{equilibrium}{accuracy}",
                 m.step,
                 m.d_loss,
                 m.g_loss,

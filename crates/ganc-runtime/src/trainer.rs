@@ -1,11 +1,14 @@
 //! The training step, a function of (networks, optimizers, batch index): one or more D updates
 //! on separate real and fake batches, then G's update, then the EMA.
 
+use crate::auxiliary;
+use crate::equilibrium::{reconstruction_error, Equilibrium};
 use crate::fused_adam::FusedAdam;
 use crate::growth::Growth;
 use crate::history;
 use crate::inputs::{self, Stream};
 use crate::layers::{Ctx, Decay};
+use crate::losses::Loss;
 use crate::network::Net;
 use crate::orthogonal;
 use crate::param_grad::{self, Side};
@@ -48,6 +51,15 @@ pub struct StepMetrics {
     pub penalty: f64,
     /// Progressive growing: the step's image resolution and the newest stage's alpha.
     pub growth: Option<(usize, f64)>,
+    /// BEGAN: `k_t` after the step, and the step's convergence measure `M_global`.
+    pub equilibrium: Option<(f64, f64)>,
+    /// AC-GAN: the share of D's last real batch that its classifier labels right.
+    pub d_accuracy: Option<f64>,
+}
+
+/// The labels an auxiliary-classifier loss reads, which `plan` makes sure exist.
+fn labelled(labels: &Option<Value>) -> &Value {
+    labels.as_ref().expect("`plan` refuses an auxiliary classifier without labels on both sides")
 }
 
 /// What a sampler asks for besides the stream of latents.
@@ -115,6 +127,8 @@ pub struct Trainer {
     pub averages: (Option<Net>, Option<Net>),
     /// Old fakes, under `replay`.
     pub replay: Option<Buffer>,
+    /// BEGAN's control of `k_t`.
+    pub equilibrium: Option<Equilibrium>,
     /// G's optimizer.
     pub opt_g: ModuleOptimizer,
     /// D's optimizer.
@@ -137,7 +151,11 @@ impl Trainer {
         let (opt_g, opt_d) = (optimizer(&plan.opt_g), optimizer(&plan.opt_d));
         let size = plan.data_shape.iter().product();
         let replay = plan.replay.map(|(capacity, _)| Buffer::new(capacity, size));
-        Trainer { opt_g, opt_d, plan, g, d, ema, averages, replay, device, step: 0 }
+        let equilibrium = match plan.loss {
+            Loss::Began { gamma, lambda_k } => Some(Equilibrium::new(gamma, lambda_k)),
+            _ => None,
+        };
+        Trainer { opt_g, opt_d, plan, g, d, ema, averages, replay, equilibrium, device, step: 0 }
     }
 
     /// G's inputs for `n` samples from `stream` at `index`, and the labels among them.
@@ -190,9 +208,19 @@ impl Trainer {
         self.d_forward_on(&self.d, x, labels, ctx)
     }
 
-    /// D's output by `d` (D itself, or a copy whose weights take no gradient).
+    /// D's output by `d` (D itself, or a copy whose weights take no gradient): a score per
+    /// sample, which for an autoencoder D (BEGAN) is its reconstruction error.
     fn d_forward_on(&self, d: &Net, x: Value, labels: Option<Value>, ctx: &Ctx) -> Tensor<2> {
-        d.forward(self.d_inputs(x, labels), ctx).flat()
+        let out = d.forward(self.d_inputs(x.clone(), labels), ctx);
+        self.score(x, out)
+    }
+
+    /// D's score of each sample of `x` from its output `out`.
+    fn score(&self, x: Value, out: Value) -> Tensor<2> {
+        match self.equilibrium {
+            Some(_) => reconstruction_error(x, out),
+            None => out.flat(),
+        }
     }
 
     /// [`Self::d_forward_on`], and the values D names (only feature matching reads them).
@@ -206,8 +234,8 @@ impl Trainer {
         if self.plan.feature_matching.is_none() {
             return (self.d_forward_on(d, x, labels, ctx), HashMap::new());
         }
-        let (out, named) = d.forward_with(self.d_inputs(x, labels), ctx);
-        (out.flat(), named)
+        let (out, named) = d.forward_with(self.d_inputs(x.clone(), labels), ctx);
+        (self.score(x, out), named)
     }
 
     /// D's inputs: the samples, and their labels when D reads labels.
@@ -227,9 +255,13 @@ impl Trainer {
         Some(history::distance(net, avg).mul_scalar(weight))
     }
 
-    /// Targets for D's loss: one-sided smoothing, noisy ranges and flips applied.
+    /// Targets for D's loss: one-sided smoothing, noisy ranges and flips applied; for BEGAN, the
+    /// fakes' weight `k_t`.
     fn targets(&self, n: usize, index: u64) -> (Tensor<2>, Tensor<2>) {
-        let (mut real, fake) = self.plan.loss.targets();
+        let (mut real, mut fake) = self.plan.loss.targets();
+        if let Some(eq) = &self.equilibrium {
+            fake = eq.k;
+        }
         if let Some(s) = self.plan.labels.smoothing {
             real = s;
         }
@@ -322,7 +354,23 @@ impl Trainer {
                 (self.d_forward(real, real_labels, &ctx), self.d_forward(fake, g_labels, &ctx))
             };
             let (real_t, fake_t) = self.targets(n, index);
+            // AC-GAN: the score's loss, plus the class cross-entropy of reals and fakes.
+            let (d_real, d_fake, classes) = match &plan.loss {
+                Loss::Auxiliary { weight, .. } => {
+                    let ((real_score, real_classes), (fake_score, fake_classes)) =
+                        (auxiliary::split(d_real), auxiliary::split(d_fake));
+                    let (real_y, fake_y) = (labelled(&real_labels_v), labelled(&g_labels_v));
+                    m.d_accuracy = Some(auxiliary::accuracy(real_classes.clone().detach(), real_y));
+                    let ce =
+                        auxiliary::cross_entropy(real_classes, real_y) + auxiliary::cross_entropy(fake_classes, fake_y);
+                    (real_score, fake_score, Some(ce.mul_scalar(*weight)))
+                }
+                _ => (d_real, d_fake, None),
+            };
             let mut loss = plan.loss.discriminator(d_real.clone(), d_fake.clone(), real_t, fake_t);
+            if let Some(ce) = classes {
+                loss = loss + ce;
+            }
             let batch = penalty::Batch {
                 real: &real_v,
                 fake: &fake_v,
@@ -361,6 +409,8 @@ impl Trainer {
         let rule = plan.unroll.map(|_| {
             Rule::of(&plan.opt_d, &self.opt_d, &frozen_d).expect("`plan` refuses unrolling through other optimizers")
         });
+        // G's mean score of its fakes, without G's regularizers: BEGAN's L(G(z_G)).
+        let mut fake_error = 0.0;
         for i in 0..plan.g_steps {
             let index = self.step * plan.g_steps as u64 + i as u64;
             let (fake, named, g_labels) = match shared.take() {
@@ -393,13 +443,24 @@ impl Trainer {
                 _ => None,
             };
             let d_for_g = looked_ahead.as_ref().unwrap_or(&frozen_d);
-            let (d_fake, fake_named) = self.d_forward_named(d_for_g, fake, g_labels, &ctx);
+            let (d_fake, fake_named) = self.d_forward_named(d_for_g, fake, g_labels.clone(), &ctx);
+            fake_error = mean(d_fake.clone().detach().mean());
             // D on the real batch of its last update, when G's loss reads it.
             let on_real = (plan.loss.is_relativistic() || plan.feature_matching.is_some())
                 .then(|| last_real.clone())
                 .flatten()
                 .map(|(real, labels)| self.d_forward_named(d_for_g, real, labels, &ctx));
+            let (d_fake, classes) = match &plan.loss {
+                Loss::Auxiliary { weight, .. } => {
+                    let (score, logits) = auxiliary::split(d_fake);
+                    (score, Some(auxiliary::cross_entropy(logits, labelled(&g_labels)).mul_scalar(*weight)))
+                }
+                _ => (d_fake, None),
+            };
             let mut loss = plan.loss.generator(d_fake, on_real.as_ref().map(|(out, _)| out.clone().detach()));
+            if let Some(ce) = classes {
+                loss = loss + ce;
+            }
             if let (Some(fm), Some((_, real_named))) = (&plan.feature_matching, &on_real) {
                 let mean = |named: &HashMap<String, Value>| Some(named.get(&fm.name)?.clone().flat().mean_dim(0));
                 if let (Some(real), Some(fake)) = (mean(real_named), mean(&fake_named)) {
@@ -422,6 +483,10 @@ impl Trainer {
             m.g_loss = mean(loss.clone().detach());
             let norm = update(&mut self.g, &mut self.opt_g, plan.opt_g.lr(), loss, measure && i + 1 == plan.g_steps);
             m.grad_norm_g = norm.unwrap_or(m.grad_norm_g);
+        }
+        if let Some(eq) = self.equilibrium.as_mut() {
+            let m_global = eq.update(m.d_real, fake_error);
+            m.equilibrium = Some((eq.k, m_global));
         }
         if let (Some(beta), Some(ema)) = (plan.ema, self.ema.take()) {
             let mut live = Collect::default();

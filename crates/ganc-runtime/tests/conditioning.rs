@@ -426,3 +426,64 @@ fn a_resumed_style_run_equals_an_uninterrupted_one() {
     assert_eq!(average(&whole), average(&parts));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A small AC-GAN: G conditional, D with a score and ten class logits and no label input.
+const ACGAN: &str = r#"
+data mnist(split: train)
+latent z ~ normal(8)
+condition y ~ labels
+generator G(z, y) -> image {
+    let e = y |> embedding(4)
+    concat(e)
+    linear(28 * 28)
+    reshape(1, 28, 28)
+    tanh
+}
+discriminator D(image) -> logits {
+    conv(4, kernel: 4, stride: 2, padding: 1)
+    leaky_relu(0.2)
+    flatten
+    linear(11)
+}
+loss auxiliary_classifier(weight: WEIGHT)
+train { batch: 32 steps: STEPS seed: 4 log every 1 steps optimizer D: adam(lr: 0.005, betas: (0.5, 0.999)) }
+"#;
+
+/// The columns `names` of every row of a run's metrics.csv.
+fn columns(run: &std::path::Path, names: &[&str]) -> Vec<Vec<f64>> {
+    let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let at: Vec<usize> = names.iter().map(|n| header.iter().position(|h| h == n).expect(n)).collect();
+    csv.lines()
+        .skip(1)
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            at.iter().map(|&i| cells[i].parse().unwrap()).collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_auxiliary_classifier_learns_the_classes_and_adds_its_cross_entropy_to_both_losses() {
+    let _rng = serial();
+    let dir = temp("acgan");
+    write_mnist(&dir.join("data"), 200);
+    let train = |weight: &str, steps: u64, name: &str| {
+        let text = ACGAN.replace("WEIGHT", weight).replace("STEPS", &steps.to_string());
+        let opts = TrainOptions { data_dir: Some(dir.join("data")), ..TrainOptions::default() };
+        run(&text, &dir.join(name), opts).0.expect("trains")
+    };
+    // D's classifier learns the labels of the real images: about one in ten right at first; after
+    // 60 steps near 70%, the most these images allow (the square's row is the class modulo 7, so
+    // classes 7, 8 and 9 look like 0, 1 and 2).
+    let trained = columns(&train("1.0", 60, "weighted"), &["d_accuracy"]);
+    let (first, last) = (trained[0][0], trained.iter().rev().take(10).map(|r| r[0]).sum::<f64>() / 10.0);
+    assert!(first < 0.35 && last > 0.55, "accuracy from {first} to {last}");
+    // Without the class term, the losses are the plain GAN's: the same seed gives the same first
+    // D score, and the weighted losses are larger by the (positive) cross-entropies.
+    let plain = columns(&train("0.0", 1, "plain"), &["d_loss", "g_loss", "d_real"]);
+    let weighted = columns(&train("1.0", 1, "one"), &["d_loss", "g_loss", "d_real"]);
+    assert_eq!(plain[0][2], weighted[0][2], "D's score of the real batch");
+    assert!(weighted[0][0] > plain[0][0] + 1.0 && weighted[0][1] > plain[0][1] + 1.0, "{weighted:?} vs {plain:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -10,6 +10,8 @@ use ganc_runtime::run::{networks, TrainError};
 
 /// The models the README says train.
 const TRAINS: &[&str] = &[
+    "acgan_mnist",
+    "began",
     "biggan_fashion",
     "dcgan_mnist",
     "grid_0gp",

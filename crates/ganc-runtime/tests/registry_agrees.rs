@@ -19,6 +19,7 @@ struct Parts {
     data: String,
     latent: String,
     g: String,
+    g_in: String,
     d_out: String,
     d: String,
     loss: String,
@@ -34,6 +35,7 @@ impl Default for Parts {
             data: "mnist(split: test)".into(),
             latent: "normal(4)".into(),
             g: "linear(28 * 28)\n reshape(1, 28, 28)\n tanh".into(),
+            g_in: "z".into(),
             d_out: "logit".into(),
             d: String::new(),
             loss: "non_saturating".into(),
@@ -49,6 +51,18 @@ impl Parts {
     /// A D body around `layers`, which start from an [8, 14, 14] image.
     fn d_with(layers: &str) -> Parts {
         Parts { d: layers.into(), ..Parts::default() }
+    }
+
+    /// AC-GAN: D gives a score and class logits, G draws classes.
+    fn classified() -> Parts {
+        let g = "let e = y |> embedding(4)\n concat(e)\n linear(28 * 28)\n reshape(1, 28, 28)\n tanh";
+        Parts {
+            loss: "auxiliary_classifier".into(),
+            d_out: "logits".into(),
+            g: g.into(),
+            g_in: "z, y".into(),
+            ..Parts::default()
+        }
     }
 
     /// A model of data shaped `[c, h, w]` (or points when `c` is 0).
@@ -87,10 +101,10 @@ impl Parts {
             format!("evaluate every 10 steps {{ {} }}", self.evaluate)
         };
         format!(
-            "data {}\nlatent z ~ {}\n{condition}\ngenerator G(z) -> {value} {{\n {}\n}}\n\
+            "data {}\nlatent z ~ {}\n{condition}\ngenerator G({}) -> {value} {{\n {}\n}}\n\
              discriminator D({d_inputs}) -> {out} {{\n {d_body}\n}}\nloss {}\n\
              regularize D {{ {} }}\nregularize G {{ {} }}\ntrain {{\n {}\n}}\n{evaluate}\n",
-            self.data, self.latent, self.g, self.loss, self.reg_d, self.reg_g, self.train
+            self.data, self.latent, self.g_in, self.g, self.loss, self.reg_d, self.reg_g, self.train
         )
     }
 }
@@ -133,12 +147,12 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
         Kind::Wrapper => d(&format!("{name} conv(8, kernel: 3, padding: 1)")),
         Kind::Schedule => d(&format!("gaussian_noise(0.1, decay: {name} over 10 steps)")),
         Kind::Loss => match name {
-            "auxiliary_classifier" => Parts { loss: name.into(), d_out: "logits".into(), ..Parts::default() },
+            "auxiliary_classifier" => Parts::classified(),
             "began" => Parts { loss: name.into(), d_out: "image".into(), d: String::new(), ..Parts::default() },
             _ => Parts { loss: name.into(), ..Parts::default() },
         },
         Kind::Output => match name {
-            "logits" => Parts { loss: "auxiliary_classifier".into(), d_out: name.into(), ..Parts::default() },
+            "logits" => Parts::classified(),
             _ => Parts { d_out: name.into(), ..Parts::default() },
         },
         Kind::Regularizer => match name {
@@ -277,8 +291,12 @@ fn structures_the_runtime_refuses_are_warned() {
         .text()
         .replace("loss non_saturating", "encoder E(image) -> z {\n flatten\n linear(4)\n}\nloss non_saturating");
     let vbn_in_d = Parts::d_with("virtual_batchnorm\n let h = y |> embedding(4)\n virtual_batchnorm").text();
+    let unconditional_acgan = Parts { g: Parts::default().g, g_in: "z".into(), ..Parts::classified() };
+    let penalized_acgan = Parts { reg_d: "r1(gamma: 1)".into(), ..Parts::classified() };
     let tiny = Path::new("tiny.gan");
     for (what, path, text) in [
+        ("auxiliary_classifier with an unconditional G", tiny, unconditional_acgan.text()),
+        ("auxiliary_classifier with a penalty", tiny, penalized_acgan.text()),
         ("virtual_batchnorm in D", tiny, vbn_in_d),
         ("label_smoothing", tiny, label_trick_with_hinge.text()),
         ("modes", tiny, modes_on_images.text()),

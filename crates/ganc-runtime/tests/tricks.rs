@@ -368,3 +368,46 @@ fn replay_with_a_discriminator_that_reads_labels_is_refused_at_its_span() {
     assert!(text[diags[0].primary.span.start..].starts_with("replay("), "{:?}", diags[0].primary.span);
     assert!(diags[0].message.contains("reads labels"), "{}", diags[0].message);
 }
+
+/// A tiny BEGAN on the ring: D an autoencoder of points.
+fn began(lambda_k: f64) -> String {
+    RING.replace(
+        "-> logit { linear(16) leaky_relu(0.2) linear(1) }",
+        "-> point { linear(16) leaky_relu(0.2) linear(2) }",
+    )
+    .replace("loss non_saturating", &format!("loss began(gamma: 0.5, lambda_k: {lambda_k})"))
+    .replace("steps: 10", "steps: 10\n    log every 1 steps")
+}
+
+#[test]
+fn began_weighs_the_fakes_by_k_which_follows_its_control_law() {
+    let _rng = serial();
+    let (mut t, data) = trainer(&began(0.5));
+    let mut k = 0.0;
+    for step in 1..=6 {
+        let m = t.step(&data, false);
+        // D's loss is L(x) - k_t L(G(z_D)), with the k of before the step.
+        assert!((m.d_loss - (m.d_real - k * m.d_fake)).abs() < 1e-5, "step {step}: {m:?} with k {k}");
+        // G's loss is L(G(z_G)); then k_{t+1} = clip(k_t + lambda_k (gamma L(x) - L(G(z_G))), 0, 1).
+        let balance = 0.5 * m.d_real - m.g_loss;
+        k = (k + 0.5 * balance).clamp(0.0, 1.0);
+        let (k_after, m_global) = m.equilibrium.expect("BEGAN reports k and M_global");
+        assert!((k_after - k).abs() < 1e-9, "step {step}: k {k_after} vs {k}");
+        assert!((m_global - (m.d_real + balance.abs())).abs() < 1e-9, "M_global {m_global}");
+    }
+    assert!(k > 0.0, "k moved: {k}");
+}
+
+#[test]
+fn a_began_run_resumed_equals_an_uninterrupted_one_and_keeps_k() {
+    let _rng = serial();
+    let text = began(0.5);
+    assert_resumes_exactly(&text, "began", "state.json");
+    let dir = temp("began-columns");
+    run(&text, &dir, TrainOptions { steps: Some(3), ..TrainOptions::default() }).0.expect("trains");
+    let csv = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(",k,m_global"), "{csv}");
+    let state = std::fs::read_to_string(dir.join("checkpoint/state.json")).unwrap();
+    assert!(state.contains("began_k"), "{state}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -91,14 +91,16 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         Event::Step(m, rate) => {
             // A progressive run shows the step's resolution and the newest stage's alpha.
             let growth = m.growth.map_or(String::new(), |(r, alpha)| format!("{r}x{r} alpha {alpha:.2} "));
+            // BEGAN shows k_t and its convergence measure.
+            let equilibrium = m.equilibrium.map_or(String::new(), |(k, g)| format!("k {k:.4} M_global {g:.4} "));
             let line = format!(
-                "step {} {growth}d_loss {:.4} g_loss {:.4} D(x) {:.3} D(G(z)) {:.3} {rate:.2} it/s",
+                "step {} {growth}d_loss {:.4} g_loss {:.4} D(x) {:.3} D(G(z)) {:.3} {equilibrium}{rate:.2} it/s",
                 m.step, m.d_loss, m.g_loss, m.d_real, m.d_fake
             );
             match &bar {
                 Some(b) => {
                     b.set_position(m.step);
-                    b.set_message(format!("{growth}d {:.3} g {:.3} {rate:.1} it/s", m.d_loss, m.g_loss));
+                    b.set_message(format!("{growth}d {:.3} g {:.3} {equilibrium}{rate:.1} it/s", m.d_loss, m.g_loss));
                 }
                 None if m.step % log_every == 0 => println!("{line}"),
                 None => {}
