@@ -38,6 +38,7 @@ pub mod plan;
 pub mod plots;
 pub mod reference;
 pub mod replay;
+pub mod report;
 pub mod run;
 pub mod sample;
 pub mod styles;

@@ -8,6 +8,7 @@ use crate::layers::reparam::{wrap_all, WrapAll};
 use crate::network::{lower, Net, Unsupported};
 use crate::plan::{plan, unsupported_diagnostics, Plan};
 use crate::plots;
+use crate::report::{self, Finding, Report};
 use crate::trainer::{Draw, StepMetrics, Trainer};
 use crate::value::Value;
 use burn::tensor::Device;
@@ -100,6 +101,8 @@ pub enum Event<'a> {
     Wrote(PathBuf),
     /// Mode coverage was measured at a step.
     Evaluated(u64, &'a ganc_data::Coverage),
+    /// The failure report at the end of the run (also in `report.md`).
+    Report(&'a Report),
 }
 
 fn io_err(what: &str, path: &Path, e: impl std::fmt::Display) -> TrainError {
@@ -315,6 +318,12 @@ pub fn train(
         // it can be trained or saved.
         for (loss, value) in [("discriminator", m.d_loss), ("generator", m.g_loss)] {
             if !value.is_finite() {
+                let stopped = Finding {
+                    step: m.step,
+                    what: format!("the {loss}'s loss became {value}: the run stopped"),
+                    evidence: format!("{} {value}", if loss == "generator" { "g_loss" } else { "d_loss" }),
+                };
+                finish_report(&run, &plan, Some(stopped), on_event)?;
                 return Err(TrainError::NonFinite { loss, value, step: m.step, run });
             }
         }
@@ -378,7 +387,23 @@ pub fn train(
     on_event(Event::Wrote(run.join("checkpoint")));
     let plot = plot_losses(&run)?;
     on_event(Event::Wrote(plot));
+    finish_report(&run, &plan, None, on_event)?;
     Ok(run)
+}
+
+/// Writes the run's failure report and shows it.
+fn finish_report(
+    run: &Path,
+    plan: &Plan,
+    stopped: Option<Finding>,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<(), TrainError> {
+    let floor = plan.loss.is_probabilistic() || matches!(plan.loss, crate::losses::Loss::LeastSquares { .. });
+    let report = report::analyse(run, floor, stopped);
+    let path = report.write(run).map_err(|e| io_err("write the report in", run, e))?;
+    on_event(Event::Report(&report));
+    on_event(Event::Wrote(path));
+    Ok(())
 }
 
 /// Drops the rows of a CSV file past `step` (written after the checkpoint a resumed run starts from), and

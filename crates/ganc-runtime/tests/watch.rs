@@ -1,5 +1,6 @@
-//! Failure tracking: a NaN or infinite loss always stops a run, and both watches warn on the
-//! step where their condition holds, logged or not.
+//! Failure tracking: a NaN or infinite loss always stops a run, both watches warn on the step
+//! where their condition holds, logged or not, and the failure report at the end of a run says
+//! what went wrong, from when, and which metric showed it.
 
 mod common;
 
@@ -29,7 +30,11 @@ fn a_non_finite_loss_stops_the_run_without_watch_nan() {
     let (result, _) = run(&text, &dir, TrainOptions { steps: Some(50), ..TrainOptions::default() });
     match result {
         Err(TrainError::NonFinite { loss, value, step, .. }) => {
-            assert!(!value.is_finite() && step < 50, "the {loss} loss became {value} at step {step}")
+            assert!(!value.is_finite() && step < 50, "the {loss} loss became {value} at step {step}");
+            // The report says so, with the step.
+            let report = std::fs::read_to_string(dir.join("report.md")).expect("a report");
+            assert!(report.contains(&format!("| {step} | the {loss}'s loss became")), "{report}");
+            assert!(report.starts_with(&format!("# Failure report (through step {step})")), "{report}");
         }
         other => panic!("expected a stop on a non-finite loss, got {other:?}"),
     }
@@ -53,4 +58,53 @@ fn grad_norm_above_is_checked_on_every_step() {
     assert_eq!(high.len(), 1, "{high:?}");
     assert!(high[0].ends_with("at step 1"), "{}", high[0]);
     assert!(warnings(&with_option("log every 1000 steps\n    watch { grad_norm_above: 1e9 }"), 5).is_empty());
+}
+
+#[test]
+fn the_report_finds_a_winning_d_and_lost_modes_and_nothing_in_a_healthy_run() {
+    use ganc_runtime::report::{analyse, Finding};
+    let dir = temp("report");
+    std::fs::create_dir_all(&dir).unwrap();
+    let header = "step,d_loss,g_loss,d_real,d_fake,grad_norm_g,grad_norm_d,lr_g,lr_d,penalty,steps_per_sec";
+    let healthy = format!("{header}\n10,1.3,0.7,0.5,0.5,1.2,0.8,1,1,0,100\n20,1.2,0.8,0.6,0.4,2.0,1.1,1,1,0,100\n");
+    std::fs::write(dir.join("metrics.csv"), healthy).unwrap();
+    std::fs::write(dir.join("evaluate.csv"), "step,modes,modes_total,high_quality\n10,6,8,0.5\n20,8,8,0.7\n").unwrap();
+    let report = analyse(&dir, true, None);
+    assert_eq!((report.last_step, report.findings.len()), (20, 0), "{report:?}");
+    assert!(report.markdown().contains("No sign of failure"));
+    // D's loss at 0 from step 30, G's gradient at 250 at step 40, 8 modes then 2.
+    let failing = format!(
+        "{header}\n20,1.2,0.8,0.6,0.4,2.0,1.1,1,1,0,100\n30,0.0002,9.1,1.0,0.0,50,0.1,1,1,0,100\n40,0.0001,9.5,1.0,0.0,250,0.1,1,1,0,100\n"
+    );
+    std::fs::write(dir.join("metrics.csv"), failing).unwrap();
+    std::fs::write(dir.join("evaluate.csv"), "step,modes,modes_total,high_quality\n20,8,8,0.7\n40,2,8,0.1\n").unwrap();
+    let report = analyse(&dir, true, None);
+    let steps: Vec<(u64, &str)> = report.findings.iter().map(|f| (f.step, f.what.as_str())).collect();
+    assert_eq!(steps.len(), 4, "{steps:?}");
+    assert!(steps[0].0 == 30 && steps[0].1.starts_with("D wins"), "{steps:?}");
+    assert!(steps[1..].iter().all(|(s, _)| *s == 40), "{steps:?}");
+    let text = report.markdown();
+    for want in
+        ["on 2 logged steps", "grad_norm_g up to 250.0", "modes 8 of 8 at step 20, 2 at step 40", "mode collapse"]
+    {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    // A Wasserstein critic's loss is not bounded by 0: no finding from it.
+    assert!(analyse(&dir, false, None).findings.iter().all(|f| !f.what.starts_with("D wins")));
+    // A stop is reported at its step.
+    let stop = Finding { step: 35, what: "stopped".into(), evidence: "g_loss NaN".into() };
+    assert_eq!(analyse(&dir, true, Some(stop)).findings[1].step, 35);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_finished_run_writes_its_report() {
+    let _rng = serial();
+    let dir = temp("report-run");
+    run(&with_option("log every 1 steps"), &dir, TrainOptions { steps: Some(3), ..TrainOptions::default() })
+        .0
+        .expect("trains");
+    let report = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
+    assert!(report.starts_with("# Failure report (through step 3)"), "{report}");
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -107,6 +107,12 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
             }
         }
         Event::Warning(w) => say(&bar, format!("warning: {w}")),
+        Event::Report(r) if r.findings.is_empty() => say(&bar, "report: no sign of failure".to_string()),
+        Event::Report(r) => {
+            for f in &r.findings {
+                say(&bar, format!("report: from step {}: {} ({})", f.step, f.what, f.evidence));
+            }
+        }
         Event::Evaluated(step, c) => say(
             &bar,
             format!(
