@@ -16,6 +16,7 @@
 
 pub mod auxiliary;
 pub mod checkpoint;
+pub mod compare;
 pub mod device;
 pub mod equilibrium;
 pub mod export;
@@ -29,6 +30,7 @@ pub mod kernels;
 pub mod layers;
 pub mod losses;
 pub mod memory;
+pub mod metrics;
 pub mod network;
 pub mod orthogonal;
 pub mod param_grad;

@@ -50,8 +50,16 @@ fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     }
 }
 
-const COLORS: [RGBColor; 4] =
-    [RGBColor(214, 39, 40), RGBColor(31, 119, 180), RGBColor(44, 160, 44), RGBColor(148, 103, 189)];
+const COLORS: [RGBColor; 8] = [
+    RGBColor(214, 39, 40),
+    RGBColor(31, 119, 180),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(255, 127, 14),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+];
 
 /// Writes curves (each a name and a series of `(step, value)`) against the step.
 pub fn curves(path: &Path, title: &str, series: &[(&str, Vec<(f64, f64)>)]) -> std::io::Result<()> {

@@ -11,6 +11,7 @@
 //! - modes lost: `evaluate { modes }` covering fewer modes at the end than at its best, or fewer
 //!   than half of them (mode collapse).
 
+use crate::metrics::{column, table};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -38,21 +39,6 @@ pub struct Report {
     pub last_step: u64,
     /// The signs found, in order of their first step.
     pub findings: Vec<Finding>,
-}
-
-/// A CSV file as its header and numeric rows (missing or unparsable cells as NaN).
-fn table(path: &Path) -> Option<(Vec<String>, Vec<Vec<f64>>)> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let mut lines = text.lines();
-    let header: Vec<String> = lines.next()?.split(',').map(str::to_string).collect();
-    let rows = lines.map(|l| l.split(',').map(|c| c.parse().unwrap_or(f64::NAN)).collect()).collect();
-    Some((header, rows))
-}
-
-/// The column `name` of `rows`, paired with each row's step (column 0).
-fn column(header: &[String], rows: &[Vec<f64>], name: &str) -> Vec<(u64, f64)> {
-    let Some(at) = header.iter().position(|h| h == name) else { return Vec::new() };
-    rows.iter().filter_map(|r| Some((*r.first()? as u64, *r.get(at)?))).collect()
 }
 
 /// Reads the report of the run in `run`; `d_loss_floor` says whether D's loss is bounded below

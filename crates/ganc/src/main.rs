@@ -1,6 +1,7 @@
 //! `ganc`: check, explain and list `.gan` GAN experiments.
 
 mod check;
+mod compare;
 mod explain;
 mod fmt;
 mod layers;
@@ -136,6 +137,20 @@ enum Command {
         #[arg(long, overrides_with = "ema")]
         no_ema: bool,
     },
+    /// Compare runs: a table of each one's final and best metrics and speed, and one metric's
+    /// curves overlaid in a PNG.
+    Compare {
+        /// Run directories.
+        #[arg(required = true)]
+        runs: Vec<PathBuf>,
+        /// The metric whose curves are drawn (default: the first of modes, high_quality,
+        /// m_global, d_accuracy, d_loss, g_loss that every run recorded).
+        #[arg(long)]
+        metric: Option<String>,
+        /// The chart to write.
+        #[arg(short = 'o', long, default_value = "compare.png")]
+        out: PathBuf,
+    },
     /// Redraw a run's loss curves (loss.png) from its metrics.csv.
     Plot {
         /// A run directory.
@@ -191,6 +206,7 @@ fn main() -> ExitCode {
         }
         Command::Export { run, out, no_ema, .. } => train::export(&run, &out, !no_ema, "cpu"),
         Command::Plot { run } => train::plot(&run),
+        Command::Compare { runs, metric, out } => compare::run(&runs, metric.as_deref(), &out),
     };
     match result {
         Ok(code) => code,

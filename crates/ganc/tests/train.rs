@@ -289,3 +289,45 @@ fn weights_that_blow_up_stop_the_run_and_name_the_network() {
     assert_eq!(checkpoint_step(&run_dir), None, "a checkpoint with infinite weights was written");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn compare_puts_runs_side_by_side_and_a_run_ends_with_its_report() {
+    let dir = temp("compare");
+    let model = dir.join("ring.gan");
+    std::fs::write(&model, format!("{RING}\nevaluate every 10 steps {{ modes(samples: 200) }}\n")).unwrap();
+    let mut runs = Vec::new();
+    for seed in ["1", "2"] {
+        let run_dir = dir.join(format!("seed{seed}"));
+        let args =
+            ["train", model.to_str().unwrap(), "--out", run_dir.to_str().unwrap(), "--steps", "20", "--seed", seed];
+        let out = run(&args);
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(text(&out).contains("report: "), "{}", text(&out));
+        assert!(run_dir.join("report.md").is_file());
+        runs.push(run_dir);
+    }
+    let png = dir.join("modes.png");
+    let (a, b) = (runs[0].to_str().unwrap(), runs[1].to_str().unwrap());
+    let out = run(&["compare", a, b, "-o", png.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let table = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        table.starts_with("| run | steps | steps/s | modes (best @ step) | high_quality (best @ step) |"),
+        "{table}"
+    );
+    for (run, seed) in [(&runs[0], "seed1"), (&runs[1], "seed2")] {
+        let modes = std::fs::read_to_string(run.join("evaluate.csv")).unwrap();
+        let last = modes.lines().last().unwrap().split(',').nth(1).unwrap().to_string();
+        let row = table.lines().find(|l| l.starts_with(&format!("| {seed} | 20 |"))).expect("a row per run");
+        assert!(row.split('|').nth(4).unwrap().trim().starts_with(&last), "{row} vs modes {last}");
+    }
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    // A metric no run recorded, and a folder that is not a run: errors with help.
+    let out = run(&["compare", a, "--metric", "fid", "-o", png.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("no run recorded the metric `fid`") && text(&out).contains("help"), "{}", text(&out));
+    let out = run(&["compare", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("not a run directory") && text(&out).contains("help"), "{}", text(&out));
+    std::fs::remove_dir_all(&dir).ok();
+}
