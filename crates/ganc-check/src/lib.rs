@@ -20,7 +20,7 @@ mod trainable;
 pub mod value;
 
 pub use load::{FsLoader, Loader};
-pub use trainable::{classifier_gaps, REPLAY_WITH_LABELS, VBN_IN_D};
+pub use trainable::{classifier_gaps, VBN_IN_D};
 
 use ganc_diagnostics::{Diagnostic, SourceMap};
 use std::path::Path;

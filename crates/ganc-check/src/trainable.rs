@@ -92,9 +92,6 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
                 for l in net.layers().into_iter().filter(|l| l.name == "virtual_batchnorm") {
                     not_trained(VBN_IN_D, l.span, diags);
                 }
-                if let Some(replay) = model.train.option("replay").filter(|_| net.inputs.len() > 1) {
-                    not_trained(REPLAY_WITH_LABELS, replay.span, diags);
-                }
                 match ganc_registry::lookup(Kind::Output, &net.output) {
                     Some(spec) => entry(spec, &format!("the discriminator output `{}`", net.output), net.span, diags),
                     // BEGAN's autoencoder D trains.
@@ -114,12 +111,9 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
 /// drawn from G's inputs.
 pub const VBN_IN_D: &str = "`virtual_batchnorm` in a discriminator (its reference batch is drawn from G's inputs)";
 
-/// What the runtime refuses with `replay`: its buffer keeps fakes without their labels.
-pub const REPLAY_WITH_LABELS: &str = "`replay` with a discriminator that reads labels (the buffer keeps no labels)";
-
 /// What the runtime does not train with AC-GAN's `auxiliary_classifier` loss, which reads the
-/// class of every real and fake sample: a generator that draws no class labels, fakes replayed
-/// without theirs, a gradient penalty (taken on the whole output, class logits included).
+/// class of every real and fake sample: a generator that draws no class labels, a gradient
+/// penalty (taken on the whole output, class logits included).
 pub fn classifier_gaps(model: &Model) -> Vec<(String, Span)> {
     if model.loss.name != "auxiliary_classifier" {
         return Vec::new();
@@ -130,9 +124,6 @@ pub fn classifier_gaps(model: &Model) -> Vec<(String, Span)> {
     };
     if let Some(g) = model.generator().filter(|g| !conditions(&g.inputs)) {
         gaps.push(("`auxiliary_classifier` with a generator that draws no class labels".into(), g.span));
-    }
-    if let Some(replay) = model.train.option("replay").filter(|o| o.span != Span::default()) {
-        gaps.push(("`replay` with `auxiliary_classifier` (the buffer keeps no labels)".into(), replay.span));
     }
     for r in &model.regularizers {
         if ganc_registry::lookup(Kind::Regularizer, r.component.name).is_some_and(|s| s.is_gradient_penalty()) {

@@ -462,9 +462,6 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         g_inputs.push((name.clone(), latent));
     }
     let d = discriminators[0];
-    if let Some(replay) = model.train.option("replay").filter(|_| d.inputs.len() > 1) {
-        diags.push(unsupported(replay.span, format!("{} is", ganc_check::REPLAY_WITH_LABELS)));
-    }
     let unroll = model.train.option("unroll").filter(|o| o.args.int("value") > 0).map(|o| Unroll {
         steps: o.args.int("value") as usize,
         exact: model.train.option("unroll_gradient").and_then(|g| g.args.name("value")) != Some("first_order"),

@@ -150,7 +150,10 @@ impl Trainer {
         let averages = (plan.historical.g.map(|_| g.valid()), plan.historical.d.map(|_| d.valid()));
         let (opt_g, opt_d) = (optimizer(&plan.opt_g), optimizer(&plan.opt_d));
         let size = plan.data_shape.iter().product();
-        let replay = plan.replay.map(|(capacity, _)| Buffer::new(capacity, size));
+        // The fakes' labels are kept when D's loss reads them: a D that takes labels, or AC-GAN's.
+        let labelled =
+            plan.g_classes().is_some() && (plan.d_takes_labels || matches!(plan.loss, Loss::Auxiliary { .. }));
+        let replay = plan.replay.map(|(capacity, _)| Buffer::new(capacity, size, labelled));
         let equilibrium = match plan.loss {
             Loss::Began { gamma, lambda_k } => Some(Equilibrium::new(gamma, lambda_k)),
             _ => None,
@@ -324,7 +327,7 @@ impl Trainer {
                 real = schedule.real(real, growth);
             }
             let real_labels = batch.labels.as_deref().map(|l| inputs::labels(l, &device));
-            let (g_in, g_labels) = self.g_inputs(n, Stream::DLatent, index, &device);
+            let (g_in, mut g_labels) = self.g_inputs(n, Stream::DLatent, index, &device);
             let share = plan.shared_fakes && i + 1 == plan.d_steps;
             let (fake, named) = self.fakes(if share { &self.g } else { &frozen_g }, g_in, Stream::DLatent, index, &ctx);
             if share {
@@ -332,7 +335,7 @@ impl Trainer {
             }
             let mut fake = fake.map(|t| t.detach(), |t| t.detach());
             if let (Some(buffer), Some((_, p))) = (self.replay.as_mut(), plan.replay) {
-                fake = buffer.mix(fake, p, plan.seed, index);
+                (fake, g_labels) = buffer.mix(fake, g_labels, p, plan.seed, index);
             }
             let (real, fake) = (self.with_instance_noise(real), self.with_instance_noise(fake));
             // What the penalties read (tensors are shared, so the copies cost nothing).

@@ -176,8 +176,8 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
             },
             "unroll" => train("unroll: 2"),
             "unroll_gradient" => train("unroll: 2\n unroll_gradient: first_order"),
-            // On points: D reads no labels (replay keeps none; see `trainable.rs`).
-            "replay" => Parts { train: "replay(buffer: 8)".into(), ..Parts::data("ring", 0, 0) },
+            // D reads labels: the buffer keeps them with the fakes.
+            "replay" => train("replay(buffer: 8)"),
             "progressive" => return None, // needs stages: see `progressive_stages_train_unwarned`
             _ => train(&format!("{name}: 2")),
         },

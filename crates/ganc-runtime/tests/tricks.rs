@@ -358,17 +358,6 @@ fn dropout_kept_at_sampling_drops_units_when_g_samples() {
     );
 }
 
-#[test]
-fn replay_with_a_discriminator_that_reads_labels_is_refused_at_its_span() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/ui/w0008_replay_with_labelled_d.gan");
-    let text = std::fs::read_to_string(path).unwrap();
-    let diags = plan(&model(&text)).expect_err("refused");
-    assert_eq!(diags.len(), 1, "{diags:#?}");
-    assert_eq!(diags[0].code.id, "E0501");
-    assert!(text[diags[0].primary.span.start..].starts_with("replay("), "{:?}", diags[0].primary.span);
-    assert!(diags[0].message.contains("reads labels"), "{}", diags[0].message);
-}
-
 /// A tiny BEGAN on the ring: D an autoencoder of points.
 fn began(lambda_k: f64) -> String {
     RING.replace(
