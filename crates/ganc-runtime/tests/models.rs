@@ -21,6 +21,7 @@ const TRAINS: &[&str] = &[
     "lsgan_fashion",
     "pggan_fashion",
     "r1_fashion",
+    "ring_nagarajan_kolter",
     "ring_relativistic",
     "ring_unrolled",
     "ring_vanilla",
