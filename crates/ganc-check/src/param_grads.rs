@@ -10,12 +10,13 @@ use ganc_diagnostics::Span;
 use ganc_registry::Kind;
 
 /// The registry layers whose parameter gradient the runtime writes: the weight layers `linear`,
-/// `conv` and `deconv`, and the weightless layers with an exact input gradient (which carry the
-/// gradient between them).
+/// `conv` and `deconv`, `layernorm` (WGAN-GP's critic norm), and the weightless layers with an
+/// exact input gradient (which carry the gradient between them).
 pub const PARAMETER_GRADIENT_LAYERS: &[&str] = &[
     "linear",
     "conv",
     "deconv",
+    "layernorm",
     "relu",
     "leaky_relu",
     "tanh",

@@ -30,7 +30,7 @@ pub use conditional::{ConditionalBatchNorm, Projection};
 pub use joins::{Add, Concat};
 pub use minibatch::MinibatchDiscrimination;
 pub use noise::{Decay, Dropout, GaussianNoise};
-pub use norms::SampleNorm;
+pub use norms::{sample_norm_param_grads, SampleNorm};
 pub use pggan::{MinibatchStddev, PixelNorm};
 pub use pooling::{GlobalPool, MaxPool};
 pub use reparam::Reparametrized;

@@ -7,11 +7,14 @@
 //! D's forward pass, run in reverse from the closed-form gradient of the loss with respect to
 //! D's outputs ([`Loss::discriminator_output_grads`]); at each layer with weights, the weights'
 //! product with the output gradient (`xᵀ g` for a linear layer, a convolution over the batch for
-//! a convolution) is kept beside the input gradient passed on. The layers this covers are
+//! a convolution, `g` times the normalized sample for layer norm's scale) is kept beside the input gradient passed on. The layers this covers are
 //! listed in `ganc_check::param_grads::PARAMETER_GRADIENT_LAYERS`, which the checker reads.
 
 use crate::input_grad::Tape;
-use crate::layers::{conv_param_grads, deconv_param_grads, linear_param_grads, Ctx, Layer, NoInputGradient, OpKind};
+use crate::layers::{
+    conv_param_grads, deconv_param_grads, linear_param_grads, sample_norm_param_grads, Ctx, Layer, NoInputGradient,
+    OpKind,
+};
 use crate::losses::Loss;
 use crate::network::Net;
 use crate::value::Value;
@@ -79,6 +82,7 @@ fn layer_grads(layer: &Layer, x: &Value, g: &Value, out: &mut ParamGrads) -> Res
         Layer::Linear(l) => linear_param_grads(l, x, g),
         Layer::Conv(c) => conv_param_grads(c, x, g).ok_or_else(|| NoParamGradient("a grouped `conv`".into()))?,
         Layer::Deconv(c) => deconv_param_grads(c, x, g).ok_or_else(|| NoParamGradient("a grouped `deconv`".into()))?,
+        Layer::LayerNorm(l) => sample_norm_param_grads(l, x, g),
         // Weightless: their input gradients carry the rest.
         Layer::Op(op) if !matches!(op.kind, OpKind::Dropout(_)) => return Ok(()),
         other => return Err(NoParamGradient(format!("`{}`", describe(other)))),
@@ -93,7 +97,6 @@ fn layer_grads(layer: &Layer, x: &Value, g: &Value, out: &mut ParamGrads) -> Res
 fn describe(layer: &Layer) -> &'static str {
     match layer {
         Layer::BatchNorm(_) => "batchnorm",
-        Layer::LayerNorm(_) => "layernorm",
         Layer::InstanceNorm(_) => "instancenorm",
         Layer::GroupNorm(_) => "groupnorm",
         Layer::Embedding(_) => "embedding",
@@ -110,6 +113,7 @@ fn describe(layer: &Layer) -> &'static str {
         Layer::Linear(_) => "linear",
         Layer::Conv(_) => "conv",
         Layer::Deconv(_) => "deconv",
+        Layer::LayerNorm(_) => "layernorm",
     }
 }
 

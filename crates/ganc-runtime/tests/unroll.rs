@@ -77,11 +77,11 @@ fn parameter_gradients_equal_burns_first_order_gradients() {
     let device = Device::flex().autodiff();
     device.seed(5);
     // Strided, padded and unpadded convolutions, a transposed convolution with output padding,
-    // pooling and a residual sum between linear layers.
+    // layer norm, pooling and a residual sum between linear layers.
     let bodies = [
         UNROLL_D,
         "conv(3, kernel: 5) leaky_relu(0.2) deconv(2, kernel: 3, stride: 2, padding: 1, output_padding: 1) \
-         leaky_relu(0.2) avgpool(kernel: 2) residual { conv(2, kernel: 3, padding: 1) tanh } flatten linear(1)",
+         layernorm leaky_relu(0.2) avgpool(kernel: 2) residual { conv(2, kernel: 3, padding: 1) tanh } flatten linear(1)",
     ];
     for (i, body) in bodies.iter().enumerate() {
         let d = image_d(body, &device);

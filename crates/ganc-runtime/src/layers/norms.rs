@@ -97,6 +97,17 @@ impl Differentiable for GroupNorm {
     }
 }
 
+/// The gradients of `<g, layernorm(x)>` with respect to its scale (`g` times the normalized
+/// sample, summed over the batch) and shift (`g` summed over the batch).
+pub fn sample_norm_param_grads(l: &SampleNorm, x: &Value, g: &Value) -> Vec<super::ParamGrad> {
+    let (x, g) = (x.clone().flat(), g.clone().flat());
+    let std = (x.clone().var_bias(1) + l.eps).sqrt();
+    let xhat = (x.clone() - x.mean_dim(1)) / std;
+    let mut out = vec![(l.norm.gamma.id, (g.clone() * xhat).sum_dim(0).reshape([-1]))];
+    out.extend(l.norm.beta.as_ref().map(|b| (b.id, g.sum_dim(0).reshape([-1]))));
+    out
+}
+
 /// The input gradient of normalizing `x` `[B, G, N]` over its last axis, given the gradient
 /// `gy` of the normalized values (before scale and shift).
 pub(super) fn norm_vjp(x: Tensor<3>, gy: Tensor<3>, eps: f64) -> Tensor<3> {
