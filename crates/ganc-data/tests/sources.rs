@@ -12,10 +12,10 @@ fn shared_data() -> Option<PathBuf> {
     let dir = std::env::var_os("GANC_SHARED_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    if dir.join("mnist").is_dir() {
+    if dir.join("mnist").is_dir() && dir.join("fashion-mnist").is_dir() {
         Some(dir)
     } else {
-        println!("skipped: no MNIST under {} (set GANC_SHARED_DATA to the data sets)", dir.display());
+        println!("skipped: no MNIST and Fashion-MNIST under {} (set GANC_SHARED_DATA to the data sets)", dir.display());
         None
     }
 }

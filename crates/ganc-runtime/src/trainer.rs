@@ -363,7 +363,8 @@ impl Trainer {
                     let ((real_score, real_classes), (fake_score, fake_classes)) =
                         (auxiliary::split(d_real), auxiliary::split(d_fake));
                     let (real_y, fake_y) = (labelled(&real_labels_v), labelled(&g_labels_v));
-                    m.d_accuracy = Some(auxiliary::accuracy(real_classes.clone().detach(), real_y));
+                    // Measured with the gradient norms (a device sync): on logged steps.
+                    m.d_accuracy = measure.then(|| auxiliary::accuracy(real_classes.clone().detach(), real_y));
                     let ce =
                         auxiliary::cross_entropy(real_classes, real_y) + auxiliary::cross_entropy(fake_classes, fake_y);
                     (real_score, fake_score, Some(ce.mul_scalar(*weight)))
@@ -447,7 +448,10 @@ impl Trainer {
             };
             let d_for_g = looked_ahead.as_ref().unwrap_or(&frozen_d);
             let (d_fake, fake_named) = self.d_forward_named(d_for_g, fake, g_labels.clone(), &ctx);
-            fake_error = mean(d_fake.clone().detach().mean());
+            if self.equilibrium.is_some() {
+                // Read back only for BEGAN: it costs a device sync.
+                fake_error = mean(d_fake.clone().detach().mean());
+            }
             // D on the real batch of its last update, when G's loss reads it.
             let on_real = (plan.loss.is_relativistic() || plan.feature_matching.is_some())
                 .then(|| last_real.clone())

@@ -2,6 +2,8 @@
 //! every layer a critic may hold; the penalty's parameter gradients equal central finite
 //! differences and PyTorch's double backward (`fixtures/torch_penalty.py`).
 
+mod common;
+
 use ganc_check::{check_source, FsLoader};
 use ganc_runtime::burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use ganc_runtime::burn::optim::GradientsParams;
@@ -243,12 +245,8 @@ fn penalty_parameter_gradients_equal_finite_differences() {
 #[test]
 fn penalty_matches_pytorch_double_backward() {
     let _rng = serial();
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/torch_penalty.json"))
-        .expect("the fixture is committed");
-    let f: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let floats = |v: &serde_json::Value| -> Vec<f32> {
-        v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()
-    };
+    let f = common::fixture("torch_penalty.json");
+    let floats = common::floats;
     let device = Device::flex().autodiff();
     let body = "conv(8, kernel: 4, stride: 2, padding: 1) leaky_relu(0.2) conv(16, kernel: 4, stride: 2, padding: 1) \
                 layernorm leaky_relu(0.2) conv(4, kernel: 3) tanh flatten linear(1)";

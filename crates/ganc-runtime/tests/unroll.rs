@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{assert_close, assert_resumes_exactly, model, serial, trainer, values, RING};
+use common::{assert_close, assert_resumes_exactly, fixture, floats, model, serial, trainer, values, RING};
 use ganc_runtime::burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use ganc_runtime::burn::optim::GradientsParams;
 use ganc_runtime::burn::tensor::{Device, Distribution, Tensor, TensorData};
@@ -16,7 +16,6 @@ use ganc_runtime::param_grad::{loss_and_grads, Side};
 use ganc_runtime::plan::Optimizer;
 use ganc_runtime::unroll::{ahead, Rule, Unroll};
 use ganc_runtime::value::Value;
-use std::path::Path;
 
 const CTX: Ctx = Ctx { step: 0, training: true, growth: Growth::FULL };
 
@@ -122,12 +121,7 @@ fn parameter_gradients_equal_burns_first_order_gradients() {
 #[test]
 fn unrolled_and_nagarajan_kolter_match_pytorch_double_backward() {
     let _rng = serial();
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/torch_unroll.json"))
-        .expect("the fixture is committed");
-    let f: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let floats = |v: &serde_json::Value| -> Vec<f32> {
-        v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()
-    };
+    let f = fixture("torch_unroll.json");
     let device = Device::flex().autodiff();
     let params: Vec<Vec<f32>> = f["params"].as_array().unwrap().iter().map(floats).collect();
     let mut d = image_d(UNROLL_D, &device).map(&mut Set(params));

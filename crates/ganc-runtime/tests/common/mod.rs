@@ -164,3 +164,15 @@ pub fn assert_resumes_exactly(text: &str, name: &str, kept: &str) {
     std::fs::remove_dir_all(&whole).ok();
     std::fs::remove_dir_all(&halves).ok();
 }
+
+/// A committed JSON fixture of `tests/fixtures/` (written by the PyTorch script beside it).
+pub fn fixture(name: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name))
+        .expect("the fixture is committed");
+    serde_json::from_str(&text).expect("the fixture is JSON")
+}
+
+/// A fixture's array of numbers, as f32.
+pub fn floats(v: &serde_json::Value) -> Vec<f32> {
+    v.as_array().expect("an array").iter().map(|x| x.as_f64().expect("a number") as f32).collect()
+}
