@@ -3,7 +3,7 @@
 //!
 //! Registry entries carry their own [`Runtime`] record; the structures the runtime does not
 //! lower (encoders, a second discriminator, an autoencoder D, label tricks without
-//! targets, `modes` on images, a non-default value of a not-yet-lowered option) are listed
+//! targets, a non-default value of a not-yet-lowered option) are listed
 //! here. `crates/ganc-runtime/tests/registry_agrees.rs` keeps both in step with `ganc train`.
 
 use crate::ir::{Component, Model, Node};
@@ -70,11 +70,6 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
                 r.component.name, model.loss.name
             );
             not_trained(&what, r.component.span, diags);
-        }
-    }
-    if let Some(e) = &model.evaluate {
-        for m in e.metrics.iter().filter(|m| m.name == "modes" && model.data.value != "point") {
-            not_trained("the metric `modes` on data other than 2D points", m.span, diags);
         }
     }
     for (what, span) in crate::param_grads::gaps(model).into_iter().chain(classifier_gaps(model)) {

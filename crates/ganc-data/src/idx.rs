@@ -108,3 +108,29 @@ fn expect_len(path: &Path, bytes: &[u8], header: usize, items: usize) -> Result<
     }
     Ok(())
 }
+
+/// Writes `labels.len()` images of `rows` x `cols` bytes and their labels as the uncompressed IDX
+/// files of `split` in `folder`, named as MNIST ships them: small data sets for tests and
+/// examples that [`load`] reads back.
+pub fn write(
+    folder: &Path,
+    split: Split,
+    rows: usize,
+    cols: usize,
+    images: &[u8],
+    labels: &[u8],
+) -> std::io::Result<()> {
+    let n = labels.len() as u32;
+    let header = |words: &[u32]| words.iter().flat_map(|v| v.to_be_bytes()).collect::<Vec<u8>>();
+    let prefix = match split {
+        Split::Train => "train",
+        Split::Test => "t10k",
+    };
+    std::fs::create_dir_all(folder)?;
+    let image_bytes = [header(&[IMAGES_MAGIC, n, rows as u32, cols as u32]), images.to_vec()].concat();
+    std::fs::write(folder.join(format!("{prefix}-images-idx3-ubyte")), image_bytes)?;
+    std::fs::write(
+        folder.join(format!("{prefix}-labels-idx1-ubyte")),
+        [header(&[LABELS_MAGIC, n]), labels.to_vec()].concat(),
+    )
+}

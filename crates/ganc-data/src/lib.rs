@@ -12,6 +12,7 @@ mod mixture;
 mod sampler;
 
 pub use error::DataError;
+pub use idx::write as write_idx;
 pub use mixture::{Coverage, Mixture};
 
 use std::path::{Path, PathBuf};

@@ -140,6 +140,9 @@ codes! {
     /// A layer of a gradient-penalized critic with no per-sample input gradient (batchnorm,
     /// dropout, bilinear upsampling).
     NO_INPUT_GRADIENT = "E0410", "layer without a per-sample input gradient in a penalized critic";
+    /// A metric of `evaluate` that does not measure this kind of data (`modes` on images, `fid`
+    /// on 2D points).
+    METRIC_DATA_MISMATCH = "E0411", "metric does not fit the data";
 
     /// A construct the checker accepts but the runtime cannot train yet.
     NOT_YET_SUPPORTED = "E0501", "not yet supported by the runtime";

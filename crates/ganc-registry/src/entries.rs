@@ -977,22 +977,53 @@ pub static ENTRIES: &[Spec] = &[
     entry(
         Kind::Metric,
         "fid",
-        "Fréchet Inception Distance between real and generated features.",
+        "Fréchet distance between Gaussians fitted to real and generated features (lower is better). \
+         Features: ganc's own classifier on mnist and fashion_mnist (its weights ship with ganc); \
+         Inception-v3's pool features, the standard FID, when `--inception-weights FILE` (or \
+         GANC_INCEPTION_WEIGHTS) names pytorch-fid's weights as safetensors, on any image data: \
+         python -c \"import torch; from safetensors.torch import save_file; \
+         save_file(torch.load('pt_inception-2015-12-05-6726825d.pth'), 'inception.safetensors')\". \
+         Nothing is downloaded.",
         "Heusel et al. 2017",
-        &[param("samples", Int, Def::Int(10_000), Positive, "generated samples")],
-    )
-    .not_lowered(),
+        &[param("samples", Int, Def::Int(10_000), Positive, "generated samples (and real ones)")],
+    ),
+    entry(
+        Kind::Metric,
+        "kid",
+        "Kernel distance: unbiased squared MMD of the features, cubic polynomial kernel, mean of 100 \
+         subsets of up to 1,000 (lower is better; 0 on average for two samples of one distribution). \
+         Same features as `fid`.",
+        "Bińkowski et al. 2018 (Demystifying MMD GANs)",
+        &[param("samples", Int, Def::Int(5_000), Positive, "generated samples (and real ones)")],
+    ),
     entry(
         Kind::Metric,
         "inception_score",
-        "Inception Score of generated samples.",
+        "Inception Score, exp E KL(p(y|x) || p(y)), of the generated samples' class probabilities \
+         (higher is better; at most the number of classes). ganc's classifier's 10 classes on \
+         mnist and fashion_mnist, Inception-v3's 1,008 with `--inception-weights`.",
         "Salimans et al. 2016",
         &[
             param("samples", Int, Def::Int(5_000), Positive, "generated samples"),
             param("splits", Int, Def::Int(10), Positive, "splits"),
         ],
-    )
-    .not_lowered(),
+    ),
+    entry(
+        Kind::Metric,
+        "precision_recall",
+        "Improved precision (share of samples within the real features' 3-NN balls: fidelity) and \
+         recall (share of real images within the samples' balls: coverage). Same features as `fid`.",
+        "Kynkäänniemi et al. 2019",
+        &[param("samples", Int, Def::Int(5_000), Positive, "generated samples (and real ones)")],
+    ),
+    entry(
+        Kind::Metric,
+        "classes_covered",
+        "Classes the classifier finds among the samples, each counted when it holds at least a \
+         tenth of an even share (mode collapse on labelled data).",
+        "Srivastava et al. 2017 (VEEGAN); Lin et al. 2018 (PacGAN)",
+        &[param("samples", Int, Def::Int(5_000), Positive, "generated samples")],
+    ),
     entry(
         Kind::Metric,
         "modes",

@@ -9,17 +9,23 @@ use std::path::{Path, PathBuf};
 /// Whether a larger value of a metric is better, for the metrics that have a best.
 fn larger_is_better(metric: &str) -> Option<bool> {
     match metric {
-        "modes" | "high_quality" | "d_accuracy" => Some(true),
-        "m_global" => Some(false),
+        "modes" | "high_quality" | "d_accuracy" | "inception_score" | "precision" | "recall" | "classes" => Some(true),
+        "m_global" | "fid" | "kid" => Some(false),
         _ => None,
     }
 }
 
 /// The metrics `ganc compare` reads, in the order it shows them: from `evaluate.csv`, then from
 /// `metrics.csv`.
-const METRICS: [(&str, &str); 6] = [
+const METRICS: [(&str, &str); 12] = [
     ("evaluate.csv", "modes"),
     ("evaluate.csv", "high_quality"),
+    ("evaluate.csv", "fid"),
+    ("evaluate.csv", "kid"),
+    ("evaluate.csv", "inception_score"),
+    ("evaluate.csv", "precision"),
+    ("evaluate.csv", "recall"),
+    ("evaluate.csv", "classes"),
     ("metrics.csv", "m_global"),
     ("metrics.csv", "d_accuracy"),
     ("metrics.csv", "d_loss"),

@@ -3,7 +3,7 @@
 use crate::params::Named;
 use crate::sample::Loaded;
 use burn::module::Module;
-use safetensors::tensor::{Dtype, TensorView};
+use safetensors::tensor::Dtype;
 use std::path::Path;
 
 /// A parameter path (`body.3.Layer.Conv.weight`) as the layer names of the `.gan` file
@@ -27,16 +27,9 @@ pub fn export(loaded: &Loaded, out: &Path) -> std::io::Result<usize> {
             (tensor_name(path), dims.clone(), values.iter().flat_map(|v| v.to_le_bytes()).collect())
         })
         .collect();
-    let views = bytes
-        .iter()
-        .map(|(name, dims, data)| {
-            TensorView::new(Dtype::F32, dims.clone(), data).map(|v| (name.clone(), v)).map_err(std::io::Error::other)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
     let mut meta = std::collections::HashMap::new();
     meta.insert("format".to_string(), "ganc".to_string());
     meta.insert("network".to_string(), if loaded.is_ema { "generator (EMA)" } else { "generator" }.to_string());
-    let data = safetensors::tensor::serialize(views, Some(meta)).map_err(std::io::Error::other)?;
-    crate::checkpoint::write_atomic(out, &data)?;
+    crate::evaluate::weights::write(out, Dtype::F32, &bytes, meta)?;
     Ok(bytes.len())
 }

@@ -33,6 +33,61 @@ pub fn grid_with_columns(path: &Path, x: &[f32], n: usize, cols: usize, dims: &[
     img.save(path)
 }
 
+/// Writes one image (CHW in [-1, 1], `dims` = [C, H, W]) at its own size: grayscale for one
+/// channel, RGB for three (the files `ganc sample -o FOLDER` writes and `ganc eval` reads back).
+pub fn single(path: &Path, x: &[f32], dims: &[usize]) -> image::ImageResult<()> {
+    let (c, h, w) = (dims[0], dims[1], dims[2]);
+    let byte = |v: f32| ((v.clamp(-1.0, 1.0) + 1.0) * 127.5).round() as u8;
+    if c >= 3 {
+        let pixels = (0..h * w).flat_map(|p| (0..3).map(move |ch| byte(x[ch * h * w + p]))).collect();
+        RgbImage::from_raw(w as u32, h as u32, pixels).expect("h * w * 3 bytes").save(path)
+    } else {
+        image::GrayImage::from_raw(w as u32, h as u32, x[..h * w].iter().map(|&v| byte(v)).collect())
+            .expect("h * w bytes")
+            .save(path)
+    }
+}
+
+/// Reads a NumPy `.npy` file of float32, float64 or uint8 (C order) as f32 values and its shape;
+/// uint8 pixels in [0, 255] are scaled to [-1, 1].
+pub fn read_npy(bytes: &[u8]) -> Result<(Vec<f32>, Vec<usize>), String> {
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err("not a NumPy .npy file".into());
+    }
+    let (len, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        _ if bytes.len() >= 12 => (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12),
+        _ => return Err("a truncated .npy header".into()),
+    };
+    let header =
+        bytes.get(start..start + len).and_then(|h| std::str::from_utf8(h).ok()).ok_or("a truncated .npy header")?;
+    let field = |key: &str| header.split(&format!("'{key}':")).nth(1).map(str::trim);
+    if field("fortran_order").is_some_and(|f| f.starts_with("True")) {
+        return Err("Fortran-ordered arrays are not read: save with C order".into());
+    }
+    let descr = field("descr").and_then(|d| d.split('\'').nth(1)).ok_or("no dtype in the .npy header")?;
+    let shape_text =
+        field("shape").and_then(|s| s.strip_prefix('(')).and_then(|s| s.split(')').next()).ok_or("no shape")?;
+    let shape: Vec<usize> = shape_text
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| d.parse().map_err(|_| "a bad shape"))
+        .collect::<Result<_, _>>()?;
+    let count: usize = shape.iter().product();
+    let data = &bytes[start + len..];
+    let values: Vec<f32> = match descr {
+        "<f4" => data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+        "<f8" => data.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap_or_default()) as f32).collect(),
+        "|u1" => data.iter().map(|&p| p as f32 / 127.5 - 1.0).collect(),
+        other => return Err(format!("dtype `{other}`: float32, float64 or uint8 expected")),
+    };
+    if values.len() < count {
+        return Err(format!("{} values for the shape {shape:?}", values.len()));
+    }
+    Ok((values[..count].to_vec(), shape))
+}
+
 /// Writes `data` (float32, C order) as a NumPy `.npy` file.
 pub fn npy(path: &Path, data: &[f32], shape: &[usize]) -> std::io::Result<()> {
     let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();

@@ -19,6 +19,7 @@ pub mod checkpoint;
 pub mod compare;
 pub mod device;
 pub mod equilibrium;
+pub mod evaluate;
 pub mod export;
 pub mod fused_adam;
 pub mod growth;

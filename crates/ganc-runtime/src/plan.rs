@@ -279,13 +279,29 @@ fn penalty(c: &Component) -> Penalty {
     }
 }
 
-/// `evaluate every N steps { modes(samples: S) }`.
+/// `evaluate every N steps { ... }`: `modes` on a 2D mixture, image metrics on images.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evaluate {
     /// Period in steps.
     pub every: u64,
-    /// Generated points per measurement.
-    pub samples: usize,
+    /// `modes(samples: S)`: generated points per measurement.
+    pub modes: Option<usize>,
+    /// The image metrics, in the section's order.
+    pub images: Vec<crate::evaluate::Measure>,
+    /// Generated (and real) images per measurement: the largest `samples` of the image metrics.
+    pub image_samples: usize,
+}
+
+impl Evaluate {
+    /// The header of `evaluate.csv`: the step, then each metric's columns.
+    pub fn header(&self) -> String {
+        let mut columns = vec!["step"];
+        if self.modes.is_some() {
+            columns.extend(["modes", "modes_total", "high_quality"]);
+        }
+        columns.extend(self.images.iter().flat_map(|m| m.columns().iter().copied()));
+        columns.join(",")
+    }
 }
 
 fn unsupported(span: Span, what: impl Into<String>) -> Diagnostic {
@@ -427,23 +443,21 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
             diags.push(unsupported(opt.span, format!("the training option `{}` is", opt.name)));
         }
     }
-    let mut evaluate = None;
-    if let Some(eval) = &model.evaluate {
+    // The checker guarantees `modes` on 2D mixtures and the image metrics on images (E0411).
+    let evaluate = model.evaluate.as_ref().map(|eval| {
+        let mut e = Evaluate { every: eval.every.max(1) as u64, modes: None, images: Vec::new(), image_samples: 0 };
         for m in &eval.metrics {
-            match (m.name, &model.data.source.name) {
-                ("modes", &"ring" | &"grid") => {
-                    evaluate = Some(Evaluate {
-                        every: eval.every.max(1) as u64,
-                        samples: m.args.int("samples").max(1) as usize,
-                    })
+            let samples = m.args.int("samples").max(2) as usize;
+            match crate::evaluate::Measure::from_name(m.name, m.args.int("splits").max(1) as usize) {
+                Some(measure) => {
+                    e.images.push(measure);
+                    e.image_samples = e.image_samples.max(samples);
                 }
-                ("modes", _) => {
-                    diags.push(unsupported(m.span, "the metric `modes` on data other than `ring` or `grid` is"))
-                }
-                (other, _) => diags.push(unsupported(m.span, format!("the metric `{other}` is"))),
+                None => e.modes = Some(samples),
             }
         }
-    }
+        e
+    });
     let g = model.generator().expect("a checked model has a generator");
     let mut g_inputs = Vec::new();
     for name in &g.inputs {

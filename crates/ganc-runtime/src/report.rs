@@ -9,7 +9,10 @@
 //! - exploding gradients: a gradient norm of G or D over [`GRAD_NORM_LIMIT`];
 //! - a stop on a NaN or infinite loss;
 //! - modes lost: `evaluate { modes }` covering fewer modes at the end than at its best, or fewer
-//!   than half of them (mode collapse).
+//!   than half of them (mode collapse);
+//! - FID rising: `evaluate { fid }` ending more than [`FID_RISE`] above its best (the samples
+//!   drift away from the data: late collapse or divergence);
+//! - classes lost: `evaluate { classes_covered }` ending with fewer classes than at its best.
 
 use crate::metrics::{column, table};
 use std::fmt::Write as _;
@@ -20,6 +23,9 @@ pub const GRAD_NORM_LIMIT: f64 = 100.0;
 
 /// D's loss below which D counts as winning outright.
 pub const D_LOSS_FLOOR: f64 = 1e-3;
+
+/// How far above its best (as a share of it) a run's last FID must be to count as rising.
+pub const FID_RISE: f64 = 0.2;
 
 /// One sign of failure.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,6 +102,32 @@ pub fn analyse(run: &Path, d_loss_floor: bool, stopped: Option<Finding>) -> Repo
             }
         }
     }
+    if let Some((header, rows)) = table(&run.join("evaluate.csv")) {
+        let fid = column(&header, &rows, "fid");
+        if let Some((best_step, best)) = fid.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1)) {
+            let risen = fid.iter().find(|(step, v)| *step > best_step && *v > best * (1.0 + FID_RISE));
+            if let (Some(&(step, _)), Some(&(last_step, last))) = (risen, fid.last()) {
+                if last > best * (1.0 + FID_RISE) {
+                    report.findings.push(Finding {
+                        step,
+                        what: "FID rising: the samples moved away from the data after their best".into(),
+                        evidence: format!("fid {best:.2} at step {best_step}, {last:.2} at step {last_step}"),
+                    });
+                }
+            }
+        }
+        let classes = column(&header, &rows, "classes");
+        if let Some((best_step, best)) = classes.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+        {
+            if let Some(&(last_step, last)) = classes.last().filter(|(_, last)| *last < best) {
+                report.findings.push(Finding {
+                    step: last_step,
+                    what: "classes lost: G drew more of the classes earlier".into(),
+                    evidence: format!("classes {best} at step {best_step}, {last} at step {last_step}"),
+                });
+            }
+        }
+    }
     if let Some(stop) = stopped {
         report.last_step = report.last_step.max(stop.step);
         report.findings.push(stop);
@@ -111,7 +143,7 @@ impl Report {
         if self.findings.is_empty() {
             out.push_str(
                 "No sign of failure: D's loss stayed away from 0, gradient norms stayed under 100, \
-                 no loss became NaN, and no mode measured was lost.\n",
+                 no loss became NaN, no mode or class measured was lost and FID did not rise.\n",
             );
             return out;
         }

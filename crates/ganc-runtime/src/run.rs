@@ -1,6 +1,7 @@
 //! A whole training run: its directory, metrics, samples, plots, checkpoints and resumption.
 
 use crate::checkpoint::{self, Network};
+use crate::evaluate::{FeatureNet, Measure};
 use crate::growth::Growth;
 use crate::images;
 use crate::inputs::Stream;
@@ -39,6 +40,9 @@ pub struct TrainOptions {
     pub data_dir: Option<PathBuf>,
     /// Continue this run directory from its checkpoint.
     pub resume: Option<PathBuf>,
+    /// Inception-v3's weights for the image metrics (`--inception-weights`, else
+    /// `GANC_INCEPTION_WEIGHTS`; without them, ganc's classifier on MNIST-like data).
+    pub inception_weights: Option<PathBuf>,
 }
 
 /// Why a run could not start or stopped early.
@@ -56,6 +60,9 @@ pub enum TrainError {
     /// The device name is not known or not built in.
     #[error("{0}")]
     Device(String),
+    /// The image metrics of `evaluate` have no feature network.
+    #[error(transparent)]
+    Evaluate(#[from] crate::evaluate::FeatureNetError),
     /// A loss became NaN or infinite. Every run stops on it, whether or not `watch { nan }`
     /// says so.
     #[error("the {loss} loss became {value} at step {step}; the last good checkpoint is kept in {}", run.display())]
@@ -101,6 +108,8 @@ pub enum Event<'a> {
     Wrote(PathBuf),
     /// Mode coverage was measured at a step.
     Evaluated(u64, &'a ganc_data::Coverage),
+    /// Image metrics were measured at a step: each column of `evaluate.csv` with its value.
+    Measured(u64, &'a [(&'static str, f64)]),
     /// The failure report at the end of the run (also in `report.md`).
     Report(&'a Report),
 }
@@ -133,6 +142,7 @@ pub fn with_saved_options(given: &TrainOptions, run: &Path) -> TrainOptions {
         steps: given.steps.or(saved["steps"].as_u64()),
         batch: given.batch.or(saved["batch"].as_u64().map(|b| b as usize)),
         seed: given.seed.or(saved["seed"].as_u64()),
+        inception_weights: given.inception_weights.clone().or(saved["inception_weights"].as_str().map(PathBuf::from)),
         ..given.clone()
     }
 }
@@ -256,6 +266,12 @@ pub fn train(
     train_device.seed(plan.seed);
     let (g, d) = networks(model, &train_device)?;
     let data = ganc_data::open(&plan.source, &ganc_data::data_dir(opts.data_dir.as_deref()))?;
+    // The feature network and the real images' features, before the first step: a missing
+    // weights file is said now, not at the first measurement.
+    let images_eval = match plan.evaluate.as_ref().filter(|e| !e.images.is_empty()) {
+        Some(e) => Some(ImageEvaluation::new(model, &plan, e, &data, opts, &device)?),
+        None => None,
+    };
 
     let run = match (&opts.resume, &opts.out) {
         (Some(r), _) => r.clone(),
@@ -275,7 +291,8 @@ pub fn train(
             ))
         })?;
         trainer = checkpoint::restore(&dir, trainer).map_err(|e| io_err("restore the checkpoint", &dir, e))?;
-        for (file, header) in [("metrics.csv", metrics_header(&plan)), ("evaluate.csv", EVALUATE_HEADER.to_string())] {
+        let evaluate_header = plan.evaluate.as_ref().map(|e| e.header()).unwrap_or_default();
+        for (file, header) in [("metrics.csv", metrics_header(&plan)), ("evaluate.csv", evaluate_header)] {
             let path = run.join(file);
             if file == "metrics.csv" || path.exists() {
                 truncate_rows(&path, &header, trainer.step).map_err(|e| io_err("rewrite", &path, e))?;
@@ -290,6 +307,7 @@ pub fn train(
             "d_steps": plan.d_steps, "g_steps": plan.g_steps, "ema": plan.ema,
             "optimizer_g": plan.opt_g, "optimizer_d": plan.opt_d,
             "sample_every": plan.sample_every, "checkpoint_every": plan.checkpoint_every, "log_every": plan.log_every,
+            "inception_weights": opts.inception_weights,
         });
         checkpoint::write_atomic(
             &run.join("run.json"),
@@ -376,8 +394,18 @@ pub fn train(
             on_event(Event::Wrote(path));
         }
         if let Some(eval) = plan.evaluate.as_ref().filter(|e| m.step.is_multiple_of(e.every)) {
-            let coverage = evaluate_modes(&run, &trainer, &data, eval.samples, m.step)?;
-            on_event(Event::Evaluated(m.step, &coverage));
+            let mut cells = Vec::new();
+            if let Some(samples) = eval.modes {
+                let c = measure_modes(&trainer, &data, samples)?;
+                on_event(Event::Evaluated(m.step, &c));
+                cells.extend([c.modes.to_string(), c.total.to_string(), format!("{:.4}", c.high_quality)]);
+            }
+            if let Some(images) = &images_eval {
+                let measured = images.measure(&trainer);
+                on_event(Event::Measured(m.step, &measured));
+                cells.extend(measured.iter().map(|(_, v)| format!("{v:.6}")));
+            }
+            append_evaluation(&run, &eval.header(), m.step, &cells)?;
         }
         if m.step.is_multiple_of(plan.checkpoint_every) {
             save_checkpoint(model, &run, &trainer)?;
@@ -468,29 +496,78 @@ fn write_samples(run: &Path, t: &Trainer, data: &ganc_data::Data, step: u64) -> 
     Ok(path)
 }
 
-/// The header of `evaluate.csv`.
-pub const EVALUATE_HEADER: &str = "step,modes,modes_total,high_quality";
-
-/// Measures how many modes of the mixture the sampling generator covers, and appends the
-/// result to `evaluate.csv` (rows past a resumed run's checkpoint are replaced).
-fn evaluate_modes(
-    run: &Path,
-    t: &Trainer,
-    data: &ganc_data::Data,
-    samples: usize,
-    step: u64,
-) -> Result<ganc_data::Coverage, TrainError> {
+/// Measures how many modes of the mixture the sampling generator covers.
+fn measure_modes(t: &Trainer, data: &ganc_data::Data, samples: usize) -> Result<ganc_data::Coverage, TrainError> {
     let ganc_data::Data::Mixture(mixture) = data else {
         return Err(TrainError::Io("`modes` measures 2D mixtures only".into()));
     };
     let net = t.sampler(true);
     let xy = values(Trainer::generate(&net, &t.plan, samples, Stream::Fixed, 2, &t.device));
-    let c = mixture.coverage(&xy);
+    Ok(mixture.coverage(&xy))
+}
+
+/// Appends one row of measurements at `step` to `evaluate.csv` (atomically: rows past a resumed
+/// run's checkpoint were dropped when it resumed).
+fn append_evaluation(run: &Path, header: &str, step: u64, cells: &[String]) -> Result<(), TrainError> {
     let path = run.join("evaluate.csv");
-    let mut text = fs::read_to_string(&path).unwrap_or_else(|_| format!("{EVALUATE_HEADER}\n"));
-    let _ = writeln!(text, "{step},{},{},{:.4}", c.modes, c.total, c.high_quality);
-    checkpoint::write_atomic(&path, text.as_bytes()).map_err(|e| io_err("write", &path, e))?;
-    Ok(c)
+    let mut text = fs::read_to_string(&path).unwrap_or_else(|_| format!("{header}\n"));
+    let _ = writeln!(text, "{step},{}", cells.join(","));
+    checkpoint::write_atomic(&path, text.as_bytes()).map_err(|e| io_err("write", &path, e))
+}
+
+/// The image metrics of a run's `evaluate` section: the feature network and the real images'
+/// features, computed once when the run starts.
+struct ImageEvaluation {
+    net: FeatureNet,
+    measures: Vec<Measure>,
+    samples: usize,
+    real: ganc_metrics::Features,
+    dims: Vec<usize>,
+    seed: u64,
+}
+
+impl ImageEvaluation {
+    fn new(
+        model: &Model,
+        plan: &Plan,
+        e: &crate::plan::Evaluate,
+        data: &ganc_data::Data,
+        opts: &TrainOptions,
+        device: &Device,
+    ) -> Result<ImageEvaluation, TrainError> {
+        let net = FeatureNet::choose(model.data.source.name, opts.inception_weights.clone(), device)?;
+        let dims = plan.data_shape.clone();
+        let real = data.batch(ganc_data::mix_seed(plan.seed, 5, 0), 0, e.image_samples).x;
+        let (real, _) = net.features(&real, &dims, device);
+        Ok(ImageEvaluation { net, measures: e.images.clone(), samples: e.image_samples, real, dims, seed: plan.seed })
+    }
+
+    /// The metrics of the sampling generator's images, by column.
+    fn measure(&self, t: &Trainer) -> Vec<(&'static str, f64)> {
+        let fake = generated(t, self.samples);
+        let (features, logits) = self.net.features(&fake, &self.dims, &t.device.clone().without_autodiff());
+        crate::evaluate::measure(&self.measures, &self.real, &features, &logits, self.seed)
+    }
+}
+
+/// `n` samples of the sampling generator (the EMA copy when kept) at the data's size, drawn in
+/// chunks from a fixed stream: a progressive run's images at the resolution of its step, each
+/// pixel repeated up to the data's size.
+fn generated(t: &Trainer, n: usize) -> Vec<f32> {
+    let net = t.sampler(true);
+    let growth = t.plan.progressive.as_ref().map(|s| (s, s.after(t.step)));
+    let draw = Draw { classes: None, psi: None, growth: growth.map_or(Growth::FULL, |(_, g)| g) };
+    let mut out = Vec::new();
+    for (i, start) in (0..n).step_by(500).enumerate() {
+        let fake =
+            Trainer::generate_with(&net, &t.plan, 500.min(n - start), Stream::Fixed, 100 + i as u64, &t.device, &draw);
+        let fake = match growth {
+            Some((s, g)) => s.to_full(fake, g),
+            None => fake,
+        };
+        out.extend(values(fake));
+    }
+    out
 }
 
 /// A value's numbers, sample-major.

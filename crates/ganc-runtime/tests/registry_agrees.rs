@@ -286,7 +286,6 @@ fn progressive_stages_train_unwarned() {
 fn structures_the_runtime_refuses_are_warned() {
     let label_trick_with_hinge =
         Parts { loss: "hinge".into(), reg_d: "label_smoothing(real: 0.9)".into(), ..Parts::default() };
-    let modes_on_images = Parts { evaluate: "modes".into(), ..Parts::default() };
     let encoder = Parts::default()
         .text()
         .replace("loss non_saturating", "encoder E(image) -> z {\n flatten\n linear(4)\n}\nloss non_saturating");
@@ -299,7 +298,6 @@ fn structures_the_runtime_refuses_are_warned() {
         ("auxiliary_classifier with a penalty", tiny, penalized_acgan.text()),
         ("virtual_batchnorm in D", tiny, vbn_in_d),
         ("label_smoothing", tiny, label_trick_with_hinge.text()),
-        ("modes", tiny, modes_on_images.text()),
         ("encoder", tiny, encoder),
     ] {
         let (checked, refused) = run_at(path, &text);

@@ -98,6 +98,34 @@ fn the_report_finds_a_winning_d_and_lost_modes_and_nothing_in_a_healthy_run() {
 }
 
 #[test]
+fn the_report_finds_a_rising_fid_and_lost_classes() {
+    use ganc_runtime::report::analyse;
+    let dir = temp("report-fid");
+    std::fs::create_dir_all(&dir).unwrap();
+    let header = "step,d_loss,g_loss,d_real,d_fake,grad_norm_g,grad_norm_d,lr_g,lr_d,penalty,steps_per_sec";
+    std::fs::write(dir.join("metrics.csv"), format!("{header}\n40,1.2,0.8,0.6,0.4,2.0,1.1,1,1,0,100\n")).unwrap();
+    let evaluate = |rows: &str| std::fs::write(dir.join("evaluate.csv"), format!("step,fid,classes\n{rows}")).unwrap();
+    // Falling FID, classes kept; a rise of under 20% over the best is noise.
+    evaluate("10,80.0,9\n20,40.0,10\n30,30.0,10\n40,35.0,10\n");
+    assert!(analyse(&dir, true, None).findings.is_empty(), "{:?}", analyse(&dir, true, None));
+    // Best 30 at step 20, 37 (> 36) at step 30 and 60 at the end; 10 classes, then 6.
+    evaluate("10,80.0,9\n20,30.0,10\n30,37.0,8\n40,60.0,6\n");
+    let report = analyse(&dir, true, None);
+    let found: Vec<(u64, &str)> = report.findings.iter().map(|f| (f.step, f.what.as_str())).collect();
+    assert!(found.contains(&(30, "FID rising: the samples moved away from the data after their best")), "{found:?}");
+    assert!(found.iter().any(|(s, w)| *s == 40 && w.starts_with("classes lost")), "{found:?}");
+    let text = report.markdown();
+    assert!(
+        text.contains("fid 30.00 at step 20, 60.00 at step 40") && text.contains("classes 10 at step 20, 6 at step 40"),
+        "{text}"
+    );
+    // A rise that came back down by the end is not reported.
+    evaluate("10,80.0,9\n20,30.0,10\n30,50.0,10\n40,31.0,10\n");
+    assert!(analyse(&dir, true, None).findings.is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn a_finished_run_writes_its_report() {
     let _rng = serial();
     let dir = temp("report-run");

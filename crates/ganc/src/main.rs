@@ -2,6 +2,7 @@
 
 mod check;
 mod compare;
+mod eval;
 mod explain;
 mod fmt;
 mod layers;
@@ -92,6 +93,10 @@ enum Command {
         /// Continue a run from its checkpoint.
         #[arg(long)]
         resume: Option<PathBuf>,
+        /// Inception-v3's FID weights as safetensors, for the image metrics of `evaluate` (else
+        /// $GANC_INCEPTION_WEIGHTS; without them, ganc's classifier on MNIST and Fashion-MNIST).
+        #[arg(long, value_name = "FILE")]
+        inception_weights: Option<PathBuf>,
     },
     /// Generate samples from a run's checkpoint (no data needed): .npy, a .png grid, or a folder of PNGs.
     Sample {
@@ -143,13 +148,51 @@ enum Command {
         /// Run directories.
         #[arg(required = true)]
         runs: Vec<PathBuf>,
-        /// The metric whose curves are drawn (default: the first of modes, high_quality,
-        /// m_global, d_accuracy, d_loss, g_loss that every run recorded).
+        /// The metric whose curves are drawn (default: the first of modes, high_quality, fid,
+        /// kid, inception_score, precision, recall, classes, m_global, d_accuracy, d_loss,
+        /// g_loss that every run recorded).
         #[arg(long)]
         metric: Option<String>,
         /// The chart to write.
         #[arg(short = 'o', long, default_value = "compare.png")]
         out: PathBuf,
+    },
+    /// Measure generated images against the data: FID, KID, Inception Score, precision and
+    /// recall, classes covered. `--train-classifier` trains the feature network instead.
+    Eval {
+        /// A run directory, a `.npy` of samples, or a folder of images.
+        source: Option<PathBuf>,
+        /// Train ganc's classifier on `mnist` or `fashion_mnist` and write its weights.
+        #[arg(long, value_name = "DATA")]
+        train_classifier: Option<String>,
+        /// Epochs of classifier training.
+        #[arg(long, default_value_t = 4)]
+        epochs: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where to write the classifier's weights (default `<data>.safetensors`).
+        #[arg(short = 'o', long)]
+        out: Option<PathBuf>,
+        /// Where data files are (else $GANC_DATA_DIR, else ./data).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// The real data: mnist, fashion_mnist, cifar10 or a folder of images (a run's own data by default).
+        #[arg(long)]
+        data: Option<String>,
+        /// Generated images to measure (and real images to compare them with).
+        #[arg(short = 'n', long, default_value_t = 5_000)]
+        samples: usize,
+        /// The metrics, comma-separated: fid, kid, inception_score, precision_recall, classes_covered.
+        #[arg(long, value_delimiter = ',', default_value = "fid,kid,inception_score,precision_recall,classes_covered")]
+        metrics: Vec<String>,
+        /// Inception-v3's FID weights as safetensors (else $GANC_INCEPTION_WEIGHTS; without them,
+        /// ganc's classifier on MNIST and Fashion-MNIST).
+        #[arg(long, value_name = "FILE")]
+        inception_weights: Option<PathBuf>,
+        /// Device.
+        #[arg(long, default_value = "cpu")]
+        device: String,
     },
     /// Redraw a run's loss curves (loss.png) from its metrics.csv.
     Plot {
@@ -196,8 +239,17 @@ fn main() -> ExitCode {
                 "the language server stopped: {e}"
             )
         }),
-        Command::Train { model, steps, batch, seed, out, device, data_dir, resume } => {
-            let options = ganc_runtime::run::TrainOptions { steps, batch, seed, out, device, data_dir, resume };
+        Command::Train { model, steps, batch, seed, out, device, data_dir, resume, inception_weights } => {
+            let options = ganc_runtime::run::TrainOptions {
+                steps,
+                batch,
+                seed,
+                out,
+                device,
+                data_dir,
+                resume,
+                inception_weights,
+            };
             train::run(train::TrainArgs { model, options })
         }
         Command::Sample { run, n, out, seed, class, truncation, no_ema, device, .. } => {
@@ -206,6 +258,24 @@ fn main() -> ExitCode {
         }
         Command::Export { run, out, no_ema, .. } => train::export(&run, &out, !no_ema, "cpu"),
         Command::Plot { run } => train::plot(&run),
+        Command::Eval { train_classifier: Some(data), epochs, seed, out, data_dir, .. } => {
+            eval::train_classifier(&data, data_dir.as_deref(), epochs, seed, out)
+        }
+        Command::Eval { source: None, .. } => Err(miette::miette!(
+            help = "e.g. `ganc eval runs/dcgan_mnist-...` or `ganc eval --train-classifier mnist`",
+            "what should be measured? pass a run directory, a .npy of samples or a folder of images"
+        )),
+        Command::Eval {
+            source: Some(source),
+            data,
+            data_dir,
+            samples,
+            metrics,
+            inception_weights,
+            device,
+            seed,
+            ..
+        } => eval::run(eval::Args { source, data, data_dir, samples, metrics, inception_weights, device, seed }),
         Command::Compare { runs, metric, out } => compare::run(&runs, metric.as_deref(), &out),
     };
     match result {

@@ -122,6 +122,10 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
                 100.0 * c.high_quality
             ),
         ),
+        Event::Measured(step, values) => {
+            let cells: Vec<String> = values.iter().map(|(name, v)| format!("{name} {v:.4}")).collect();
+            say(&bar, format!("step {step}: {}", cells.join(", ")))
+        }
         Event::Wrote(p) => {
             if p.extension().is_none_or(|e| e != "png") || p.file_name().is_some_and(|n| n == "loss.png") {
                 say(&bar, format!("wrote {}", p.display()))
@@ -149,6 +153,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
         Err(TrainError::Data(e)) => Err(miette::Report::new(e)),
+        Err(TrainError::Evaluate(e)) => Err(miette!(help = e.help(), "{e}")),
         Err(e @ (TrainError::NonFinite { .. } | TrainError::NonFiniteWeights { .. })) => {
             eprintln!("error: {e}");
             eprintln!("help: lower the learning rates, check the loss against D's output, or add a gradient penalty (ganhacks #10)");
@@ -193,7 +198,7 @@ pub fn sample(
             let size: usize = dims.iter().product();
             for i in 0..n {
                 let file = out.join(format!("{i:05}.png"));
-                ganc_runtime::images::grid(&file, &values[i * size..(i + 1) * size], 1, dims).into_diagnostic()?;
+                ganc_runtime::images::single(&file, &values[i * size..(i + 1) * size], dims).into_diagnostic()?;
             }
         }
         _ => {

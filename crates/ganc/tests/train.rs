@@ -1,6 +1,8 @@
 //! `ganc train`, `ganc sample`, `ganc export` and `ganc plot` as a user runs them: a run leaves
 //! its files, sampling needs no data, Ctrl-C and SIGKILL lose nothing and resume exactly.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
@@ -329,5 +331,93 @@ fn compare_puts_runs_side_by_side_and_a_run_ends_with_its_report() {
     let out = run(&["compare", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("not a run directory") && text(&out).contains("help"), "{}", text(&out));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn eval_measures_a_run_its_samples_and_a_folder_alike() {
+    let dir = temp("eval");
+    common::write_mnist(&dir, 100);
+    let data_dir = dir.to_str().unwrap();
+    // The language tour's image example, 4 steps of 8 images.
+    let example = common::workspace().join("examples/02_images.gan");
+    let run_dir = dir.join("run");
+    let args = ["--out", run_dir.to_str().unwrap(), "--data-dir", data_dir, "--steps", "4", "--batch", "8"];
+    let out = run(&[&["train", example.to_str().unwrap()], &args[..]].concat());
+    assert!(out.status.success(), "{}", text(&out));
+    let r = run_dir.to_str().unwrap();
+    // The run: every metric, appended to the run's eval.csv at its step.
+    let out = run(&["eval", r, "-n", "60", "--data-dir", data_dir]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("at step 4: 60 samples against mnist, features of the ganc classifier"),
+        "{}",
+        text(&out)
+    );
+    let csv = std::fs::read_to_string(run_dir.join("eval.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("step,samples,network,fid,kid,inception_score,precision,recall,classes"));
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(&row[..3], &["4", "60", "ganc classifier"]);
+    let fid: f64 = row[3].parse().unwrap();
+    assert!(fid > 0.0, "{csv}");
+    // The same samples as a .npy (`ganc eval` draws with seed 1): the same FID.
+    let npy = dir.join("x.npy");
+    let out = run(&["sample", r, "-n", "60", "--seed", "1", "-o", npy.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(&["eval", npy.to_str().unwrap(), "--data", "mnist", "--data-dir", data_dir, "--metrics", "fid"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let shown = format!("| fid | {fid:.4} |");
+    assert!(text(&out).contains(&shown), "{} vs {shown}", text(&out));
+    // As PNGs: 8-bit pixels, nearly the same FID.
+    let folder = dir.join("pngs");
+    let out = run(&["sample", r, "-n", "60", "--seed", "1", "-o", folder.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(&[
+        "eval",
+        folder.to_str().unwrap(),
+        "--data",
+        "mnist",
+        "--data-dir",
+        data_dir,
+        "--metrics",
+        "fid,classes_covered",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let line = text(&out).lines().find(|l| l.starts_with("| fid |")).unwrap().to_string();
+    let png_fid: f64 = line.trim_matches(|c| c == '|' || c == ' ').split('|').nth(1).unwrap().trim().parse().unwrap();
+    assert!((png_fid - fid).abs() < 0.05 * fid, "{png_fid} vs {fid}");
+    assert!(text(&out).contains("| classes |"), "{}", text(&out));
+    // Errors with help: no reference data for a .npy, an unknown metric, a 2D mixture's run.
+    let out = run(&["eval", npy.to_str().unwrap(), "--data-dir", data_dir]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("pass --data mnist"), "{}", text(&out));
+    let out = run(&["eval", r, "--metrics", "fid,sharpness"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("unknown metric `sharpness`") && text(&out).contains("help"), "{}", text(&out));
+    let ring_run = dir.join("ring");
+    let ring = run(&["train", model(&dir).to_str().unwrap(), "--out", ring_run.to_str().unwrap(), "--steps", "3"]);
+    assert!(ring.status.success(), "{}", text(&ring));
+    let out = run(&["eval", ring_run.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("2D mixture") && text(&out).contains("help"), "{}", text(&out));
+    // The classifier trains from the command line and writes its weights.
+    let weights = dir.join("c.safetensors");
+    let out = run(&[
+        "eval",
+        "--train-classifier",
+        "mnist",
+        "--epochs",
+        "1",
+        "--data-dir",
+        data_dir,
+        "-o",
+        weights.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("epoch 1: training loss") && weights.is_file(), "{}", text(&out));
+    let out = run(&["eval", "--train-classifier", "cifar10", "--data-dir", data_dir]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("no classifier for the data `cifar10`"), "{}", text(&out));
     std::fs::remove_dir_all(&dir).ok();
 }

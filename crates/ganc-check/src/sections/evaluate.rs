@@ -1,10 +1,13 @@
 //! The `evaluate every N { ... }` section: metrics computed during training.
 
 use super::{component, lookup, positive_steps};
-use crate::ir::Evaluate;
-use ganc_diagnostics::Diagnostic;
+use crate::ir::{Data, Evaluate};
+use ganc_diagnostics::{codes, Diagnostic};
 use ganc_registry::Kind;
 use ganc_syntax::ast::Item;
+
+/// The metrics that measure 2D points; every other metric measures images.
+const POINT_METRICS: &[&str] = &["modes"];
 
 /// Checks the `evaluate` sections; the last one counts.
 pub(super) fn section(items: &[Item], diags: &mut Vec<Diagnostic>) -> Option<Evaluate> {
@@ -17,4 +20,34 @@ pub(super) fn section(items: &[Item], diags: &mut Vec<Diagnostic>) -> Option<Eva
         evaluate = Some(Evaluate { every, metrics });
     }
     evaluate
+}
+
+/// Each metric must measure the kind of data the model has: `modes` 2D points, the others images.
+pub(super) fn fits_data(evaluate: &Evaluate, data: &Data, diags: &mut Vec<Diagnostic>) {
+    let points = data.value == "point";
+    for m in &evaluate.metrics {
+        let measures_points = POINT_METRICS.contains(&m.name);
+        if measures_points == points {
+            continue;
+        }
+        let (what, help) = if measures_points {
+            (
+                format!(
+                    "`{}` counts the modes of a 2D mixture, but the data `{}` are images",
+                    m.name, data.source.name
+                ),
+                "measure images with `fid`, `kid`, `inception_score`, `precision_recall` or `classes_covered`",
+            )
+        } else {
+            (
+                format!("`{}` compares image features, but the data `{}` are 2D points", m.name, data.source.name),
+                "measure a 2D mixture with `modes`",
+            )
+        };
+        diags.push(
+            Diagnostic::new(codes::METRIC_DATA_MISMATCH, m.span, what)
+                .label("this metric cannot measure this data")
+                .help(help),
+        );
+    }
 }

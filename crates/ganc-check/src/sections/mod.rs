@@ -112,6 +112,9 @@ pub fn check(files: &[Parsed], diags: &mut Vec<Diagnostic>) -> Option<Model> {
     let regularizers = regularize::section(items, &networks.list, &networks.spans, diags);
     let train = train::section(items, &networks.list, &networks.spans, diags);
     let evaluate = evaluate::section(items, diags);
+    if let (Some(e), Some(d)) = (&evaluate, &data) {
+        evaluate::fits_data(e, d, diags);
+    }
 
     // Required sections.
     let mut missing = |what: &str, example: &str| {

@@ -91,24 +91,11 @@ pub fn weights(net: &Net) -> Vec<f32> {
 /// Writes `n` MNIST-like images (28x28, a bright square moving with the label) and their
 /// labels as raw IDX files of the training split under `dir/mnist/`.
 pub fn write_mnist(dir: &Path, n: usize) {
-    let folder = dir.join("mnist");
-    std::fs::create_dir_all(&folder).unwrap();
-    let mut images = [2051u32, n as u32, 28, 28].iter().flat_map(|v| v.to_be_bytes()).collect::<Vec<u8>>();
-    let mut labels = [2049u32, n as u32].iter().flat_map(|v| v.to_be_bytes()).collect::<Vec<u8>>();
-    for i in 0..n {
-        let label = (i % 10) as u8;
-        images.extend((0..28 * 28).map(|p| {
-            let (row, col) = (p / 28, p % 28);
-            if (row / 4) as u8 == label % 7 && (8..20).contains(&col) {
-                255
-            } else {
-                0
-            }
-        }));
-        labels.push(label);
-    }
-    std::fs::write(folder.join("train-images-idx3-ubyte"), images).unwrap();
-    std::fs::write(folder.join("train-labels-idx1-ubyte"), labels).unwrap();
+    let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+    let square = |label: u8, p: usize| (p / 28 / 4) as u8 == label % 7 && (8..20).contains(&(p % 28));
+    let images: Vec<u8> =
+        labels.iter().flat_map(|&l| (0..28 * 28).map(move |p| if square(l, p) { 255 } else { 0 })).collect();
+    ganc_data::write_idx(&dir.join("mnist"), ganc_data::Split::Train, 28, 28, &images, &labels).unwrap();
 }
 
 /// The values of a tensor, in order.

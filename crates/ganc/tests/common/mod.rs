@@ -30,3 +30,15 @@ pub fn ui_cases() -> Vec<PathBuf> {
     cases.sort();
     cases
 }
+
+/// Writes `n` MNIST-like images (a bright bar whose row follows the label) and their labels as
+/// IDX files of both splits under `dir/mnist/`.
+pub fn write_mnist(dir: &Path, n: usize) {
+    let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+    let bar = |label: u8, p: usize| (p / 28) / 3 == label as usize && (6..22).contains(&(p % 28));
+    let images: Vec<u8> =
+        labels.iter().flat_map(|&l| (0..28 * 28).map(move |p| if bar(l, p) { 255 } else { 0 })).collect();
+    for split in [ganc_data::Split::Train, ganc_data::Split::Test] {
+        ganc_data::write_idx(&dir.join("mnist"), split, 28, 28, &images, &labels).unwrap();
+    }
+}

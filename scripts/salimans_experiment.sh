@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# MNIST DCGAN with and without the tricks of Improved Techniques for Training GANs (Salimans et
+# al. 2016): `models/dcgan_mnist.gan` against `models/dcgan_mnist_salimans.gan` (the same
+# networks plus feature matching, minibatch discrimination, one-sided label smoothing,
+# historical averaging and virtual batchnorm in G), same seeds and budget for both arms.
+#
+#   scripts/salimans_experiment.sh [STEPS] [SEEDS...]   (defaults: 2000 steps, seeds 1 2 3)
+#
+# `ganc eval` then measures 5,000 samples of each final generator against 5,000 training images
+# with ganc's MNIST classifier: classes covered, FID, KID, Inception Score, precision and recall.
+# A run already trained to STEPS is measured again, not retrained. Needs MNIST under
+# $GANC_DATA_DIR (default ../shared/data). Prints one row per run, then each arm's mean and
+# spread (min-max), as Markdown tables.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+steps="${1:-2000}"
+shift $(( $# < 1 ? $# : 1 ))
+seeds=("${@:-1 2 3}")
+seeds=(${seeds[*]})
+export GANC_DATA_DIR="${GANC_DATA_DIR:-../shared/data}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ganc-target}"
+cargo build -q --release -p ganc
+ganc="$CARGO_TARGET_DIR/release/ganc"
+out="runs/salimans-experiment"
+mkdir -p "$out"
+summary="$out/summary.txt"
+rm -f "$summary"
+
+echo "| arm | seed | classes covered | FID | KID | IS | precision | recall |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+for name in dcgan_mnist dcgan_mnist_salimans; do
+    for seed in "${seeds[@]}"; do
+        run="$out/$name-seed$seed"
+        trained=$(sed -n 's/.*"step": *\([0-9]*\).*/\1/p' "$run/checkpoint/state.json" 2>/dev/null || true)
+        if [ "$trained" != "$steps" ]; then
+            rm -rf "$run"
+            "$ganc" train "models/$name.gan" --steps "$steps" --seed "$seed" --out "$run" > "$run.log" 2>&1
+        fi
+        rm -f "$run/eval.csv"
+        "$ganc" eval "$run" --samples 5000 --seed 1 > "$run.eval.log"
+        IFS=, read -r _ _ _ fid kid is precision recall classes <<< "$(tail -n 1 "$run/eval.csv")"
+        awk -v m="$name" -v s="$seed" -v c="$classes" -v f="$fid" -v k="$kid" -v i="$is" -v p="$precision" -v r="$recall" \
+            'BEGIN { printf "| %s | %s | %d | %.2f | %.4f | %.2f | %.3f | %.3f |\n", m, s, c, f, k, i, p, r }'
+        echo "$name $classes $fid $kid $is $precision $recall" >> "$summary"
+    done
+done
+echo
+echo "| arm | classes covered | FID | KID | IS | precision | recall |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+for name in dcgan_mnist dcgan_mnist_salimans; do
+    awk -v m="$name" '
+        function cell(col, fmt) { return sprintf(fmt " (" fmt "-" fmt ")", sum[col] / n, lo[col], hi[col]) }
+        $1 == m {
+            n++
+            for (c = 2; c <= 7; c++) {
+                sum[c] += $c
+                if (n == 1 || $c < lo[c]) lo[c] = $c
+                if (n == 1 || $c > hi[c]) hi[c] = $c
+            }
+        }
+        END {
+            printf "| %s | %s | %s | %s | %s | %s | %s |\n", m, cell(2, "%.1f"), cell(3, "%.2f"), cell(4, "%.4f"),
+                cell(5, "%.2f"), cell(6, "%.3f"), cell(7, "%.3f")
+        }' "$summary"
+done
