@@ -40,7 +40,7 @@ for name in dcgan_mnist dcgan_mnist_salimans; do
         "$ganc" eval "$run" --samples 5000 --seed 1 > "$run.eval.log"
         IFS=, read -r _ _ _ fid kid is precision recall classes <<< "$(tail -n 1 "$run/eval.csv")"
         awk -v m="$name" -v s="$seed" -v c="$classes" -v f="$fid" -v k="$kid" -v i="$is" -v p="$precision" -v r="$recall" \
-            'BEGIN { printf "| %s | %s | %d | %.2f | %.4f | %.2f | %.3f | %.3f |\n", m, s, c, f, k, i, p, r }'
+            'BEGIN { printf "| %s | %s | %d | %.2f | %.0f | %.2f | %.3f | %.3f |\n", m, s, c, f, k, i, p, r }'
         echo "$name $classes $fid $kid $is $precision $recall" >> "$summary"
     done
 done
@@ -59,7 +59,7 @@ for name in dcgan_mnist dcgan_mnist_salimans; do
             }
         }
         END {
-            printf "| %s | %s | %s | %s | %s | %s | %s |\n", m, cell(2, "%.1f"), cell(3, "%.2f"), cell(4, "%.4f"),
+            printf "| %s | %s | %s | %s | %s | %s | %s |\n", m, cell(2, "%.1f"), cell(3, "%.2f"), cell(4, "%.0f"),
                 cell(5, "%.2f"), cell(6, "%.3f"), cell(7, "%.3f")
         }' "$summary"
 done
