@@ -14,6 +14,7 @@ mod load;
 pub mod memory;
 pub mod param_grads;
 mod sections;
+mod semi_supervised;
 pub mod shape;
 mod suggest;
 mod trainable;

@@ -10,6 +10,7 @@ use ganc_syntax::ast::NetworkKind;
 /// Runs every cross-section check, and whether the model fits in memory ([`crate::memory`]).
 pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
     crate::memory::check(model, diags);
+    crate::semi_supervised::check(model, diags);
     let loss = &model.loss;
     let loss_info = ganc_registry::lookup(Kind::Loss, loss.name).and_then(|s| s.loss());
     let discriminators: Vec<&Network> =
@@ -57,7 +58,17 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
                 .with_secondary(d.span, format!("declared `-> {}`", d.output))
                 .help("declare `-> logits` and end D with `linear(1 + classes)`"),
             ),
-            Some(Needs::Score) if autoencoder || d.output == "logits" => diags.push(
+            Some(Needs::Classes) if d.output != "classes" => diags.push(
+                Diagnostic::new(
+                    codes::DISCRIMINATOR_OUTPUT,
+                    loss.span,
+                    format!("`{}` needs one logit per class, but `{}` gives `{}`", loss.name, d.name, d.output),
+                )
+                .label("a K+1-class discriminator: the fake class is implicit")
+                .with_secondary(d.span, format!("declared `-> {}`", d.output))
+                .help("declare `-> classes` and end D with `linear(classes)`"),
+            ),
+            Some(Needs::Score) if autoencoder || matches!(d.output.as_str(), "logits" | "classes") => diags.push(
                 Diagnostic::new(
                     codes::DISCRIMINATOR_OUTPUT,
                     loss.span,
@@ -67,6 +78,8 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
                 .with_secondary(d.span, format!("declared `-> {}`", d.output))
                 .help(if autoencoder {
                     "use `loss began` for an autoencoder D, or declare `-> logit`"
+                } else if d.output == "classes" {
+                    "use `loss semi_supervised`, or declare `-> logit`"
                 } else {
                     "use `loss auxiliary_classifier`, or declare `-> logit`"
                 }),

@@ -3,6 +3,9 @@
 use crate::sampler::EpochOrder;
 use crate::{Batch, DataError, Split};
 use image::imageops::FilterType;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
 use std::path::Path;
 
 /// Images stored as bytes in [0, 255], channel-major per image.
@@ -31,14 +34,61 @@ impl ImageSet {
 
     /// The `k`-th batch, pixels scaled to [-1, 1] by `p / 127.5 - 1`.
     pub fn batch(&self, seed: u64, k: u64, n: usize) -> Batch {
-        let size: usize = self.dims.iter().product();
-        let idx = self.order.batch_indices(seed, k, n, self.len());
+        self.gather(&self.order.batch_indices(seed, k, n, self.len()))
+    }
+
+    /// The images from `start` on (at most `n`), in order.
+    pub fn slice(&self, start: usize, n: usize) -> Batch {
+        let end = (start + n).min(self.len());
+        self.gather(&(start.min(end)..end).collect::<Vec<_>>())
+    }
+
+    /// The images at `idx`, pixels scaled to [-1, 1].
+    fn gather(&self, idx: &[usize]) -> Batch {
+        let (size, n) = (self.dims.iter().product::<usize>(), idx.len());
         let mut x = Vec::with_capacity(n * size);
-        for &i in &idx {
+        for &i in idx {
             x.extend(self.pixels[i * size..(i + 1) * size].iter().map(|&p| p as f32 / 127.5 - 1.0));
         }
         let labels = self.labels.as_ref().map(|l| idx.iter().map(|&i| l[i]).collect());
         Batch { x, labels, n }
+    }
+}
+
+impl ImageSet {
+    /// `n` labelled images, `n / K` of each of the K classes present, each class's images
+    /// shuffled by `seed` and the first ones kept (see [`crate::Data::labelled_subset`]).
+    pub fn labelled_subset(&self, n: usize, seed: u64) -> Result<ImageSet, DataError> {
+        let Some(labels) = &self.labels else {
+            return Err(DataError::new("", "the images have no class labels", "remove `labels` from the data line"));
+        };
+        let classes = labels.iter().max().map_or(0, |&m| m as usize + 1);
+        if classes == 0 || n == 0 || !n.is_multiple_of(classes) {
+            return Err(DataError::new(
+                "",
+                format!("{n} labelled images cannot be shared evenly among {classes} classes"),
+                format!("use a multiple of {classes} for `labels`"),
+            ));
+        }
+        let per_class = n / classes;
+        let size: usize = self.dims.iter().product();
+        let (mut pixels, mut kept) = (Vec::with_capacity(n * size), Vec::with_capacity(n));
+        for class in 0..classes {
+            let mut members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] as usize == class).collect();
+            if members.len() < per_class {
+                return Err(DataError::new(
+                    "",
+                    format!("class {class} has {} images, fewer than the {per_class} to label", members.len()),
+                    format!("use at most `labels: {}`", members.len() * classes),
+                ));
+            }
+            members.shuffle(&mut StdRng::seed_from_u64(crate::mix_seed(seed, 7, class as u64)));
+            for &i in &members[..per_class] {
+                pixels.extend_from_slice(&self.pixels[i * size..(i + 1) * size]);
+                kept.push(labels[i]);
+            }
+        }
+        Ok(ImageSet::new(pixels, self.dims, Some(kept)))
     }
 }
 

@@ -99,11 +99,45 @@ impl Data {
         self.len() == Some(0)
     }
 
+    /// The labelled subset of a semi-supervised GAN: `n` images with their labels, the same
+    /// number of each class, drawn by `seed` (each class's images shuffled, the first `n / K`
+    /// kept). Its batches cycle through the subset in a fresh order each epoch.
+    pub fn labelled_subset(&self, n: usize, seed: u64) -> Result<Data, DataError> {
+        match self {
+            Data::Images(set) => set.labelled_subset(n, seed).map(Data::Images),
+            Data::Mixture(_) => Err(DataError::new(
+                "",
+                "a 2D mixture has no class labels to keep a subset of",
+                "remove `labels` from the data line",
+            )),
+        }
+    }
+
+    /// The `n` stored samples from index `start` on, in order (the whole of a test split is read
+    /// this way); a generated mixture draws `n` fresh points.
+    pub fn slice(&self, start: usize, n: usize) -> Batch {
+        match self {
+            Data::Images(set) => set.slice(start, n),
+            Data::Mixture(m) => m.batch(0, start as u64, n),
+        }
+    }
+
     /// The `k`-th batch of `n` samples for `seed`.
     pub fn batch(&self, seed: u64, k: u64, n: usize) -> Batch {
         match self {
             Data::Images(set) => set.batch(seed, k, n),
             Data::Mixture(m) => m.batch(seed, k, n),
+        }
+    }
+}
+
+impl Source {
+    /// The same data set's test split, for sets that have one.
+    pub fn test_split(&self) -> Option<Source> {
+        match self {
+            Source::Mnist { fashion, .. } => Some(Source::Mnist { fashion: *fashion, split: Split::Test }),
+            Source::Cifar10 { .. } => Some(Source::Cifar10 { split: Split::Test }),
+            Source::Images { .. } | Source::Mixture(_) => None,
         }
     }
 }

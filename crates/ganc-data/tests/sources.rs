@@ -185,3 +185,56 @@ fn cifar10_binary_batches_load_planar_with_labels() {
     assert!(err.problem.contains("label 10"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// 300 tiny images whose first pixel is their index (mod 256) and whose class is `i % 3`, so the
+/// subset's images can be traced back.
+fn three_classes(name: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    let images: Vec<u8> = (0..300).flat_map(|i| [(i % 256) as u8, 0, 0, 0]).collect();
+    let labels: Vec<u8> = (0..300).map(|i| (i % 3) as u8).collect();
+    ganc_data::write_idx(&dir.join("mnist"), Split::Train, 2, 2, &images, &labels).unwrap();
+    dir
+}
+
+#[test]
+fn a_labelled_subset_is_balanced_seeded_and_cycles() {
+    let dir = three_classes("labelled");
+    let data = open(&Source::Mnist { fashion: false, split: Split::Train }, &dir).unwrap();
+    let subset = data.labelled_subset(12, 5).expect("4 of each of 3 classes");
+    assert_eq!(subset.len(), Some(12));
+    // One epoch of batches of 12 sees each kept image once: 4 per class, each with its own label.
+    let batch = subset.batch(1, 0, 12);
+    let labels = batch.labels.unwrap();
+    for class in 0..3 {
+        assert_eq!(labels.iter().filter(|&&l| l == class).count(), 4, "{labels:?}");
+    }
+    let firsts: Vec<u32> = batch.x.chunks(4).map(|px| ((px[0] + 1.0) * 127.5).round() as u32).collect();
+    for (first, label) in firsts.iter().zip(&labels) {
+        // Indices 0..300 wrap at 256; the class of index i is i % 3, for both i and i + 256.
+        let candidates = [*first, first + 256];
+        assert!(candidates.iter().any(|i| i % 3 == *label && *i < 300), "image {first} is not of class {label}");
+    }
+    // The same seed keeps the same images, another seed others.
+    let again = data.labelled_subset(12, 5).unwrap().batch(1, 0, 12);
+    assert_eq!(again.x, batch.x);
+    let other = data.labelled_subset(12, 6).unwrap().batch(1, 0, 12);
+    let sorted = |x: &[f32]| {
+        let mut v: Vec<i32> = x.chunks(4).map(|p| (p[0] * 1000.0) as i32).collect();
+        v.sort();
+        v
+    };
+    assert_ne!(sorted(&other.x), sorted(&batch.x));
+    // A batch larger than the subset cycles through it.
+    assert_eq!(subset.batch(1, 3, 30).n, 30);
+}
+
+#[test]
+fn a_labelled_subset_that_cannot_be_balanced_is_refused() {
+    let dir = three_classes("unbalanced");
+    let data = open(&Source::Mnist { fashion: false, split: Split::Train }, &dir).unwrap();
+    let err = data.labelled_subset(10, 1).unwrap_err();
+    assert!(err.problem.contains("evenly among 3 classes"), "{err}");
+    let err = data.labelled_subset(303, 1).unwrap_err();
+    assert!(err.problem.contains("fewer than the 101"), "{err}");
+    assert!(err.help.contains("labels: 300"), "{}", err.help);
+}

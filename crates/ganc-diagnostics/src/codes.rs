@@ -143,6 +143,12 @@ codes! {
     /// A metric of `evaluate` that does not measure this kind of data (`modes` on images, `fid`
     /// on 2D points).
     METRIC_DATA_MISMATCH = "E0411", "metric does not fit the data";
+    /// A labelled subset (`labels: N`) that cannot hold the same number of images per class.
+    LABELS_NOT_BALANCED = "E0412", "labelled subset not balanced across classes";
+    /// A semi-supervised G trained by feature matching with no `feature_matching` regularizer.
+    NO_FEATURE_MATCHING = "E0413", "generator objective without its feature matching";
+    /// A metric that reads a classifying discriminator (`test_error`) without one.
+    METRIC_NEEDS_CLASSIFIER = "E0414", "metric needs a classifying discriminator";
 
     /// A construct the checker accepts but the runtime cannot train yet.
     NOT_YET_SUPPORTED = "E0501", "not yet supported by the runtime";

@@ -107,6 +107,15 @@ const fn data(
 }
 
 const SPLIT: Param = param("split", Choice(&["train", "test"]), Def::Name("train"), Any, "which part of the data set");
+/// The labelled subset of a semi-supervised GAN (Salimans et al. 2016).
+const LABELLED: Param = param(
+    "labels",
+    Int,
+    Def::Absent,
+    Positive,
+    "keep the labels of only this many images, the same number per class, chosen by the seed; \
+     the rest train D unlabelled (`loss semi_supervised`)",
+);
 const DIM: Param = param("dim", Int, Def::Required, Positive, "number of dimensions");
 const WEIGHT: Param = param("weight", Float, Def::Float(1.0), NonNegative, "weight of the term in the loss");
 const BIAS: Param = param("bias", Bool, Def::Bool(true), Any, "whether the layer adds a learned bias");
@@ -587,6 +596,32 @@ pub static ENTRIES: &[Spec] = &[
         false,
         true,
     ),
+    loss(
+        "semi_supervised",
+        "K+1-class D: class logits with the fake class implicit, D(x) = Z/(Z+1) for Z = sum exp(l_k); \
+         D adds the cross-entropy of the labelled batch to the real/fake loss of unlabelled reals \
+         and fakes; G matches D's features (or maximizes log D(G(z))).",
+        "Salimans et al. 2016 (Improved Techniques, section 5)",
+        &[
+            param(
+                "unlabelled",
+                Float,
+                Def::Float(1.0),
+                NonNegative,
+                "weight of the unlabelled (real/fake) term in D's loss; 0 trains D on the labels alone",
+            ),
+            param(
+                "generator",
+                Choice(&["feature_matching", "non_saturating"]),
+                Def::Name("feature_matching"),
+                Any,
+                "G's objective: only its `feature_matching` regularizer (the paper's best), or log D(G(z))",
+            ),
+        ],
+        Needs::Classes,
+        false,
+        true,
+    ),
     // ---- regularizers -----------------------------------------------------------------
     penalty(
         "gradient_penalty",
@@ -890,21 +925,21 @@ pub static ENTRIES: &[Spec] = &[
         "mnist",
         "MNIST handwritten digits, 1x28x28, labels 0-9, pixels in [-1, 1].",
         "LeCun et al. 1998",
-        &[SPLIT],
+        &[SPLIT, LABELLED],
         DataInfo { value: "image", shape: Some(&[1, 28, 28]), classes: Some(10), unit_range: true },
     ),
     data(
         "fashion_mnist",
         "Fashion-MNIST articles, 1x28x28, 10 classes, pixels in [-1, 1].",
         "Xiao et al. 2017",
-        &[SPLIT],
+        &[SPLIT, LABELLED],
         DataInfo { value: "image", shape: Some(&[1, 28, 28]), classes: Some(10), unit_range: true },
     ),
     data(
         "cifar10",
         "CIFAR-10 binary batches, 3x32x32, 10 classes, pixels in [-1, 1].",
         "Krizhevsky 2009",
-        &[SPLIT],
+        &[SPLIT, LABELLED],
         DataInfo { value: "image", shape: Some(&[3, 32, 32]), classes: Some(10), unit_range: true },
     ),
     data(
@@ -1026,6 +1061,14 @@ pub static ENTRIES: &[Spec] = &[
     ),
     entry(
         Kind::Metric,
+        "test_error",
+        "The share of the data's test split that a classifying D (`loss semi_supervised`) labels \
+         wrong (lower is better).",
+        "Salimans et al. 2016 (Improved Techniques)",
+        &[],
+    ),
+    entry(
+        Kind::Metric,
         "modes",
         "Modes covered and share of high-quality samples (2D mixtures).",
         "Srivastava et al. 2017 (VEEGAN)",
@@ -1070,5 +1113,11 @@ pub static ENTRIES: &[Spec] = &[
         Needs::ScoreAndClasses,
         "A score and one logit per class: `[1 + classes]`.",
         "Odena et al. 2017 (AC-GAN)",
+    ),
+    output(
+        "classes",
+        Needs::Classes,
+        "One logit per class, the fake class implicit (a K+1-class D): `[classes]`.",
+        "Salimans et al. 2016 (Improved Techniques)",
     ),
 ];

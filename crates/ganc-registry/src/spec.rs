@@ -439,6 +439,8 @@ pub enum Needs {
     Reconstruction,
     /// One score plus one logit per class: `[1 + classes]`.
     ScoreAndClasses,
+    /// One logit per class, the fake class implicit: `[classes]`.
+    Classes,
 }
 
 impl Needs {
@@ -448,6 +450,7 @@ impl Needs {
             Needs::Score => "one score per sample",
             Needs::Reconstruction => "a reconstruction of its input",
             Needs::ScoreAndClasses => "a score and class logits",
+            Needs::Classes => "one logit per class",
         }
     }
 }

@@ -10,14 +10,14 @@ use std::path::{Path, PathBuf};
 fn larger_is_better(metric: &str) -> Option<bool> {
     match metric {
         "modes" | "high_quality" | "d_accuracy" | "inception_score" | "precision" | "recall" | "classes" => Some(true),
-        "m_global" | "fid" | "kid" => Some(false),
+        "m_global" | "fid" | "kid" | "test_error" => Some(false),
         _ => None,
     }
 }
 
 /// The metrics `ganc compare` reads, in the order it shows them: from `evaluate.csv`, then from
 /// `metrics.csv`.
-const METRICS: [(&str, &str); 12] = [
+const METRICS: [(&str, &str); 13] = [
     ("evaluate.csv", "modes"),
     ("evaluate.csv", "high_quality"),
     ("evaluate.csv", "fid"),
@@ -26,6 +26,7 @@ const METRICS: [(&str, &str); 12] = [
     ("evaluate.csv", "precision"),
     ("evaluate.csv", "recall"),
     ("evaluate.csv", "classes"),
+    ("evaluate.csv", "test_error"),
     ("metrics.csv", "m_global"),
     ("metrics.csv", "d_accuracy"),
     ("metrics.csv", "d_loss"),

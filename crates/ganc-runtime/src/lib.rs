@@ -44,6 +44,7 @@ pub mod replay;
 pub mod report;
 pub mod run;
 pub mod sample;
+pub mod semi_supervised;
 pub mod styles;
 pub mod threads;
 pub mod trainer;

@@ -48,6 +48,18 @@ pub enum Loss {
         /// The weight of the class cross-entropy.
         weight: f64,
     },
+    /// The semi-supervised GAN of Salimans et al. 2016: D's outputs are K class logits, the fake
+    /// class implicit, so `D(x) = Z/(Z+1)` with `Z = Σ exp l_k`, a sigmoid of the score
+    /// `logsumexp(l)` ([`crate::semi_supervised`]). D's loss is `unlabelled` times the
+    /// non-saturating loss of that score on unlabelled reals and fakes, plus the class
+    /// cross-entropy of a labelled batch (which the trainer adds); G's is its feature matching
+    /// alone or, with `adversarial_g`, also `-log D(G(z))`.
+    SemiSupervised {
+        /// The weight of the unlabelled real/fake term in D's loss.
+        unlabelled: f64,
+        /// Whether G's loss has the adversarial term (`generator: non_saturating`).
+        adversarial_g: bool,
+    },
 }
 
 /// The loss a relativistic loss is made from: its per-sample penalty `f(z, +)` for a difference
@@ -94,7 +106,7 @@ impl Loss {
     pub fn is_probabilistic(&self) -> bool {
         match self {
             Loss::Auxiliary { base, .. } => base.is_probabilistic(),
-            other => matches!(other, Loss::Minimax | Loss::NonSaturating),
+            other => matches!(other, Loss::Minimax | Loss::NonSaturating | Loss::SemiSupervised { .. }),
         }
     }
 
@@ -111,6 +123,7 @@ impl Loss {
             Loss::Relativistic { base, average } => base.relativistic(real, fake, *average),
             Loss::Began { .. } => real.mean() - (fake * fake_t).mean(),
             Loss::Auxiliary { base, .. } => base.discriminator(real, fake, real_t, fake_t),
+            Loss::SemiSupervised { unlabelled, .. } => (bce(real, real_t) + bce(fake, fake_t)).mul_scalar(*unlabelled),
         }
     }
 
@@ -134,8 +147,16 @@ impl Loss {
             // relu(1 - x) falls where x < 1, relu(1 + x) rises where x > -1.
             Loss::Hinge => (real.lower_elem(1.0).float() * (-1.0 / nr), fake.greater_elem(-1.0).float() / nf),
             // Its outputs are not D's: the reconstruction errors of its autoencoder output.
-            Loss::Relativistic { .. } | Loss::Began { .. } | Loss::Auxiliary { .. } => return None,
+            Loss::Relativistic { .. } | Loss::Began { .. } | Loss::Auxiliary { .. } | Loss::SemiSupervised { .. } => {
+                return None
+            }
         })
+    }
+
+    /// Whether G's loss has an adversarial term (a semi-supervised G may be trained by feature
+    /// matching alone).
+    pub fn trains_g_adversarially(&self) -> bool {
+        !matches!(self, Loss::SemiSupervised { adversarial_g: false, .. })
     }
 
     /// Whether G's loss reads D's outputs on real data too.
@@ -163,7 +184,7 @@ impl Loss {
                 base.relativistic(fake, real, *average)
             }
             Loss::Minimax => softplus(fake, 1.0).mean().neg(),
-            Loss::NonSaturating => softplus(fake.neg(), 1.0).mean(),
+            Loss::NonSaturating | Loss::SemiSupervised { .. } => softplus(fake.neg(), 1.0).mean(),
             Loss::Wasserstein | Loss::Hinge => fake.mean().neg(),
             Loss::LeastSquares { c, .. } => (fake - *c).powi_scalar(2).mean() * 0.5,
             Loss::Began { .. } => fake.mean(),

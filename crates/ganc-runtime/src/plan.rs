@@ -131,6 +131,8 @@ pub struct Plan {
     pub data_shape: Vec<usize>,
     /// Number of classes of labelled data.
     pub classes: Option<usize>,
+    /// The size of the labelled subset of a semi-supervised GAN (`labels: N`).
+    pub labelled: Option<usize>,
     /// Inputs of G, in order, with how each is drawn.
     pub g_inputs: Vec<(String, Latent)>,
     /// Whether D's second input is the labels.
@@ -290,6 +292,8 @@ pub struct Evaluate {
     pub images: Vec<crate::evaluate::Measure>,
     /// Generated (and real) images per measurement: the largest `samples` of the image metrics.
     pub image_samples: usize,
+    /// `test_error`: the share of the test split a classifying D labels wrong.
+    pub test_error: bool,
 }
 
 impl Evaluate {
@@ -300,6 +304,9 @@ impl Evaluate {
             columns.extend(["modes", "modes_total", "high_quality"]);
         }
         columns.extend(self.images.iter().flat_map(|m| m.columns().iter().copied()));
+        if self.test_error {
+            columns.push("test_error");
+        }
         columns.join(",")
     }
 }
@@ -374,6 +381,13 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
             };
             Loss::Auxiliary { base: Box::new(base), weight: a.float("weight") }
         }
+        "semi_supervised" => {
+            let a = &model.loss.args;
+            Loss::SemiSupervised {
+                unlabelled: a.float("unlabelled"),
+                adversarial_g: a.name("generator") == Some("non_saturating"),
+            }
+        }
         "began" => {
             let a = &model.loss.args;
             Loss::Began { gamma: a.float("gamma"), lambda_k: a.float("lambda_k") }
@@ -445,8 +459,18 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
     }
     // The checker guarantees `modes` on 2D mixtures and the image metrics on images (E0411).
     let evaluate = model.evaluate.as_ref().map(|eval| {
-        let mut e = Evaluate { every: eval.every.max(1) as u64, modes: None, images: Vec::new(), image_samples: 0 };
+        let mut e = Evaluate {
+            every: eval.every.max(1) as u64,
+            modes: None,
+            images: Vec::new(),
+            image_samples: 0,
+            test_error: false,
+        };
         for m in &eval.metrics {
+            if m.name == "test_error" {
+                e.test_error = true;
+                continue;
+            }
             let samples = m.args.int("samples").max(2) as usize;
             match crate::evaluate::Measure::from_name(m.name, m.args.int("splits").max(1) as usize) {
                 Some(measure) => {
@@ -507,6 +531,10 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         source: source(&model.data),
         data_shape: model.data.shape.iter().map(|x| *x as usize).collect(),
         classes: model.data.classes.map(|k| k as usize),
+        labelled: match model.data.source.args.get("labels") {
+            Some(Const::Int(n)) if model.loss.name == "semi_supervised" => Some((*n).max(1) as usize),
+            _ => None,
+        },
         g_inputs,
         d_takes_labels: d.inputs.len() > 1,
         loss,

@@ -230,7 +230,8 @@ pub const METRICS_HEADER: &str =
 
 /// The header of `metrics.csv` for `plan`: progressive runs add the step's image resolution and
 /// the newest stage's alpha, BEGAN runs `k_t` and the convergence measure `M_global`, AC-GAN
-/// runs the accuracy of D's classifier on the real batch.
+/// runs the accuracy of D's classifier on the real batch (semi-supervised runs: on the labelled
+/// batch).
 pub fn metrics_header(plan: &Plan) -> String {
     let mut header = METRICS_HEADER.to_string();
     if plan.progressive.is_some() {
@@ -238,7 +239,9 @@ pub fn metrics_header(plan: &Plan) -> String {
     }
     match plan.loss {
         crate::losses::Loss::Began { .. } => header.push_str(",k,m_global"),
-        crate::losses::Loss::Auxiliary { .. } => header.push_str(",d_accuracy"),
+        crate::losses::Loss::Auxiliary { .. } | crate::losses::Loss::SemiSupervised { .. } => {
+            header.push_str(",d_accuracy")
+        }
         _ => {}
     }
     header
@@ -272,6 +275,12 @@ pub fn train(
         Some(e) => Some(ImageEvaluation::new(model, &plan, e, &data, opts, &device)?),
         None => None,
     };
+    // `test_error`'s test split, and a semi-supervised run's labelled subset.
+    let test_set = match plan.evaluate.as_ref().filter(|e| e.test_error).and_then(|_| plan.source.test_split()) {
+        Some(source) => Some(ganc_data::open(&source, &ganc_data::data_dir(opts.data_dir.as_deref()))?),
+        None => None,
+    };
+    let labelled = plan.labelled.map(|n| data.labelled_subset(n, plan.seed)).transpose()?;
 
     let run = match (&opts.resume, &opts.out) {
         (Some(r), _) => r.clone(),
@@ -283,6 +292,7 @@ pub fn train(
     };
     fs::create_dir_all(run.join("samples")).map_err(|e| io_err("create", &run, e))?;
     let mut trainer = Trainer::new(plan.clone(), g, d, train_device.clone());
+    trainer.labelled = labelled;
     if opts.resume.is_some() {
         let dir = checkpoint::find(&run).ok_or_else(|| {
             TrainError::Io(format!(
@@ -400,8 +410,11 @@ pub fn train(
                 on_event(Event::Evaluated(m.step, &c));
                 cells.extend([c.modes.to_string(), c.total.to_string(), format!("{:.4}", c.high_quality)]);
             }
-            if let Some(images) = &images_eval {
-                let measured = images.measure(&trainer);
+            let mut measured = images_eval.as_ref().map(|images| images.measure(&trainer)).unwrap_or_default();
+            if let Some(test) = &test_set {
+                measured.push(("test_error", crate::semi_supervised::test_error(&trainer.d, test, &device)));
+            }
+            if !measured.is_empty() {
                 on_event(Event::Measured(m.step, &measured));
                 cells.extend(measured.iter().map(|(_, v)| format!("{v:.6}")));
             }

@@ -16,6 +16,7 @@ use crate::params::{grad_norm, Clip, Collect, EmaUpdate, Initialize};
 use crate::penalty;
 use crate::plan::{Latent, Optimizer, Plan};
 use crate::replay::Buffer;
+use crate::semi_supervised;
 use crate::styles::STYLE_AVERAGE_DECAY;
 use crate::unroll::{self, Rule};
 use crate::value::Value;
@@ -129,6 +130,8 @@ pub struct Trainer {
     pub replay: Option<Buffer>,
     /// BEGAN's control of `k_t`.
     pub equilibrium: Option<Equilibrium>,
+    /// The labelled subset of a semi-supervised GAN (`labels: N`; every image's label without).
+    pub labelled: Option<Data>,
     /// G's optimizer.
     pub opt_g: ModuleOptimizer,
     /// D's optimizer.
@@ -158,7 +161,7 @@ impl Trainer {
             Loss::Began { gamma, lambda_k } => Some(Equilibrium::new(gamma, lambda_k)),
             _ => None,
         };
-        Trainer { opt_g, opt_d, plan, g, d, ema, averages, replay, equilibrium, device, step: 0 }
+        Trainer { opt_g, opt_d, plan, g, d, ema, averages, replay, equilibrium, labelled: None, device, step: 0 }
     }
 
     /// G's inputs for `n` samples from `stream` at `index`, and the labels among them.
@@ -369,6 +372,18 @@ impl Trainer {
                         auxiliary::cross_entropy(real_classes, real_y) + auxiliary::cross_entropy(fake_classes, fake_y);
                     (real_score, fake_score, Some(ce.mul_scalar(*weight)))
                 }
+                // K+1 classes: the real/fake score of the class logits, and the cross-entropy of a
+                // labelled batch (of the labelled subset, else of the data's own labels).
+                Loss::SemiSupervised { .. } => {
+                    let seed = ganc_data::mix_seed(plan.seed, 11, 0);
+                    let labelled = self.labelled.as_ref().unwrap_or(data).batch(seed, index, n);
+                    let y = inputs::labels(labelled.labels.as_deref().unwrap_or_default(), &device);
+                    let x = inputs::samples(labelled.x, n, &plan.data_shape, &device);
+                    let logits = self.d_forward(x, None, &ctx);
+                    m.d_accuracy = measure.then(|| auxiliary::accuracy(logits.clone().detach(), &y));
+                    let ce = auxiliary::cross_entropy(logits, &y);
+                    (semi_supervised::score(d_real), semi_supervised::score(d_fake), Some(ce))
+                }
                 _ => (d_real, d_fake, None),
             };
             let mut loss = plan.loss.discriminator(d_real.clone(), d_fake.clone(), real_t, fake_t);
@@ -462,9 +477,15 @@ impl Trainer {
                     let (score, logits) = auxiliary::split(d_fake);
                     (score, Some(auxiliary::cross_entropy(logits, labelled(&g_labels)).mul_scalar(*weight)))
                 }
+                Loss::SemiSupervised { .. } => (semi_supervised::score(d_fake), None),
                 _ => (d_fake, None),
             };
-            let mut loss = plan.loss.generator(d_fake, on_real.as_ref().map(|(out, _)| out.clone().detach()));
+            let mut loss = if plan.loss.trains_g_adversarially() {
+                plan.loss.generator(d_fake, on_real.as_ref().map(|(out, _)| out.clone().detach()))
+            } else {
+                // Feature matching alone (below): D's score of the fakes does not enter G's loss.
+                Tensor::zeros([1], &device)
+            };
             if let Some(ce) = classes {
                 loss = loss + ce;
             }

@@ -19,9 +19,12 @@ use std::sync::atomic::AtomicBool;
 
 /// Writes every data set the models read under `dir`.
 fn write_data(dir: &Path) {
-    write_mnist(dir, 64);
+    // 10 images of each class: enough for a semi-supervised model's `labels: 100`.
+    write_mnist(dir, 100);
     std::fs::create_dir_all(dir.join("fashion-mnist")).unwrap();
-    for file in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"] {
+    for file in
+        ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+    {
         std::fs::copy(dir.join("mnist").join(file), dir.join("fashion-mnist").join(file)).unwrap();
     }
     let cifar = dir.join("cifar-10-batches-bin");

@@ -20,6 +20,7 @@ const TRAINS: &[&str] = &[
     "grid_1gp",
     "grid_vanilla",
     "improved_gan_mnist",
+    "improved_gan_mnist_semi",
     "lsgan_fashion",
     "pggan",
     "pggan_fashion",

@@ -65,6 +65,11 @@ impl Parts {
         }
     }
 
+    /// A semi-supervised GAN: D gives one logit per class and reads no label.
+    fn semi_supervised() -> Parts {
+        Parts { loss: "semi_supervised(generator: non_saturating)".into(), d_out: "classes".into(), ..Parts::default() }
+    }
+
     /// A model of data shaped `[c, h, w]` (or points when `c` is 0).
     fn data(source: &str, c: i64, h: i64) -> Parts {
         let g = if c == 0 {
@@ -84,7 +89,11 @@ impl Parts {
             // An autoencoder, for BEGAN.
             "flatten\n linear(784)\n reshape(1, 28, 28)".to_string()
         } else if self.data.starts_with("mnist") {
-            let head = if out == "logits" { 11 } else { 1 };
+            let head = match out {
+                "logits" => 11,
+                "classes" => 10,
+                _ => 1,
+            };
             format!(
                 "conv(8, kernel: 4, stride: 2, padding: 1)\n leaky_relu(0.2)\n {}\n flatten\n linear({head})",
                 self.d
@@ -92,7 +101,7 @@ impl Parts {
         } else {
             "flatten\n linear(1)".to_string()
         };
-        let labelled = value != "point" && !self.data.starts_with("images");
+        let labelled = value != "point" && !self.data.starts_with("images") && out != "classes";
         let d_inputs = if labelled { "image, y" } else { value };
         let condition = if labelled { "condition y ~ labels" } else { "" };
         let evaluate = if self.evaluate.is_empty() {
@@ -148,11 +157,13 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
         Kind::Schedule => d(&format!("gaussian_noise(0.1, decay: {name} over 10 steps)")),
         Kind::Loss => match name {
             "auxiliary_classifier" => Parts::classified(),
+            "semi_supervised" => Parts::semi_supervised(),
             "began" => Parts { loss: name.into(), d_out: "image".into(), d: String::new(), ..Parts::default() },
             _ => Parts { loss: name.into(), ..Parts::default() },
         },
         Kind::Output => match name {
             "logits" => Parts::classified(),
+            "classes" => Parts::semi_supervised(),
             _ => Parts { d_out: name.into(), ..Parts::default() },
         },
         Kind::Regularizer => match name {
@@ -195,6 +206,7 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
         Kind::Condition => Parts::default(),
         Kind::Metric => match name {
             "modes" => Parts { evaluate: name.into(), ..Parts::data("ring(modes: 4)", 0, 0) },
+            "test_error" => Parts { evaluate: name.into(), ..Parts::semi_supervised() },
             _ => Parts { evaluate: name.into(), ..Parts::default() },
         },
     })

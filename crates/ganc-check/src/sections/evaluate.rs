@@ -6,8 +6,10 @@ use ganc_diagnostics::{codes, Diagnostic};
 use ganc_registry::Kind;
 use ganc_syntax::ast::Item;
 
-/// The metrics that measure 2D points; every other metric measures images.
+/// The metrics that measure 2D points.
 const POINT_METRICS: &[&str] = &["modes"];
+/// The metrics that read the discriminator rather than samples (checked with the loss).
+const CLASSIFIER_METRICS: &[&str] = &["test_error"];
 
 /// Checks the `evaluate` sections; the last one counts.
 pub(super) fn section(items: &[Item], diags: &mut Vec<Diagnostic>) -> Option<Evaluate> {
@@ -25,7 +27,7 @@ pub(super) fn section(items: &[Item], diags: &mut Vec<Diagnostic>) -> Option<Eva
 /// Each metric must measure the kind of data the model has: `modes` 2D points, the others images.
 pub(super) fn fits_data(evaluate: &Evaluate, data: &Data, diags: &mut Vec<Diagnostic>) {
     let points = data.value == "point";
-    for m in &evaluate.metrics {
+    for m in evaluate.metrics.iter().filter(|m| !CLASSIFIER_METRICS.contains(&m.name)) {
         let measures_points = POINT_METRICS.contains(&m.name);
         if measures_points == points {
             continue;

@@ -36,11 +36,13 @@ fn lookup_name(kind: Kind, name: &ast::Ident, diags: &mut Vec<Diagnostic>) -> Op
         .label(format!("not a {}", kind.noun()));
     if let Some(s) = closest(&name.name, ganc_registry::of_kind(kind).map(|s| s.name)) {
         d = d.help(format!("did you mean `{s}`?")).fix(name.span, s);
-    } else if let Some(other) = ganc_registry::named(&name.name).next() {
-        d = d.help(format!("`{}` is a {}, not a {}", other.name, other.kind.noun(), kind.noun()));
     } else {
         let all: Vec<String> = ganc_registry::of_kind(kind).map(|s| format!("`{}`", s.name)).collect();
-        d = d.help(format!("known: {}", all.join(", ")));
+        let known = format!("known: {}", all.join(", "));
+        d = d.help(match ganc_registry::named(&name.name).next() {
+            Some(other) => format!("`{}` is a {}, not a {}; {known}", other.name, other.kind.noun(), kind.noun()),
+            None => known,
+        });
     }
     diags.push(d);
     None

@@ -89,13 +89,16 @@ pub fn weights(net: &Net) -> Vec<f32> {
 }
 
 /// Writes `n` MNIST-like images (28x28, a bright square moving with the label) and their
-/// labels as raw IDX files of the training split under `dir/mnist/`.
+/// labels as raw IDX files of the training split under `dir/mnist/`, and the same images as its
+/// test split.
 pub fn write_mnist(dir: &Path, n: usize) {
     let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
     let square = |label: u8, p: usize| (p / 28 / 4) as u8 == label % 7 && (8..20).contains(&(p % 28));
     let images: Vec<u8> =
         labels.iter().flat_map(|&l| (0..28 * 28).map(move |p| if square(l, p) { 255 } else { 0 })).collect();
-    ganc_data::write_idx(&dir.join("mnist"), ganc_data::Split::Train, 28, 28, &images, &labels).unwrap();
+    for split in [ganc_data::Split::Train, ganc_data::Split::Test] {
+        ganc_data::write_idx(&dir.join("mnist"), split, 28, 28, &images, &labels).unwrap();
+    }
 }
 
 /// The values of a tensor, in order.

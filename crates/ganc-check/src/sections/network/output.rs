@@ -79,6 +79,7 @@ fn discriminator(
     let wanted = match gives {
         Some(Needs::Score) => Some(Shape::Tensor(vec![1])),
         Some(Needs::ScoreAndClasses) => data.and_then(|d| d.classes).map(|k| Shape::Tensor(vec![1 + k as i64])),
+        Some(Needs::Classes) => data.and_then(|d| d.classes).map(|k| Shape::Tensor(vec![k as i64])),
         Some(Needs::Reconstruction) => data.map(|d| Shape::Tensor(d.shape.clone())),
         None if data_value == Some(out.name.as_str()) => data.map(|d| Shape::Tensor(d.shape.clone())),
         None => {
@@ -86,12 +87,13 @@ fn discriminator(
             None
         }
     };
-    if gives == Some(Needs::ScoreAndClasses) && data.is_some_and(|d| d.classes.is_none()) {
+    let classifies = matches!(gives, Some(Needs::ScoreAndClasses | Needs::Classes));
+    if classifies && data.is_some_and(|d| d.classes.is_none()) {
         diags.push(
             Diagnostic::new(
                 codes::UNLABELLED_CONDITION,
                 out.span,
-                "`logits` needs class labels, but the data have none",
+                format!("`{}` needs class labels, but the data have none", out.name),
             )
             .label("class logits of unlabelled data")
             .with_secondary(data_span.unwrap_or(out.span), "no labels")
