@@ -11,31 +11,14 @@
 # A run already trained to STEPS is measured again, not retrained. Needs MNIST under
 # $GANC_DATA_DIR (default ../shared/data). Prints one row per run, then each arm's mean and
 # spread (min-max), as Markdown tables.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-steps="${1:-2000}"
-shift $(( $# < 1 ? $# : 1 ))
-seeds=("${@:-1 2 3}")
-seeds=(${seeds[*]})
-export GANC_DATA_DIR="${GANC_DATA_DIR:-../shared/data}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ganc-target}"
-cargo build -q --release -p ganc
-ganc="$CARGO_TARGET_DIR/release/ganc"
-out="runs/salimans-experiment"
-mkdir -p "$out"
-summary="$out/summary.txt"
-rm -f "$summary"
+source "$(dirname "$0")/experiment.sh" salimans 2000 "$@"
 
 echo "| arm | seed | classes covered | FID | KID | IS | precision | recall |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for name in dcgan_mnist dcgan_mnist_salimans; do
     for seed in "${seeds[@]}"; do
         run="$out/$name-seed$seed"
-        trained=$(sed -n 's/.*"step": *\([0-9]*\).*/\1/p' "$run/checkpoint/state.json" 2>/dev/null || true)
-        if [ "$trained" != "$steps" ]; then
-            rm -rf "$run"
-            "$ganc" train "models/$name.gan" --steps "$steps" --seed "$seed" --out "$run" > "$run.log" 2>&1
-        fi
+        train_once "models/$name.gan" "$steps" "$seed" "$run"
         rm -f "$run/eval.csv"
         "$ganc" eval "$run" --samples 5000 --seed 1 > "$run.eval.log"
         IFS=, read -r _ _ _ fid kid is precision recall classes <<< "$(tail -n 1 "$run/eval.csv")"

@@ -9,21 +9,7 @@
 # Reports D's error on the 10,000 MNIST test images (`test_error` of `evaluate.csv`) at the last
 # step, and the lowest one measured along the way. A run already trained to STEPS is read again,
 # not retrained. Needs MNIST under $GANC_DATA_DIR (default ../shared/data). Prints Markdown tables.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-steps="${1:-3000}"
-shift $(( $# < 1 ? $# : 1 ))
-seeds=("${@:-1 2 3}")
-seeds=(${seeds[*]})
-export GANC_DATA_DIR="${GANC_DATA_DIR:-../shared/data}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ganc-target}"
-cargo build -q --release -p ganc
-ganc="$CARGO_TARGET_DIR/release/ganc"
-out="runs/semi-supervised-experiment"
-mkdir -p "$out"
-sed 's/unlabelled: [0-9.]*/unlabelled: 0.0/' models/improved_gan_mnist_semi.gan > "$out/labels_only.gan"
-summary="$out/summary.txt"
-rm -f "$summary"
+source "$(dirname "$0")/experiment.sh" semi-supervised 3000 "$@"
 
 echo "| arm | seed | test error, last | test error, lowest |"
 echo "| --- | ---: | ---: | ---: |"
@@ -32,11 +18,7 @@ for arm in semi_supervised labels_only; do
     [ "$arm" = labels_only ] && model="$out/labels_only.gan"
     for seed in "${seeds[@]}"; do
         run="$out/$arm-seed$seed"
-        trained=$(sed -n 's/.*"step": *\([0-9]*\).*/\1/p' "$run/checkpoint/state.json" 2>/dev/null || true)
-        if [ "$trained" != "$steps" ]; then
-            rm -rf "$run"
-            "$ganc" train "$model" --steps "$steps" --seed "$seed" --out "$run" > "$run.log" 2>&1
-        fi
+        train_once "$model" "$steps" "$seed" "$run"
         read -r last lowest <<< "$(awk -F, 'NR > 1 { last = $2; if (min == "" || $2 < min) min = $2 } END { print last, min }' "$run/evaluate.csv")"
         awk -v a="$arm" -v s="$seed" -v l="$last" -v m="$lowest" \
             'BEGIN { printf "| %s | %s | %.2f%% | %.2f%% |\n", a, s, 100 * l, 100 * m }'

@@ -7,12 +7,14 @@
 //! text held in memory, such as an editor buffer).
 
 pub mod args;
+mod encoder;
 mod graph;
 pub mod ir;
 mod lints;
 mod load;
 pub mod memory;
 pub mod param_grads;
+mod privacy;
 mod sections;
 mod semi_supervised;
 pub mod shape;

@@ -11,6 +11,8 @@ use ganc_syntax::ast::NetworkKind;
 pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
     crate::memory::check(model, diags);
     crate::semi_supervised::check(model, diags);
+    crate::privacy::check(model, diags);
+    crate::encoder::check(model, diags);
     let loss = &model.loss;
     let loss_info = ganc_registry::lookup(Kind::Loss, loss.name).and_then(|s| s.loss());
     let discriminators: Vec<&Network> =

@@ -75,10 +75,20 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
     for (what, span) in crate::param_grads::gaps(model).into_iter().chain(classifier_gaps(model)) {
         not_trained(&what, span, diags);
     }
-    let mut discriminators = 0;
+    let (mut discriminators, mut encoders) = (0, 0);
     for net in &model.networks {
         match net.kind {
-            NetworkKind::Encoder => not_trained("an encoder network", net.span, diags),
+            NetworkKind::Encoder => {
+                encoders += 1;
+                if encoders > 1 {
+                    not_trained("more than one encoder", net.span, diags);
+                } else if matches!(model.loss.name, "auxiliary_classifier" | "semi_supervised" | "began") {
+                    not_trained(&format!("an encoder with the `{}` loss", model.loss.name), net.span, diags);
+                }
+                if let Some(replay) = model.train.option("replay").filter(|_| encoders == 1) {
+                    not_trained("`replay` with an encoder", replay.span, diags);
+                }
+            }
             NetworkKind::Discriminator => {
                 discriminators += 1;
                 if discriminators > 1 {

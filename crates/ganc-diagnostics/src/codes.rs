@@ -149,6 +149,16 @@ codes! {
     NO_FEATURE_MATCHING = "E0413", "generator objective without its feature matching";
     /// A metric that reads a classifying discriminator (`test_error`) without one.
     METRIC_NEEDS_CLASSIFIER = "E0414", "metric needs a classifying discriminator";
+    /// A layer of a differentially private D whose output for one sample depends on the others
+    /// (batchnorm, minibatch discrimination): per-sample gradients then do not bound a sample's
+    /// influence.
+    PRIVATE_D_MIXES_SAMPLES = "E0415", "layer that mixes samples in a differentially private discriminator";
+    /// Real data reaching a gradient that DP-SGD does not clip and noise (G's feature matching,
+    /// a relativistic G loss, BEGAN's controller, ...), or no finite data set to account for.
+    PRIVATE_DATA_UNCLIPPED = "E0416", "private data outside the clipped, noised discriminator update";
+    /// A metric that reads BiGAN's encoder (`reconstruction`, `linear_probe`) without one, or
+    /// without a test split.
+    METRIC_NEEDS_ENCODER = "E0417", "metric needs an encoder";
 
     /// A construct the checker accepts but the runtime cannot train yet.
     NOT_YET_SUPPORTED = "E0501", "not yet supported by the runtime";

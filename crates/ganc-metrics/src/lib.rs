@@ -11,7 +11,9 @@
 //!   probabilities (Salimans et al. 2016);
 //! - [`precision_recall()`]: the share of generated images inside the real images' k-NN manifold,
 //!   and of real images inside the generated ones' (Kynkäänniemi et al. 2019, k = 3);
-//! - [`classes_covered()`]: how many classes the classifier finds among the generated images.
+//! - [`classes_covered()`]: how many classes the classifier finds among the generated images;
+//! - [`linear_probe()`]: how linearly separable labelled features are, the accuracy of a ridge
+//!   least-squares classifier on them (BiGAN's evaluation of its encoder, Donahue et al. 2017).
 //!
 //! Nothing here knows about networks or tensors: the crate is plain numbers, in f64.
 
@@ -20,6 +22,7 @@ mod features;
 mod fid;
 mod inception_score;
 mod kid;
+pub mod linear_probe;
 mod precision_recall;
 
 pub use classes::{classes_covered, Classes};
@@ -27,6 +30,7 @@ pub use features::Features;
 pub use fid::fid;
 pub use inception_score::inception_score;
 pub use kid::kid;
+pub use linear_probe::{linear_probe, Labelled, Probe, ProbeError};
 pub use precision_recall::{precision_recall, PrecisionRecall, K as PRECISION_RECALL_K};
 
 /// A mean and a standard deviation over repeats (subsets or splits).

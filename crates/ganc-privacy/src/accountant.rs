@@ -168,9 +168,56 @@ impl Accountant {
     }
 }
 
+/// The smallest noise multiplier σ (to a relative 1e-6) whose `steps` steps at sampling rate `q`
+/// spend at most `budget` at `delta`: what Opacus's `get_noise_multiplier` searches for (its
+/// answer is within its `epsilon_tolerance` of the budget, so at least this σ). `None` when the
+/// inputs are invalid (see [`check`]) or no σ up to 10⁶ fits the budget.
+pub fn noise_for_budget(q: f64, steps: u64, delta: f64, budget: f64) -> Option<f64> {
+    check(q, 1.0, delta).ok()?;
+    let fits = |sigma: f64| epsilon(q, sigma, steps, delta).epsilon <= budget;
+    let (mut lo, mut hi) = (0.0, 1.0);
+    while !fits(hi) {
+        (lo, hi) = (hi, hi * 2.0);
+        if hi > 1e6 {
+            return None;
+        }
+    }
+    // !fits(lo) (or lo == 0, where ε is infinite) and fits(hi).
+    while hi - lo > 1e-6 * hi {
+        let mid = 0.5 * (lo + hi);
+        if fits(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// σ for a budget agrees with Opacus 1.6's `get_noise_multiplier(target_epsilon, target_delta
+    /// = 1e-5, sample_rate, steps, accountant = "rdp", epsilon_tolerance = 1e-4)`, and is the
+    /// smallest that fits.
+    #[test]
+    fn noise_for_a_budget_is_the_least_that_fits() {
+        let q = 64.0 / 60_000.0;
+        for (q, steps, budget, opacus) in [
+            (q, 2_000, 1.0, 0.863037109375),
+            (q, 2_000, 3.0, 0.583348274230957),
+            (q, 2_000, 10.0, 0.4044198989868164),
+            (0.01, 1_000, 2.0, 1.0223007202148438),
+        ] {
+            let sigma = noise_for_budget(q, steps, 1e-5, budget).expect("a sigma fits");
+            assert!((sigma - opacus).abs() / opacus < 1e-3, "{sigma} vs Opacus {opacus}");
+            assert!(epsilon(q, sigma, steps, 1e-5).epsilon <= budget);
+            assert!(epsilon(q, sigma * (1.0 - 1e-4), steps, 1e-5).epsilon > budget);
+        }
+        assert_eq!(noise_for_budget(0.0, 10, 1e-5, 1.0), None);
+        assert_eq!(noise_for_budget(0.1, 10, 1e-5, 0.0), None, "epsilon 0 needs infinite noise");
+    }
 
     #[test]
     fn check_says_what_is_wrong() {

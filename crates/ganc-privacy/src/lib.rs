@@ -45,5 +45,7 @@ mod accountant;
 mod log_math;
 mod rdp;
 
-pub use accountant::{check, epsilon, epsilon_at_orders, Accountant, Epsilon, PrivacyError, MAX_STEPS};
+pub use accountant::{
+    check, epsilon, epsilon_at_orders, noise_for_budget, Accountant, Epsilon, PrivacyError, MAX_STEPS,
+};
 pub use rdp::{default_orders, rdp, DEFAULT_ORDERS};

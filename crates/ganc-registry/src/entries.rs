@@ -723,17 +723,6 @@ pub static ENTRIES: &[Spec] = &[
         &[param("c", Float, Def::Float(0.01), Positive, "clip value")],
     ),
     reg(
-        "private",
-        Side::Discriminator,
-        "Differentially private D training: per-sample gradient clipping and Gaussian noise (DP-SGD).",
-        "Abadi et al. 2016; Xie et al. 2018 (DPGAN)",
-        &[
-            param("clip", Float, Def::Float(1.0), Positive, "per-sample gradient norm bound"),
-            param("noise", Float, Def::Float(1.1), NonNegative, "noise multiplier"),
-        ],
-    )
-    .not_lowered(),
-    reg(
         "feature_matching",
         Side::Generator,
         "G matches the mean of D's intermediate features on real data.",
@@ -753,6 +742,27 @@ pub static ENTRIES: &[Spec] = &[
         "Adds the squared norm of D's loss gradient to G's loss.",
         "Nagarajan & Kolter 2017 (Gradient descent GAN optimization is locally stable)",
         &[param("weight", Float, Def::Float(0.1), NonNegative, "eta")],
+    ),
+    reg(
+        "differential_privacy",
+        Side::Discriminator,
+        "DP-SGD on D: each sample's gradient clipped to norm `clip`, Gaussian noise of std \
+         `noise` x `clip` added to their sum; G is private by post-processing. A Renyi-DP \
+         accountant reports epsilon at `delta`; the run stops before epsilon passes `epsilon`, \
+         or, without `noise`, spends exactly it over the run.",
+        "Abadi et al. 2016 (Deep learning with differential privacy); Mironov et al. 2019",
+        &[
+            param("clip", Float, Def::Float(1.0), Positive, "per-sample gradient norm bound C"),
+            param(
+                "noise",
+                Float,
+                Def::Absent,
+                Positive,
+                "noise multiplier sigma; without it, the least that spends `epsilon` over the run's steps (else 1.1)",
+            ),
+            param("delta", Float, Def::Float(1e-5), UnitOpen, "the delta of (epsilon, delta)-DP"),
+            param("epsilon", Float, Def::Absent, Positive, "privacy budget: training stops before it is spent"),
+        ],
     ),
     // ---- optimizers -------------------------------------------------------------------
     entry(
@@ -1065,6 +1075,22 @@ pub static ENTRIES: &[Spec] = &[
         "The share of the data's test split that a classifying D (`loss semi_supervised`) labels \
          wrong (lower is better).",
         "Salimans et al. 2016 (Improved Techniques)",
+        &[],
+    ),
+    entry(
+        Kind::Metric,
+        "reconstruction",
+        "BiGAN: the mean squared error per pixel between the test split's images x and G(E(x)) \
+         (lower is better).",
+        "Donahue et al. 2017 (BiGAN); Dumoulin et al. 2017 (ALI)",
+        &[],
+    ),
+    entry(
+        Kind::Metric,
+        "linear_probe",
+        "BiGAN: the test accuracy of a linear classifier fitted to the encoder's codes of 10,000 \
+         training images (higher is better).",
+        "Donahue et al. 2017 (BiGAN)",
         &[],
     ),
     entry(

@@ -78,6 +78,8 @@ pub enum Network {
     Discriminator,
     /// The EMA copy of the generator.
     Ema,
+    /// BiGAN's encoder.
+    Encoder,
 }
 
 impl std::fmt::Display for Network {
@@ -86,6 +88,7 @@ impl std::fmt::Display for Network {
             Network::Generator => "generator",
             Network::Discriminator => "discriminator",
             Network::Ema => "EMA generator",
+            Network::Encoder => "encoder",
         })
     }
 }
@@ -161,6 +164,9 @@ pub fn non_finite(t: &Trainer) -> Option<Network> {
     if !all_finite(&t.d) {
         return Some(Network::Discriminator);
     }
+    if t.encoder.as_ref().is_some_and(|(e, _)| !all_finite(e)) {
+        return Some(Network::Encoder);
+    }
     t.ema.as_ref().filter(|ema| !all_finite(*ema)).map(|_| Network::Ema)
 }
 
@@ -204,6 +210,10 @@ pub fn save_with(
     }
     ops.write(tmp.join("opt_g.bpk"), |p| t.opt_g.save(p).map_err(io))?;
     ops.write(tmp.join("opt_d.bpk"), |p| t.opt_d.save(p).map_err(io))?;
+    if let Some((e, opt_e)) = &t.encoder {
+        ops.write(tmp.join("e.bpk"), |p| e.valid().save_file(p).map_err(io))?;
+        ops.write(tmp.join("opt_e.bpk"), |p| opt_e.save(p).map_err(io))?;
+    }
     let state = State {
         step: t.step,
         ema: t.ema.is_some(),
@@ -302,6 +312,11 @@ pub fn restore(dir: &Path, mut t: Trainer) -> std::io::Result<Trainer> {
     let read = |name: &str| fs::read(dir.join(name)).map(Bytes::from_bytes_vec);
     t.opt_g = t.opt_g.from_bytes(read("opt_g.bpk")?).map_err(|e| corrupt(&dir.join("opt_g.bpk"), e))?;
     t.opt_d = t.opt_d.from_bytes(read("opt_d.bpk")?).map_err(|e| corrupt(&dir.join("opt_d.bpk"), e))?;
+    if let Some((e, opt_e)) = t.encoder.take() {
+        let e = load_net(e, &dir.join("e.bpk"))?.train();
+        let opt_e = opt_e.from_bytes(read("opt_e.bpk")?).map_err(|e| corrupt(&dir.join("opt_e.bpk"), e))?;
+        t.encoder = Some((e, opt_e));
+    }
     if let (Some(eq), Some(k)) = (t.equilibrium.as_mut(), st.began_k) {
         eq.k = k;
     }

@@ -9,15 +9,16 @@ use std::path::{Path, PathBuf};
 /// Whether a larger value of a metric is better, for the metrics that have a best.
 fn larger_is_better(metric: &str) -> Option<bool> {
     match metric {
-        "modes" | "high_quality" | "d_accuracy" | "inception_score" | "precision" | "recall" | "classes" => Some(true),
-        "m_global" | "fid" | "kid" | "test_error" => Some(false),
+        "modes" | "high_quality" | "d_accuracy" | "inception_score" | "precision" | "recall" | "classes"
+        | "linear_probe" => Some(true),
+        "m_global" | "fid" | "kid" | "test_error" | "reconstruction" | "epsilon" => Some(false),
         _ => None,
     }
 }
 
 /// The metrics `ganc compare` reads, in the order it shows them: from `evaluate.csv`, then from
 /// `metrics.csv`.
-const METRICS: [(&str, &str); 13] = [
+const METRICS: [(&str, &str); 16] = [
     ("evaluate.csv", "modes"),
     ("evaluate.csv", "high_quality"),
     ("evaluate.csv", "fid"),
@@ -27,8 +28,11 @@ const METRICS: [(&str, &str); 13] = [
     ("evaluate.csv", "recall"),
     ("evaluate.csv", "classes"),
     ("evaluate.csv", "test_error"),
+    ("evaluate.csv", "reconstruction"),
+    ("evaluate.csv", "linear_probe"),
     ("metrics.csv", "m_global"),
     ("metrics.csv", "d_accuracy"),
+    ("metrics.csv", "epsilon"),
     ("metrics.csv", "d_loss"),
     ("metrics.csv", "g_loss"),
 ];

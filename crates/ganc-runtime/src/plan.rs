@@ -7,6 +7,7 @@ use crate::layers::Decay;
 use crate::losses::{Base, Loss};
 use crate::network::Unsupported;
 use crate::penalty::{At, Penalty};
+use crate::privacy::Privacy;
 use crate::unroll::Unroll;
 use ganc_check::ir::{Component, Model, Shape};
 use ganc_check::value::Const;
@@ -135,8 +136,12 @@ pub struct Plan {
     pub labelled: Option<usize>,
     /// Inputs of G, in order, with how each is drawn.
     pub g_inputs: Vec<(String, Latent)>,
-    /// Whether D's second input is the labels.
+    /// Whether D takes a second input: the labels, or (BiGAN) the code `encoder`.
     pub d_takes_labels: bool,
+    /// BiGAN: the latent an encoder infers from the data, which D reads beside it.
+    pub encoder: Option<String>,
+    /// The encoder's optimizer.
+    pub opt_e: Optimizer,
     /// The loss.
     pub loss: Loss,
     /// Label tricks.
@@ -196,6 +201,8 @@ pub struct Plan {
     pub unroll: Option<Unroll>,
     /// The Nagarajan-Kolter regularizer's weight eta on G.
     pub nagarajan_kolter: Option<f64>,
+    /// DP-SGD on D (`differential_privacy`).
+    pub privacy: Option<Privacy>,
 }
 
 /// The `progressive(fade, hold)` schedule of a generator with stages (the registry's defaults
@@ -294,6 +301,10 @@ pub struct Evaluate {
     pub image_samples: usize,
     /// `test_error`: the share of the test split a classifying D labels wrong.
     pub test_error: bool,
+    /// BiGAN's `reconstruction` error of the test split through G(E(x)).
+    pub reconstruction: bool,
+    /// BiGAN's `linear_probe`: a linear classifier's test accuracy on the encoder's codes.
+    pub linear_probe: bool,
 }
 
 impl Evaluate {
@@ -304,10 +315,21 @@ impl Evaluate {
             columns.extend(["modes", "modes_total", "high_quality"]);
         }
         columns.extend(self.images.iter().flat_map(|m| m.columns().iter().copied()));
-        if self.test_error {
-            columns.push("test_error");
+        for (on, column) in [
+            (self.test_error, "test_error"),
+            (self.reconstruction, "reconstruction"),
+            (self.linear_probe, "linear_probe"),
+        ] {
+            if on {
+                columns.push(column);
+            }
         }
         columns.join(",")
+    }
+
+    /// Whether a metric reads the data's test split.
+    pub fn reads_test_split(&self) -> bool {
+        self.test_error || self.reconstruction || self.linear_probe
     }
 }
 
@@ -401,7 +423,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
     let mut penalties = Vec::new();
     let (mut orthogonal, mut historical) = (PerNetwork::default(), PerNetwork::default());
     let (mut feature_matching, mut nagarajan_kolter) = (None, None);
-    let (mut weight_clip, mut instance_noise) = (None, None);
+    let (mut weight_clip, mut instance_noise, mut privacy) = (None, None, None);
     let loss_targets = registry::lookup(Kind::Loss, model.loss.name).and_then(|s| s.loss()).is_some_and(|l| l.targets);
     for r in &model.regularizers {
         let c = &r.component;
@@ -441,6 +463,14 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
                 }
             }
             "nagarajan_kolter" => nagarajan_kolter = Some(c.args.float("weight")),
+            "differential_privacy" => {
+                privacy = Some(Privacy {
+                    clip: c.args.float("clip"),
+                    noise: c.args.get("noise").and_then(Const::as_f64),
+                    delta: c.args.float("delta"),
+                    budget: c.args.get("epsilon").and_then(Const::as_f64),
+                })
+            }
             other => diags.push(unsupported(c.span, format!("the regularizer `{other}` is"))),
         }
     }
@@ -448,8 +478,17 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
     for extra in discriminators.iter().skip(1) {
         diags.push(unsupported(extra.span, "more than one discriminator is"));
     }
-    for enc in model.networks.iter().filter(|n| n.kind == NetworkKind::Encoder) {
-        diags.push(unsupported(enc.span, "an encoder network is"));
+    let encoders: Vec<_> = model.networks.iter().filter(|n| n.kind == NetworkKind::Encoder).collect();
+    for extra in encoders.iter().skip(1) {
+        diags.push(unsupported(extra.span, "more than one encoder is"));
+    }
+    if let Some(e) = encoders.first() {
+        if matches!(loss, Loss::Auxiliary { .. } | Loss::SemiSupervised { .. } | Loss::Began { .. }) {
+            diags.push(unsupported(e.span, format!("an encoder with the `{}` loss is", model.loss.name)));
+        }
+        if let Some(replay) = model.train.option("replay") {
+            diags.push(unsupported(replay.span, "`replay` with an encoder is"));
+        }
     }
     for opt in model.train.options.iter().filter(|o| o.span != Span::default()) {
         let Some(spec) = registry::lookup(Kind::TrainOption, opt.name) else { continue };
@@ -465,10 +504,18 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
             images: Vec::new(),
             image_samples: 0,
             test_error: false,
+            reconstruction: false,
+            linear_probe: false,
         };
         for m in &eval.metrics {
-            if m.name == "test_error" {
-                e.test_error = true;
+            let flag = match m.name {
+                "test_error" => Some(&mut e.test_error),
+                "reconstruction" => Some(&mut e.reconstruction),
+                "linear_probe" => Some(&mut e.linear_probe),
+                _ => None,
+            };
+            if let Some(flag) = flag {
+                *flag = true;
                 continue;
             }
             let samples = m.args.int("samples").max(2) as usize;
@@ -537,6 +584,8 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         },
         g_inputs,
         d_takes_labels: d.inputs.len() > 1,
+        encoder: encoders.first().map(|e| e.output.clone()),
+        opt_e: optimizer(encoders.first().map_or("", |e| e.name.as_str())),
         loss,
         labels,
         weight_clip,
@@ -574,5 +623,6 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         feature_matching,
         unroll,
         nagarajan_kolter,
+        privacy,
     })
 }

@@ -76,6 +76,14 @@ pub enum TrainError {
         /// The run directory.
         run: PathBuf,
     },
+    /// Differential privacy cannot be accounted for as configured.
+    #[error("{message}")]
+    Privacy {
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        help: String,
+    },
     /// A parameter became NaN or infinite: the checkpoint of this step was not written.
     #[error("a parameter of the {network} became NaN or infinite by step {step}; the last finite checkpoint is kept in {}", run.display())]
     NonFiniteWeights {
@@ -104,6 +112,8 @@ pub enum Event<'a> {
     Step(&'a StepMetrics, f64),
     /// A warning from failure tracking.
     Warning(String),
+    /// Something the run chose for the user (the noise that spends a privacy budget).
+    Note(String),
     /// A file was written (sample grid, checkpoint, plot).
     Wrote(PathBuf),
     /// Mode coverage was measured at a step.
@@ -177,6 +187,14 @@ pub fn networks(model: &Model, device: &Device) -> Result<(Net, Net), TrainError
     }
 }
 
+/// Lowers BiGAN's encoder of `model` on `device`, when it has one.
+pub fn encoder(model: &Model, device: &Device) -> Result<Option<Net>, TrainError> {
+    let Some(e_ir) = model.networks.iter().find(|n| n.kind == NetworkKind::Encoder) else { return Ok(None) };
+    lower(e_ir, device)
+        .map(|e| Some(regularized(model, e_ir, e)))
+        .map_err(|missing| TrainError::Unsupported(unsupported_diagnostics(missing)))
+}
+
 /// `net` with the regularizers of `model` that wrap every weight layer of it (`spectral_norm`,
 /// `equalized_lr`) applied.
 fn regularized(model: &Model, net_ir: &ir::Network, mut net: Net) -> Net {
@@ -208,6 +226,87 @@ fn timestamp() -> String {
     format!("{y:04}{m:02}{d:02}-{:02}{:02}{:02}", rem / 3600, rem / 60 % 60, rem % 60)
 }
 
+/// The Rényi-DP accountant of a private run (`differential_privacy`) on `data`. With an ε
+/// budget, `plan`'s steps are cut to the last step the budget allows, said in a warning.
+fn privacy_accountant(
+    plan: &mut Plan,
+    privacy: &crate::privacy::Privacy,
+    data: &ganc_data::Data,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<ganc_privacy::Accountant, TrainError> {
+    let size = data.len().unwrap_or(0);
+    if plan.batch > size {
+        return Err(TrainError::Privacy {
+            message: format!("a batch of {} is larger than the {size} samples DP-SGD keeps private", plan.batch),
+            help: "lower `batch` below the data set's size: the sampling rate batch / size must be at most 1".into(),
+        });
+    }
+    let mut privacy = *privacy;
+    let d_updates = plan.d_steps as u64;
+    // Without `noise`, the least noise that spends the budget over the whole run.
+    if let (None, Some(budget)) = (privacy.noise, privacy.budget) {
+        let q = plan.batch as f64 / size as f64;
+        let sigma =
+            ganc_privacy::noise_for_budget(q, plan.steps * d_updates, privacy.delta, budget).ok_or_else(|| {
+                TrainError::Privacy {
+                    message: format!(
+                        "no noise multiplier up to 10^6 keeps {} steps within epsilon = {budget}",
+                        plan.steps
+                    ),
+                    help: "raise `epsilon` or `delta`, or train fewer steps".into(),
+                }
+            })?;
+        on_event(Event::Note(format!(
+            "noise multiplier {sigma:.4} spends epsilon = {budget} (delta = {}) over the run's {} steps",
+            privacy.delta, plan.steps
+        )));
+        privacy.noise = Some(sigma);
+        plan.privacy = Some(privacy);
+    }
+    let accountant = privacy.accountant(plan.batch, size).map_err(|e| TrainError::Privacy {
+        message: format!("differential privacy cannot be accounted for: {e}"),
+        help: "`noise` must be positive and `delta` between 0 and 1 (usually below 1 / the data set's size)".into(),
+    })?;
+    let Some(budget) = privacy.budget else { return Ok(accountant) };
+    let allowed = accountant.steps_within(budget) / d_updates;
+    if allowed == 0 {
+        return Err(TrainError::Privacy {
+            message: format!(
+                "the privacy budget epsilon = {budget} is spent before the first step ({d_updates} D update(s) cost epsilon = {:.3})",
+                accountant.epsilon_after(d_updates)
+            ),
+            help: "raise `epsilon`, raise `noise`, or lower `batch` (each update then reads a smaller share of the data)".into(),
+        });
+    }
+    if allowed < plan.steps {
+        on_event(Event::Warning(format!(
+            "the privacy budget epsilon = {budget} (delta = {}) allows {allowed} of the {} steps: the run stops at step {allowed}, epsilon = {:.4}",
+            privacy.delta,
+            plan.steps,
+            accountant.epsilon_after(allowed * d_updates)
+        )));
+        plan.steps = allowed;
+    }
+    Ok(accountant)
+}
+
+/// Writes the ε spent after `step` into `run.json` (atomically), for a private run.
+fn record_epsilon(
+    run: &Path,
+    plan: &Plan,
+    accountant: Option<&ganc_privacy::Accountant>,
+    step: u64,
+) -> Result<(), TrainError> {
+    let Some(accountant) = accountant else { return Ok(()) };
+    let path = run.join("run.json");
+    let text = fs::read_to_string(&path).map_err(|e| io_err("read", &path, e))?;
+    let mut options: serde_json::Value = serde_json::from_str(&text).map_err(|e| io_err("read", &path, e))?;
+    options["privacy"]["epsilon"] = accountant.epsilon_after(step * plan.d_steps as u64).into();
+    options["privacy"]["steps"] = step.into();
+    let text = serde_json::to_string_pretty(&options).unwrap_or_default();
+    checkpoint::write_atomic(&path, text.as_bytes()).map_err(|e| io_err("write", &path, e))
+}
+
 /// Writes a checkpoint of `t` in `run`, refusing one with a non-finite parameter.
 fn save_checkpoint(model: &Model, run: &Path, t: &Trainer) -> Result<(), TrainError> {
     checkpoint::save(run, t).map_err(|e| match e {
@@ -217,6 +316,7 @@ fn save_checkpoint(model: &Model, run: &Path, t: &Trainer) -> Result<(), TrainEr
                 Network::Generator => format!("{net} `{}`", name(NetworkKind::Generator)),
                 Network::Discriminator => format!("{net} `{}`", name(NetworkKind::Discriminator)),
                 Network::Ema => format!("{net} (EMA of `{}`)", name(NetworkKind::Generator)),
+                Network::Encoder => format!("{net} `{}`", name(NetworkKind::Encoder)),
             };
             TrainError::NonFiniteWeights { network, step: t.step, run: run.to_path_buf() }
         }
@@ -231,7 +331,7 @@ pub const METRICS_HEADER: &str =
 /// The header of `metrics.csv` for `plan`: progressive runs add the step's image resolution and
 /// the newest stage's alpha, BEGAN runs `k_t` and the convergence measure `M_global`, AC-GAN
 /// runs the accuracy of D's classifier on the real batch (semi-supervised runs: on the labelled
-/// batch).
+/// batch), differentially private runs the ε spent so far.
 pub fn metrics_header(plan: &Plan) -> String {
     let mut header = METRICS_HEADER.to_string();
     if plan.progressive.is_some() {
@@ -243,6 +343,9 @@ pub fn metrics_header(plan: &Plan) -> String {
             header.push_str(",d_accuracy")
         }
         _ => {}
+    }
+    if plan.privacy.is_some() {
+        header.push_str(",epsilon");
     }
     header
 }
@@ -263,7 +366,7 @@ pub fn train(
         Some(run) => with_saved_options(opts, run),
         None => opts.clone(),
     };
-    let plan = resolve(model, opts)?;
+    let mut plan = resolve(model, opts)?;
     let device = crate::device::parse(&opts.device).map_err(TrainError::Device)?;
     let train_device = device.clone().autodiff();
     train_device.seed(plan.seed);
@@ -276,11 +379,16 @@ pub fn train(
         None => None,
     };
     // `test_error`'s test split, and a semi-supervised run's labelled subset.
-    let test_set = match plan.evaluate.as_ref().filter(|e| e.test_error).and_then(|_| plan.source.test_split()) {
+    let test_set = match plan.evaluate.as_ref().filter(|e| e.reads_test_split()).and_then(|_| plan.source.test_split())
+    {
         Some(source) => Some(ganc_data::open(&source, &ganc_data::data_dir(opts.data_dir.as_deref()))?),
         None => None,
     };
     let labelled = plan.labelled.map(|n| data.labelled_subset(n, plan.seed)).transpose()?;
+    let accountant = match plan.privacy {
+        Some(privacy) => Some(privacy_accountant(&mut plan, &privacy, &data, on_event)?),
+        None => None,
+    };
 
     let run = match (&opts.resume, &opts.out) {
         (Some(r), _) => r.clone(),
@@ -292,6 +400,9 @@ pub fn train(
     };
     fs::create_dir_all(run.join("samples")).map_err(|e| io_err("create", &run, e))?;
     let mut trainer = Trainer::new(plan.clone(), g, d, train_device.clone());
+    if let Some(e) = encoder(model, &train_device)? {
+        trainer = trainer.with_encoder(e);
+    }
     trainer.labelled = labelled;
     if opts.resume.is_some() {
         let dir = checkpoint::find(&run).ok_or_else(|| {
@@ -318,6 +429,10 @@ pub fn train(
             "optimizer_g": plan.opt_g, "optimizer_d": plan.opt_d,
             "sample_every": plan.sample_every, "checkpoint_every": plan.checkpoint_every, "log_every": plan.log_every,
             "inception_weights": opts.inception_weights,
+            "privacy": plan.privacy.zip(accountant.as_ref()).map(|(p, a)| serde_json::json!({
+                "clip": p.clip, "noise": p.sigma(), "delta": p.delta, "epsilon_budget": p.budget,
+                "sample_rate": a.q(), "epsilon": 0.0,
+            })),
         });
         checkpoint::write_atomic(
             &run.join("run.json"),
@@ -341,7 +456,8 @@ pub fn train(
         let logged = (trainer.step + 1).is_multiple_of(plan.log_every) || trainer.step + 1 == plan.steps;
         // Gradient norms cost a device sync: measured on logged steps, and on every step when
         // a watch reads them.
-        let m = trainer.step(&data, logged || plan.watch.grad_norm_above.is_some());
+        let mut m = trainer.step(&data, logged || plan.watch.grad_norm_above.is_some());
+        m.epsilon = accountant.as_ref().map(|a| a.epsilon_after(m.step * plan.d_steps as u64));
         // A NaN or infinite loss always stops the run (`watch { nan }` or not): nothing after
         // it can be trained or saved.
         for (loss, value) in [("discriminator", m.d_loss), ("generator", m.g_loss)] {
@@ -361,9 +477,10 @@ pub fn train(
             let growth = m.growth.map_or(String::new(), |(r, alpha)| format!(",{r},{alpha}"));
             let equilibrium = m.equilibrium.map_or(String::new(), |(k, m_global)| format!(",{k},{m_global}"));
             let accuracy = m.d_accuracy.map_or(String::new(), |a| format!(",{a}"));
+            let epsilon = m.epsilon.map_or(String::new(), |e| format!(",{e}"));
             writeln!(
                 metrics_file,
-                "{},{},{},{},{},{},{},{},{},{},{:.3}{growth}{equilibrium}{accuracy}",
+                "{},{},{},{},{},{},{},{},{},{},{:.3}{growth}{equilibrium}{accuracy}{epsilon}",
                 m.step,
                 m.d_loss,
                 m.g_loss,
@@ -411,8 +528,18 @@ pub fn train(
                 cells.extend([c.modes.to_string(), c.total.to_string(), format!("{:.4}", c.high_quality)]);
             }
             let mut measured = images_eval.as_ref().map(|images| images.measure(&trainer)).unwrap_or_default();
-            if let Some(test) = &test_set {
+            if let Some(test) = test_set.as_ref().filter(|_| eval.test_error) {
                 measured.push(("test_error", crate::semi_supervised::test_error(&trainer.d, test, &device)));
+            }
+            if let (Some(test), Some((e, _))) = (&test_set, &trainer.encoder) {
+                if eval.reconstruction {
+                    let error = crate::encoder::reconstruction_error(&trainer.sampler(true), e, test, &device);
+                    measured.push(("reconstruction", error));
+                }
+                if eval.linear_probe {
+                    let classes = plan.classes.unwrap_or(0);
+                    measured.push(("linear_probe", crate::encoder::linear_probe(e, &data, test, classes, &device)));
+                }
             }
             if !measured.is_empty() {
                 on_event(Event::Measured(m.step, &measured));
@@ -422,9 +549,11 @@ pub fn train(
         }
         if m.step.is_multiple_of(plan.checkpoint_every) {
             save_checkpoint(model, &run, &trainer)?;
+            record_epsilon(&run, &plan, accountant.as_ref(), trainer.step)?;
         }
     }
     save_checkpoint(model, &run, &trainer)?;
+    record_epsilon(&run, &plan, accountant.as_ref(), trainer.step)?;
     on_event(Event::Wrote(run.join("checkpoint")));
     let plot = plot_losses(&run)?;
     on_event(Event::Wrote(plot));

@@ -15,6 +15,7 @@ use crate::param_grad::{self, Side};
 use crate::params::{grad_norm, Clip, Collect, EmaUpdate, Initialize};
 use crate::penalty;
 use crate::plan::{Latent, Optimizer, Plan};
+use crate::privacy::{self, ClippedSum, Privacy};
 use crate::replay::Buffer;
 use crate::semi_supervised;
 use crate::styles::STYLE_AVERAGE_DECAY;
@@ -26,6 +27,7 @@ use burn::optim::momentum::MomentumConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer, RmsPropConfig, SgdConfig};
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use ganc_data::Data;
+use rand::rngs::StdRng;
 use rand::RngExt;
 use std::collections::HashMap;
 
@@ -56,6 +58,8 @@ pub struct StepMetrics {
     pub equilibrium: Option<(f64, f64)>,
     /// AC-GAN: the share of D's last real batch that its classifier labels right.
     pub d_accuracy: Option<f64>,
+    /// DP-SGD: the ε spent after this step (set by the run, which holds the accountant).
+    pub epsilon: Option<f64>,
 }
 
 /// The labels an auxiliary-classifier loss reads, which `plan` makes sure exist.
@@ -107,11 +111,50 @@ fn untracked_copy(net: &Net) -> Net {
 
 /// One optimizer step of `net` on `loss`; with `measure`, also the norm of its gradients.
 fn update(net: &mut Net, opt: &mut ModuleOptimizer, lr: f64, loss: Tensor<1>, measure: bool) -> Option<f64> {
-    let mut grads = loss.backward();
-    let grads = GradientsParams::from_module(&mut grads, net);
+    let grads = GradientsParams::from_module(&mut loss.backward(), net);
+    apply(net, opt, lr, grads, measure)
+}
+
+/// One optimizer step of `net` on its gradients `grads`; with `measure`, also their norm.
+fn apply(net: &mut Net, opt: &mut ModuleOptimizer, lr: f64, grads: GradientsParams, measure: bool) -> Option<f64> {
     let norm = measure.then(|| grad_norm(net, &grads));
     *net = opt.step(lr, std::mem::take(net), grads);
     norm
+}
+
+/// What one D update's loss reads: real and fake samples, their labels and their targets.
+struct DBatch {
+    real: Value,
+    fake: Value,
+    real_labels: Option<Value>,
+    fake_labels: Option<Value>,
+    real_t: Tensor<2>,
+    fake_t: Tensor<2>,
+}
+
+impl DBatch {
+    /// The batch of sample `i` alone (the `i`-th real and the `i`-th fake), for DP-SGD's
+    /// per-sample gradients.
+    fn row(&self, i: usize) -> DBatch {
+        let row = |v: &Value| v.row(i);
+        DBatch {
+            real: row(&self.real),
+            fake: row(&self.fake),
+            real_labels: self.real_labels.as_ref().map(row),
+            fake_labels: self.fake_labels.as_ref().map(row),
+            real_t: self.real_t.clone().narrow(0, i, 1),
+            fake_t: self.fake_t.clone().narrow(0, i, 1),
+        }
+    }
+}
+
+/// D's loss on one batch, and what the step reports of it (detached).
+struct DLoss {
+    loss: Tensor<1>,
+    d_real: Tensor<2>,
+    d_fake: Tensor<2>,
+    penalty: Tensor<1>,
+    accuracy: Option<f64>,
 }
 
 /// Networks, optimizers and the data they train on.
@@ -132,6 +175,8 @@ pub struct Trainer {
     pub equilibrium: Option<Equilibrium>,
     /// The labelled subset of a semi-supervised GAN (`labels: N`; every image's label without).
     pub labelled: Option<Data>,
+    /// BiGAN's encoder and its optimizer, trained with G.
+    pub encoder: Option<(Net, ModuleOptimizer)>,
     /// G's optimizer.
     pub opt_g: ModuleOptimizer,
     /// D's optimizer.
@@ -161,16 +206,45 @@ impl Trainer {
             Loss::Began { gamma, lambda_k } => Some(Equilibrium::new(gamma, lambda_k)),
             _ => None,
         };
-        Trainer { opt_g, opt_d, plan, g, d, ema, averages, replay, equilibrium, labelled: None, device, step: 0 }
+        Trainer {
+            opt_g,
+            opt_d,
+            plan,
+            g,
+            d,
+            ema,
+            averages,
+            replay,
+            equilibrium,
+            labelled: None,
+            encoder: None,
+            device,
+            step: 0,
+        }
     }
 
-    /// G's inputs for `n` samples from `stream` at `index`, and the labels among them.
+    /// The trainer with BiGAN's encoder `e`, trained with G by its own optimizer.
+    pub fn with_encoder(mut self, e: Net) -> Self {
+        self.encoder = Some((e, optimizer(&self.plan.opt_e)));
+        self
+    }
+
+    /// G's inputs for `n` samples from `stream` at `index`, and what D reads beside G's samples:
+    /// the labels among them, or (BiGAN) the latent the encoder infers.
     fn g_inputs(&self, n: usize, stream: Stream, index: u64, device: &Device) -> (Vec<Value>, Option<Value>) {
         let mut rng = inputs::rng(self.plan.seed, stream, index);
         let values: Vec<Value> =
             self.plan.g_inputs.iter().map(|(_, l)| inputs::draw(l, n, &mut rng, None, device)).collect();
-        let labels = values.iter().find(|v| matches!(v, Value::Labels(_))).cloned();
-        (values, labels)
+        let beside = match &self.plan.encoder {
+            Some(code) => self.plan.g_inputs.iter().position(|(name, _)| name == code).map(|i| values[i].clone()),
+            None => values.iter().find(|v| matches!(v, Value::Labels(_))).cloned(),
+        };
+        (values, beside)
+    }
+
+    /// The encoder's codes of `x` by `e` (the encoder, or a copy whose weights take no gradient).
+    fn encode(e: &Net, x: &Value, ctx: &Ctx) -> Value {
+        e.forward(vec![x.clone()], ctx)
     }
 
     /// The output of `g` (G, or a copy whose weights take no gradient) on `g_in`, drawn from
@@ -253,6 +327,114 @@ impl Trainer {
         ins
     }
 
+    /// D's loss on `b` at D update `index`: the adversarial loss, AC-GAN's or the semi-supervised
+    /// classes' cross-entropy, and the gradient penalties (drawing from `rng`); with `measure`, the
+    /// classifier's accuracy (a device sync).
+    fn d_loss(&self, b: &DBatch, data: &Data, index: u64, ctx: &Ctx, measure: bool, rng: &mut StdRng) -> DLoss {
+        let plan = &self.plan;
+        let n = b.real.batch();
+        let (d_real, d_fake) = if plan.mixed_batches {
+            let both = match (b.real.clone(), b.fake.clone()) {
+                (Value::Image(a), Value::Image(b)) => Value::Image(Tensor::cat(vec![a, b], 0)),
+                (a, b) => Value::Flat(Tensor::cat(vec![a.flat(), b.flat()], 0)),
+            };
+            let labels = match (b.real_labels.clone(), b.fake_labels.clone()) {
+                (Some(Value::Labels(a)), Some(Value::Labels(b))) => Some(Value::Labels(Tensor::cat(vec![a, b], 0))),
+                (Some(a), Some(b)) => Some(Value::Flat(Tensor::cat(vec![a.flat(), b.flat()], 0))),
+                _ => None,
+            };
+            let out = self.d_forward(both, labels, ctx);
+            (out.clone().narrow(0, 0, n), out.narrow(0, n, n))
+        } else {
+            (
+                self.d_forward(b.real.clone(), b.real_labels.clone(), ctx),
+                self.d_forward(b.fake.clone(), b.fake_labels.clone(), ctx),
+            )
+        };
+        let mut accuracy = None;
+        // AC-GAN: the score's loss, plus the class cross-entropy of reals and fakes.
+        let (d_real, d_fake, classes) = match &plan.loss {
+            Loss::Auxiliary { weight, .. } => {
+                let ((real_score, real_classes), (fake_score, fake_classes)) =
+                    (auxiliary::split(d_real), auxiliary::split(d_fake));
+                let (real_y, fake_y) = (labelled(&b.real_labels), labelled(&b.fake_labels));
+                accuracy = measure.then(|| auxiliary::accuracy(real_classes.clone().detach(), real_y));
+                let ce =
+                    auxiliary::cross_entropy(real_classes, real_y) + auxiliary::cross_entropy(fake_classes, fake_y);
+                (real_score, fake_score, Some(ce.mul_scalar(*weight)))
+            }
+            // K+1 classes: the real/fake score of the class logits, and the cross-entropy of a
+            // labelled batch (of the labelled subset, else of the data's own labels).
+            Loss::SemiSupervised { .. } => {
+                let seed = ganc_data::mix_seed(plan.seed, 11, 0);
+                let labelled = self.labelled.as_ref().unwrap_or(data).batch(seed, index, plan.batch);
+                let y = inputs::labels(labelled.labels.as_deref().unwrap_or_default(), &self.device);
+                let x = inputs::samples(labelled.x, plan.batch, &plan.data_shape, &self.device);
+                let logits = self.d_forward(x, None, ctx);
+                accuracy = measure.then(|| auxiliary::accuracy(logits.clone().detach(), &y));
+                let ce = auxiliary::cross_entropy(logits, &y);
+                (semi_supervised::score(d_real), semi_supervised::score(d_fake), Some(ce))
+            }
+            _ => (d_real, d_fake, None),
+        };
+        let mut loss = plan.loss.discriminator(d_real.clone(), d_fake.clone(), b.real_t.clone(), b.fake_t.clone());
+        if let Some(ce) = classes {
+            loss = loss + ce;
+        }
+        let batch = penalty::Batch {
+            real: &b.real,
+            fake: &b.fake,
+            real_labels: b.real_labels.as_ref(),
+            fake_labels: b.fake_labels.as_ref(),
+        };
+        let mut penalty = Tensor::zeros([1], &self.device);
+        for p in plan.penalties.iter().filter(|p| p.applies(index)) {
+            let value = p.value(&self.d, &batch, rng, ctx);
+            penalty = penalty + value.clone().detach();
+            loss = loss + value;
+        }
+        DLoss { loss, d_real: d_real.detach(), d_fake: d_fake.detach(), penalty, accuracy }
+    }
+
+    /// DP-SGD's gradient of D's loss on `b`: each (real, fake) pair's gradient clipped, their
+    /// sum noised and averaged, plus the unclipped gradient of `weights_only` (terms of D's
+    /// weights that read no data). Fills `m` with the batch's mean loss, scores and penalty.
+    #[allow(clippy::too_many_arguments)]
+    fn private_gradients(
+        &self,
+        b: &DBatch,
+        privacy: &Privacy,
+        weights_only: Option<Tensor<1>>,
+        data: &Data,
+        index: u64,
+        ctx: &Ctx,
+        rng: &mut StdRng,
+        m: &mut StepMetrics,
+    ) -> GradientsParams {
+        let n = b.real.batch();
+        let mut sum = ClippedSum::new(privacy.clip);
+        let zero = || Tensor::<1>::zeros([1], &self.device);
+        let (mut loss, mut d_real, mut d_fake, mut penalty) = (zero(), zero(), zero(), zero());
+        for i in 0..n {
+            let l = self.d_loss(&b.row(i), data, index, ctx, false, rng);
+            loss = loss + l.loss.clone().detach();
+            d_real = d_real + self.plan.loss.report(l.d_real);
+            d_fake = d_fake + self.plan.loss.report(l.d_fake);
+            penalty = penalty + l.penalty;
+            sum.add(&self.d, &GradientsParams::from_module(&mut l.loss.backward(), &self.d));
+        }
+        let mut grads = sum.finish(&self.d, privacy.sigma());
+        let per_sample = |t: Tensor<1>| mean(t) / n as f64;
+        (m.d_loss, m.d_real, m.d_fake, m.penalty) =
+            (per_sample(loss), per_sample(d_real), per_sample(d_fake), per_sample(penalty));
+        if let Some(w) = weights_only {
+            let value = mean(w.clone().detach());
+            (m.d_loss, m.penalty) = (m.d_loss + value, m.penalty + value);
+            privacy::accumulate(&self.d, &GradientsParams::from_module(&mut w.backward(), &self.d), &mut grads, 1.0);
+        }
+        grads
+    }
+
     /// Historical averaging's term for `net` at its update number `update`: the average moves to
     /// include the current weights, then `weight · ‖θ - θ̄‖²`.
     fn historical(average: &mut Option<Net>, net: &Net, weight: Option<f64>, update: u64) -> Option<Tensor<1>> {
@@ -321,6 +503,7 @@ impl Trainer {
         // backward pass for it (the copy shares G's running statistics, which still move).
         // Under `fakes: shared`, D's last update runs G itself and keeps the batch for G's step.
         let frozen_g = untracked_copy(&self.g);
+        let frozen_e = self.encoder.as_ref().map(|(e, _)| untracked_copy(e));
         let (mut shared, mut last_real) = (None, None);
         for i in 0..plan.d_steps {
             let index = self.step * plan.d_steps as u64 + i as u64;
@@ -329,7 +512,11 @@ impl Trainer {
             if let Some(schedule) = &plan.progressive {
                 real = schedule.real(real, growth);
             }
-            let real_labels = batch.labels.as_deref().map(|l| inputs::labels(l, &device));
+            // Beside a real sample D reads its label, or (BiGAN) its code by the encoder.
+            let real_labels = match &frozen_e {
+                Some(e) => Some(Self::encode(e, &real, &ctx)),
+                None => batch.labels.as_deref().map(|l| inputs::labels(l, &device)),
+            };
             let (g_in, mut g_labels) = self.g_inputs(n, Stream::DLatent, index, &device);
             let share = plan.shared_fakes && i + 1 == plan.d_steps;
             let (fake, named) = self.fakes(if share { &self.g } else { &frozen_g }, g_in, Stream::DLatent, index, &ctx);
@@ -341,79 +528,39 @@ impl Trainer {
                 (fake, g_labels) = buffer.mix(fake, g_labels, p, plan.seed, index);
             }
             let (real, fake) = (self.with_instance_noise(real), self.with_instance_noise(fake));
-            // What the penalties read (tensors are shared, so the copies cost nothing).
-            let (real_v, fake_v) = (real.clone(), fake.clone());
-            let (real_labels_v, g_labels_v) = (real_labels.clone(), g_labels.clone());
             last_real = Some((real.clone(), real_labels.clone()));
-            let (d_real, d_fake) = if plan.mixed_batches {
-                let both = match (real, fake) {
-                    (Value::Image(a), Value::Image(b)) => Value::Image(Tensor::cat(vec![a, b], 0)),
-                    (a, b) => Value::Flat(Tensor::cat(vec![a.flat(), b.flat()], 0)),
-                };
-                let labels = match (real_labels, g_labels) {
-                    (Some(Value::Labels(a)), Some(Value::Labels(b))) => Some(Value::Labels(Tensor::cat(vec![a, b], 0))),
-                    _ => None,
-                };
-                let out = self.d_forward(both, labels, &ctx);
-                (out.clone().narrow(0, 0, n), out.narrow(0, n, n))
-            } else {
-                (self.d_forward(real, real_labels, &ctx), self.d_forward(fake, g_labels, &ctx))
-            };
             let (real_t, fake_t) = self.targets(n, index);
-            // AC-GAN: the score's loss, plus the class cross-entropy of reals and fakes.
-            let (d_real, d_fake, classes) = match &plan.loss {
-                Loss::Auxiliary { weight, .. } => {
-                    let ((real_score, real_classes), (fake_score, fake_classes)) =
-                        (auxiliary::split(d_real), auxiliary::split(d_fake));
-                    let (real_y, fake_y) = (labelled(&real_labels_v), labelled(&g_labels_v));
-                    // Measured with the gradient norms (a device sync): on logged steps.
-                    m.d_accuracy = measure.then(|| auxiliary::accuracy(real_classes.clone().detach(), real_y));
-                    let ce =
-                        auxiliary::cross_entropy(real_classes, real_y) + auxiliary::cross_entropy(fake_classes, fake_y);
-                    (real_score, fake_score, Some(ce.mul_scalar(*weight)))
-                }
-                // K+1 classes: the real/fake score of the class logits, and the cross-entropy of a
-                // labelled batch (of the labelled subset, else of the data's own labels).
-                Loss::SemiSupervised { .. } => {
-                    let seed = ganc_data::mix_seed(plan.seed, 11, 0);
-                    let labelled = self.labelled.as_ref().unwrap_or(data).batch(seed, index, n);
-                    let y = inputs::labels(labelled.labels.as_deref().unwrap_or_default(), &device);
-                    let x = inputs::samples(labelled.x, n, &plan.data_shape, &device);
-                    let logits = self.d_forward(x, None, &ctx);
-                    m.d_accuracy = measure.then(|| auxiliary::accuracy(logits.clone().detach(), &y));
-                    let ce = auxiliary::cross_entropy(logits, &y);
-                    (semi_supervised::score(d_real), semi_supervised::score(d_fake), Some(ce))
-                }
-                _ => (d_real, d_fake, None),
-            };
-            let mut loss = plan.loss.discriminator(d_real.clone(), d_fake.clone(), real_t, fake_t);
-            if let Some(ce) = classes {
-                loss = loss + ce;
-            }
-            let batch = penalty::Batch {
-                real: &real_v,
-                fake: &fake_v,
-                real_labels: real_labels_v.as_ref(),
-                fake_labels: g_labels_v.as_ref(),
-            };
+            let b = DBatch { real, fake, real_labels, fake_labels: g_labels, real_t, fake_t };
             let mut rng = inputs::rng(plan.seed, Stream::Penalty, index);
-            m.penalty = 0.0;
-            for p in plan.penalties.iter().filter(|p| p.applies(index)) {
-                let value = p.value(&self.d, &batch, &mut rng, &ctx);
-                m.penalty += mean(value.clone().detach());
-                loss = loss + value;
-            }
-            if let Some(p) = plan.orthogonal.d.and_then(|beta| Some(orthogonal::penalty(&self.d)?.mul_scalar(beta))) {
-                loss = loss + p;
-            }
+            let measure_d = measure && i + 1 == plan.d_steps;
+            // Terms of D's weights alone, not of the data (DP-SGD leaves them unclipped).
+            let mut weights_only =
+                plan.orthogonal.d.and_then(|beta| Some(orthogonal::penalty(&self.d)?.mul_scalar(beta)));
             if let Some(p) = Self::historical(&mut self.averages.1, &self.d, plan.historical.d, index) {
-                m.penalty += mean(p.clone().detach());
-                loss = loss + p;
+                weights_only = Some(match weights_only {
+                    Some(w) => w + p,
+                    None => p,
+                });
             }
-            m.d_real = mean(plan.loss.report(d_real.detach()));
-            m.d_fake = mean(plan.loss.report(d_fake.detach()));
-            m.d_loss = mean(loss.clone().detach());
-            let norm = update(&mut self.d, &mut self.opt_d, plan.opt_d.lr(), loss, measure && i + 1 == plan.d_steps);
+            let grads = match &plan.privacy {
+                None => {
+                    let l = self.d_loss(&b, data, index, &ctx, measure_d, &mut rng);
+                    m.d_accuracy = l.accuracy;
+                    let mut loss = l.loss;
+                    let mut penalty = l.penalty;
+                    if let Some(w) = weights_only {
+                        penalty = penalty + w.clone().detach();
+                        loss = loss + w;
+                    }
+                    m.penalty = mean(penalty);
+                    m.d_real = mean(plan.loss.report(l.d_real));
+                    m.d_fake = mean(plan.loss.report(l.d_fake));
+                    m.d_loss = mean(loss.clone().detach());
+                    GradientsParams::from_module(&mut loss.backward(), &self.d)
+                }
+                Some(privacy) => self.private_gradients(&b, privacy, weights_only, data, index, &ctx, &mut rng, &mut m),
+            };
+            let norm = apply(&mut self.d, &mut self.opt_d, plan.opt_d.lr(), grads, measure_d);
             m.grad_norm_d = norm.unwrap_or(m.grad_norm_d);
             if let Some(c) = plan.weight_clip {
                 let d = std::mem::take(&mut self.d);
@@ -480,7 +627,15 @@ impl Trainer {
                 Loss::SemiSupervised { .. } => (semi_supervised::score(d_fake), None),
                 _ => (d_fake, None),
             };
-            let mut loss = if plan.loss.trains_g_adversarially() {
+            let bigan = self.encoder.as_ref().zip(last_real.as_ref());
+            let mut loss = if let Some(((e, _), (real, _))) = bigan {
+                // BiGAN: G and E train to make D take (G(z), z) for a real pair and (x, E(x)) for
+                // a fake one, D's own loss with the pairs' roles swapped (Donahue et al. 2017).
+                let real_pair = self.d_forward_on(d_for_g, real.clone(), Some(Self::encode(e, real, &ctx)), &ctx);
+                let (real_t, fake_t) = plan.loss.targets();
+                let full = |v: f64| Tensor::<2>::full([n, 1], v as f32, &device);
+                plan.loss.discriminator(d_fake, real_pair, full(real_t), full(fake_t))
+            } else if plan.loss.trains_g_adversarially() {
                 plan.loss.generator(d_fake, on_real.as_ref().map(|(out, _)| out.clone().detach()))
             } else {
                 // Feature matching alone (below): D's score of the fakes does not enter G's loss.
@@ -509,7 +664,19 @@ impl Trainer {
                 }
             }
             m.g_loss = mean(loss.clone().detach());
-            let norm = update(&mut self.g, &mut self.opt_g, plan.opt_g.lr(), loss, measure && i + 1 == plan.g_steps);
+            let measure_g = measure && i + 1 == plan.g_steps;
+            let norm = match self.encoder.as_mut() {
+                Some((e, opt_e)) => {
+                    let mut grads = loss.backward();
+                    let (for_e, for_g) = (
+                        GradientsParams::from_module(&mut grads, e),
+                        GradientsParams::from_module(&mut grads, &self.g),
+                    );
+                    apply(e, opt_e, plan.opt_e.lr(), for_e, false);
+                    apply(&mut self.g, &mut self.opt_g, plan.opt_g.lr(), for_g, measure_g)
+                }
+                None => update(&mut self.g, &mut self.opt_g, plan.opt_g.lr(), loss, measure_g),
+            };
             m.grad_norm_g = norm.unwrap_or(m.grad_norm_g);
         }
         if let Some(eq) = self.equilibrium.as_mut() {

@@ -35,6 +35,15 @@ impl Value {
         }
     }
 
+    /// Sample `i` alone, as a batch of one.
+    pub fn row(&self, i: usize) -> Value {
+        match self {
+            Value::Flat(t) => Value::Flat(t.clone().narrow(0, i, 1)),
+            Value::Image(t) => Value::Image(t.clone().narrow(0, i, 1)),
+            Value::Labels(t) => Value::Labels(t.clone().narrow(0, i, 1)),
+        }
+    }
+
     /// The dimensions of one sample (`[1]` for labels).
     pub fn per_sample(&self) -> Vec<usize> {
         match self {

@@ -13,8 +13,15 @@ use ganc_runtime::sample;
 use std::path::Path;
 
 /// The ring with an EMA generator, so that every kind of file is written.
+/// The ring with every network and state a checkpoint holds: G, its EMA, D and (BiGAN) an
+/// encoder E whose code D reads.
 fn ring_with_ema() -> String {
     RING.replace("seed: 3", "seed: 3\n    ema G: 0.9\n    checkpoint every 1 steps")
+        .replace(
+            "discriminator D(point) -> logit { linear(16) leaky_relu(0.2) linear(1) }",
+            "encoder E(point) -> z { linear(16) leaky_relu(0.2) linear(4) }\n\
+             discriminator D(point, z) -> logit { let c = z |> linear(8)\n linear(16) leaky_relu(0.2) concat(c) linear(1) }",
+        )
 }
 
 /// The step of the checkpoint `find` finds in `dir`, after checking that it loads.
@@ -107,8 +114,9 @@ fn a_non_finite_parameter_is_never_saved() {
         Network::Generator => t.g = std::mem::take(&mut t.g).map(&mut Poison),
         Network::Discriminator => t.d = std::mem::take(&mut t.d).map(&mut Poison),
         Network::Ema => t.ema = t.ema.take().map(|e| e.map(&mut Poison)),
+        Network::Encoder => t.encoder = t.encoder.take().map(|(e, opt)| (e.map(&mut Poison), opt)),
     };
-    for which in [Network::Ema, Network::Discriminator, Network::Generator] {
+    for which in [Network::Ema, Network::Encoder, Network::Discriminator, Network::Generator] {
         poisoned(&mut t, which);
         t.step += 1;
         match checkpoint::save(&dir, &t) {
@@ -124,7 +132,7 @@ fn a_non_finite_parameter_is_never_saved() {
 fn a_run_whose_weights_blow_up_stops_and_keeps_the_last_finite_checkpoint() {
     let _rng = serial();
     let dir = temp("blow-up");
-    let text = RING.replace("seed: 3", "seed: 3\n    checkpoint every 1 steps\n    optimizer G: sgd(lr: 0.01)");
+    let text = ring_with_ema().replace("seed: 3", "seed: 3\n    optimizer G: sgd(lr: 0.01)");
     let (done, _) = run(&text, &dir, TrainOptions { steps: Some(2), ..TrainOptions::default() });
     done.expect("trains");
     // The same run resumed with a learning rate that makes G's weights infinite in one step

@@ -12,10 +12,12 @@ use ganc_runtime::run::{networks, TrainError};
 const TRAINS: &[&str] = &[
     "acgan_mnist",
     "began",
+    "bigan_mnist",
     "biggan_fashion",
     "biggan_lite",
     "dcgan_mnist",
     "dcgan_mnist_salimans",
+    "dp_gan_mnist",
     "grid_0gp",
     "grid_1gp",
     "grid_vanilla",

@@ -3,7 +3,7 @@
 //! training must pass; one marked not lowered must be refused with `E0501` naming it; one
 //! marked always on must pass. `ganc check` must warn exactly where the runtime refuses
 //! (`W0008`) or ignores (`W0007`). The structures the runtime refuses without a registry entry
-//! (encoders, label tricks without targets, ...) are checked the same way.
+//! (`replay` with an encoder, label tricks without targets, ...) are checked the same way.
 //!
 //! A new registry entry without a model here fails `every_entry_has_a_model`.
 
@@ -27,6 +27,8 @@ struct Parts {
     reg_g: String,
     train: String,
     evaluate: String,
+    /// BiGAN: an encoder `E(image) -> z` whose code D reads.
+    encoder: bool,
 }
 
 impl Default for Parts {
@@ -43,6 +45,7 @@ impl Default for Parts {
             reg_g: String::new(),
             train: String::new(),
             evaluate: String::new(),
+            encoder: false,
         }
     }
 }
@@ -70,6 +73,11 @@ impl Parts {
         Parts { loss: "semi_supervised(generator: non_saturating)".into(), d_out: "classes".into(), ..Parts::default() }
     }
 
+    /// BiGAN: an encoder of `z`, read by D beside the image.
+    fn bigan() -> Parts {
+        Parts { encoder: true, ..Parts::default() }
+    }
+
     /// A model of data shaped `[c, h, w]` (or points when `c` is 0).
     fn data(source: &str, c: i64, h: i64) -> Parts {
         let g = if c == 0 {
@@ -94,15 +102,21 @@ impl Parts {
                 "classes" => 10,
                 _ => 1,
             };
+            let (code, joined) = if self.encoder { ("let c = z |> linear(4)\n ", "concat(c)\n ") } else { ("", "") };
             format!(
-                "conv(8, kernel: 4, stride: 2, padding: 1)\n leaky_relu(0.2)\n {}\n flatten\n linear({head})",
+                "{code}conv(8, kernel: 4, stride: 2, padding: 1)\n leaky_relu(0.2)\n {}\n flatten\n {joined}linear({head})",
                 self.d
             )
         } else {
             "flatten\n linear(1)".to_string()
         };
-        let labelled = value != "point" && !self.data.starts_with("images") && out != "classes";
-        let d_inputs = if labelled { "image, y" } else { value };
+        let labelled = value != "point" && !self.data.starts_with("images") && out != "classes" && !self.encoder;
+        let d_inputs = match (labelled, self.encoder) {
+            (true, _) => "image, y",
+            (_, true) => "image, z",
+            _ => value,
+        };
+        let encoder = if self.encoder { "encoder E(image) -> z {\n flatten\n linear(4)\n}" } else { "" };
         let condition = if labelled { "condition y ~ labels" } else { "" };
         let evaluate = if self.evaluate.is_empty() {
             String::new()
@@ -111,7 +125,7 @@ impl Parts {
         };
         format!(
             "data {}\nlatent z ~ {}\n{condition}\ngenerator G({}) -> {value} {{\n {}\n}}\n\
-             discriminator D({d_inputs}) -> {out} {{\n {d_body}\n}}\nloss {}\n\
+             discriminator D({d_inputs}) -> {out} {{\n {d_body}\n}}\n{encoder}\nloss {}\n\
              regularize D {{ {} }}\nregularize G {{ {} }}\ntrain {{\n {}\n}}\n{evaluate}\n",
             self.data, self.latent, self.g_in, self.g, self.loss, self.reg_d, self.reg_g, self.train
         )
@@ -207,6 +221,7 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
         Kind::Metric => match name {
             "modes" => Parts { evaluate: name.into(), ..Parts::data("ring(modes: 4)", 0, 0) },
             "test_error" => Parts { evaluate: name.into(), ..Parts::semi_supervised() },
+            "reconstruction" | "linear_probe" => Parts { evaluate: name.into(), ..Parts::bigan() },
             _ => Parts { evaluate: name.into(), ..Parts::default() },
         },
     })
@@ -298,9 +313,7 @@ fn progressive_stages_train_unwarned() {
 fn structures_the_runtime_refuses_are_warned() {
     let label_trick_with_hinge =
         Parts { loss: "hinge".into(), reg_d: "label_smoothing(real: 0.9)".into(), ..Parts::default() };
-    let encoder = Parts::default()
-        .text()
-        .replace("loss non_saturating", "encoder E(image) -> z {\n flatten\n linear(4)\n}\nloss non_saturating");
+    let replay_with_encoder = Parts { train: "replay(buffer: 8)".into(), ..Parts::bigan() };
     let vbn_in_d = Parts::d_with("virtual_batchnorm\n let h = y |> embedding(4)\n virtual_batchnorm").text();
     let unconditional_acgan = Parts { g: Parts::default().g, g_in: "z".into(), ..Parts::classified() };
     let penalized_acgan = Parts { reg_d: "r1(gamma: 1)".into(), ..Parts::classified() };
@@ -310,7 +323,7 @@ fn structures_the_runtime_refuses_are_warned() {
         ("auxiliary_classifier with a penalty", tiny, penalized_acgan.text()),
         ("virtual_batchnorm in D", tiny, vbn_in_d),
         ("label_smoothing", tiny, label_trick_with_hinge.text()),
-        ("encoder", tiny, encoder),
+        ("replay with an encoder", tiny, replay_with_encoder.text()),
     ] {
         let (checked, refused) = run_at(path, &text);
         assert!(

@@ -214,7 +214,8 @@ fn a_corrupt_checkpoint_is_an_error_not_a_panic() {
 #[test]
 fn unsupported_constructs_are_refused_at_their_span() {
     let _rng = serial();
-    let text = RING.replace("loss non_saturating", "loss non_saturating\nregularize D { private }");
+    let text =
+        RING.replace("loss non_saturating", "discriminator D2(point) -> logit { linear(1) }\nloss non_saturating");
     let m = model(&text);
     let opts = TrainOptions {
         steps: Some(1),
@@ -226,7 +227,7 @@ fn unsupported_constructs_are_refused_at_their_span() {
         Err(TrainError::Unsupported(diags)) => {
             assert_eq!(diags[0].code.id, "E0501");
             let at = diags[0].primary.span.start;
-            assert!(text[at..].starts_with("private"), "{}", &text[at..at + 20]);
+            assert!(text[at..].starts_with("D2"), "{}", &text[at..at + 20]);
         }
         other => panic!("expected E0501, got {other:?}"),
     }

@@ -149,8 +149,8 @@ enum Command {
         #[arg(required = true)]
         runs: Vec<PathBuf>,
         /// The metric whose curves are drawn (default: the first of modes, high_quality, fid,
-        /// kid, inception_score, precision, recall, classes, m_global, d_accuracy, d_loss,
-        /// g_loss that every run recorded).
+        /// kid, inception_score, precision, recall, classes, test_error, reconstruction,
+        /// linear_probe, m_global, d_accuracy, epsilon, d_loss, g_loss that every run recorded).
         #[arg(long)]
         metric: Option<String>,
         /// The chart to write.

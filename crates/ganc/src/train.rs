@@ -92,21 +92,26 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
             // A progressive run shows the step's resolution and the newest stage's alpha.
             let growth = m.growth.map_or(String::new(), |(r, alpha)| format!("{r}x{r} alpha {alpha:.2} "));
             // BEGAN shows k_t and its convergence measure.
-            let equilibrium = m.equilibrium.map_or(String::new(), |(k, g)| format!("k {k:.4} M_global {g:.4} "));
+            let mut extra = m.equilibrium.map_or(String::new(), |(k, g)| format!("k {k:.4} M_global {g:.4} "));
+            // A private run shows the epsilon spent.
+            if let Some(e) = m.epsilon {
+                extra.push_str(&format!("eps {e:.3} "));
+            }
             let line = format!(
-                "step {} {growth}d_loss {:.4} g_loss {:.4} D(x) {:.3} D(G(z)) {:.3} {equilibrium}{rate:.2} it/s",
+                "step {} {growth}d_loss {:.4} g_loss {:.4} D(x) {:.3} D(G(z)) {:.3} {extra}{rate:.2} it/s",
                 m.step, m.d_loss, m.g_loss, m.d_real, m.d_fake
             );
             match &bar {
                 Some(b) => {
                     b.set_position(m.step);
-                    b.set_message(format!("{growth}d {:.3} g {:.3} {equilibrium}{rate:.1} it/s", m.d_loss, m.g_loss));
+                    b.set_message(format!("{growth}d {:.3} g {:.3} {extra}{rate:.1} it/s", m.d_loss, m.g_loss));
                 }
                 None if m.step % log_every == 0 => println!("{line}"),
                 None => {}
             }
         }
         Event::Warning(w) => say(&bar, format!("warning: {w}")),
+        Event::Note(n) => say(&bar, format!("note: {n}")),
         Event::Report(r) if r.findings.is_empty() => say(&bar, "report: no sign of failure".to_string()),
         Event::Report(r) => {
             for f in &r.findings {
@@ -154,6 +159,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         }
         Err(TrainError::Data(e)) => Err(miette::Report::new(e)),
         Err(TrainError::Evaluate(e)) => Err(miette!(help = e.help(), "{e}")),
+        Err(TrainError::Privacy { message, help }) => Err(miette!(help = help, "{message}")),
         Err(e @ (TrainError::NonFinite { .. } | TrainError::NonFiniteWeights { .. })) => {
             eprintln!("error: {e}");
             eprintln!("help: lower the learning rates, check the loss against D's output, or add a gradient penalty (ganhacks #10)");

@@ -177,8 +177,8 @@ fn explain_prints_pages_and_registry_entries() {
 fn explain_and_layers_say_what_trains() {
     let conv = stdout(&ganc(&["explain", "conv"]));
     assert!(conv.contains("Runtime: trains with `ganc train`"), "{conv}");
-    let private = stdout(&ganc(&["explain", "private"]));
-    assert!(private.contains("(regularizer)") && private.contains("refuses it for now (E0501)"), "{private}");
+    let private = stdout(&ganc(&["explain", "differential_privacy"]));
+    assert!(private.contains("(regularizer)") && private.contains("Runtime: trains with `ganc train`"), "{private}");
     let spectral = stdout(&ganc(&["explain", "spectral"]));
     assert!(spectral.contains("(wrapper)") && spectral.contains("Runtime: trains with `ganc train`"), "{spectral}");
     let nan = stdout(&ganc(&["explain", "nan"]));

@@ -216,8 +216,11 @@ fn bad_input_gives_an_error_with_help_not_a_panic() {
     assert!(!dir.join("r1").exists());
     // What the runtime cannot train yet: E0501 at its span.
     let later = dir.join("later.gan");
-    std::fs::write(&later, RING.replace("loss non_saturating", "loss non_saturating\nregularize D { private }"))
-        .unwrap();
+    std::fs::write(
+        &later,
+        RING.replace("loss non_saturating", "discriminator D2(point) -> logit { linear(1) }\nloss non_saturating"),
+    )
+    .unwrap();
     let out = run(&["train", later.to_str().unwrap(), "--out", dir.join("r2").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("E0501") && text(&out).contains("help"), "{}", text(&out));

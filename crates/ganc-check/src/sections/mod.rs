@@ -106,8 +106,21 @@ pub fn check(files: &[Parsed], diags: &mut Vec<Diagnostic>) -> Option<Model> {
 
     let (data, data_span) = data::section(items, diags);
     let inputs = inputs::section(items, data.as_ref(), data_span, file_start, diags);
-    let context =
-        network::Context { data: data.as_ref(), data_span, inputs: &inputs.list, blocks: &blocks, import_failed };
+    let codes = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Network(n) if n.kind == ganc_syntax::ast::NetworkKind::Encoder => Some(n.output.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let context = network::Context {
+        data: data.as_ref(),
+        data_span,
+        inputs: &inputs.list,
+        blocks: &blocks,
+        import_failed,
+        codes,
+    };
     let networks = network::section(items, &context, diags);
     inputs::warn_unused(&inputs, &networks.list, diags);
     let (loss, loss_span) = loss::section(items, diags);

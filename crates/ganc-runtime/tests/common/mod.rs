@@ -49,8 +49,8 @@ pub fn temp(name: &str) -> PathBuf {
     dir
 }
 
-/// A trainer for `text` on the CPU, its networks initialised as `ganc train` initialises them,
-/// and its data (a 2D mixture: no files).
+/// A trainer for `text` on the CPU, its networks (and encoder) initialised as `ganc train`
+/// initialises them, and its data (a 2D mixture: no files).
 pub fn trainer(text: &str) -> (Trainer, ganc_data::Data) {
     let m = model(text);
     let plan = ganc_runtime::plan::plan(&m).expect("a model the runtime trains");
@@ -58,7 +58,9 @@ pub fn trainer(text: &str) -> (Trainer, ganc_data::Data) {
     device.seed(plan.seed);
     let (g, d) = ganc_runtime::run::networks(&m, &device).expect("lowers");
     let data = ganc_data::open(&plan.source, Path::new("no-data")).expect("generated data");
-    (Trainer::new(plan, g, d, device), data)
+    let e = ganc_runtime::run::encoder(&m, &device).expect("lowers");
+    let t = Trainer::new(plan, g, d, device);
+    (if let Some(e) = e { t.with_encoder(e) } else { t }, data)
 }
 
 /// Trains `text` into `dir` with `opts` (on the CPU), collecting the warnings.

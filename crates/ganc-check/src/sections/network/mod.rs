@@ -22,6 +22,9 @@ pub(super) struct Context<'a> {
     pub blocks: &'a HashMap<String, &'a BlockDef>,
     /// Whether an import failed (unknown layer names may then be its blocks).
     pub import_failed: bool,
+    /// The latents an encoder produces (`encoder E(image) -> z`): the codes a BiGAN
+    /// discriminator reads beside the data.
+    pub codes: Vec<&'a str>,
 }
 
 /// The checked networks, with where each name and the generator are declared.

@@ -30,18 +30,22 @@ pub(super) fn bind_inputs(net: &ast::Network, cx: &Context<'_>, diags: &mut Vec<
             }
             Shape::Tensor(data.map(|d| d.shape.clone()).unwrap_or_default())
         } else if let Some(input) = inputs.iter().find(|x| x.name == inp.name) {
-            if net.kind != NetworkKind::Generator && input.kind == InputKind::Latent {
+            // BiGAN: D scores (x, z) pairs, z an encoder's code of x or G's latent.
+            let code = net.kind == NetworkKind::Discriminator && i > 0 && cx.codes.contains(&inp.name.as_str());
+            if net.kind != NetworkKind::Generator && input.kind == InputKind::Latent && !code {
                 diags.push(
                     Diagnostic::new(
                         codes::NETWORK_SIGNATURE,
                         inp.span,
                         format!("the {} takes the latent `{}`", net.kind.keyword(), inp.name),
                     )
-                    .label("a latent as a discriminator input")
+                    .label(format!("a latent as an input of the {}", net.kind.keyword()))
                     .help(format!(
-                        "a {} takes the data (`{}`) and optionally conditions",
-                        net.kind.keyword(),
-                        data_value.unwrap_or("image")
+                        "a {kind} takes the data (`{data}`) and optionally conditions; a discriminator reads a \
+                         latent only after the data, as the code of an encoder (BiGAN: `encoder E({data}) -> {name}`)",
+                        kind = net.kind.keyword(),
+                        data = data_value.unwrap_or("image"),
+                        name = inp.name
                     )),
                 );
             }
