@@ -1,7 +1,7 @@
 //! BiGAN / ALI's encoder (`encoder E(image) -> z`, Donahue et al. 2017; Dumoulin et al. 2017):
 //! its code must reach D beside the data, and G must draw from that code alone, so that G(E(x))
-//! is a reconstruction (E0407); `reconstruction` and `linear_probe` need the encoder and a test
-//! split (E0417).
+//! is a reconstruction (E0407; AVB's loss needs an encoder too); `reconstruction`,
+//! `linear_probe` and `elbo` need the encoder and a test split (E0417).
 
 use crate::ir::Model;
 use ganc_diagnostics::{codes, Diagnostic};
@@ -47,11 +47,22 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
             );
         }
     }
-    for m in
-        model.evaluate.iter().flat_map(|e| &e.metrics).filter(|m| matches!(m.name, "reconstruction" | "linear_probe"))
-    {
+    if encoder.is_none() && model.loss.name == "avb" {
+        diags.push(
+            Diagnostic::new(codes::NETWORK_SIGNATURE, model.loss.span, "the `avb` loss trains an encoder, and the model has none")
+                .label("AVB's posterior is an encoder")
+                .help(format!(
+                    "add `encoder E({0}, noise) -> z {{ ... }}` with `latent noise ~ normal(N)`, and `discriminator D({0}, z)`",
+                    model.data.value
+                )),
+        );
+    }
+    let reads_encoder = |m: &&crate::ir::Component| matches!(m.name, "reconstruction" | "linear_probe" | "elbo");
+    for m in model.evaluate.iter().flat_map(|e| &e.metrics).filter(reads_encoder) {
         let why = if encoder.is_none() {
             Some("the model has no encoder".to_string())
+        } else if m.name == "elbo" && model.loss.name != "avb" {
+            Some(format!("the `{}` loss estimates no KL term (only `avb` does)", model.loss.name))
         } else if model.data.source.args.name("split").is_none() {
             Some(format!("the data `{}` have no test split", model.data.source.name))
         } else if m.name == "linear_probe" && model.data.classes.is_none() {
@@ -64,8 +75,9 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
                 Diagnostic::new(codes::METRIC_NEEDS_ENCODER, m.span, format!("`{}` cannot be measured: {why}", m.name))
                     .label("reads the encoder on the test split")
                     .help(
-                        "`reconstruction` and `linear_probe` measure BiGAN's `encoder E(image) -> z` on labelled data \
-                         with a test split (mnist, fashion_mnist, cifar10); remove them otherwise",
+                        "`reconstruction` and `linear_probe` measure an `encoder E(image) -> z` (BiGAN, AVB) on \
+                         labelled data with a test split (mnist, fashion_mnist, cifar10), `elbo` an AVB; remove them \
+                         otherwise",
                     ),
             );
         }

@@ -597,6 +597,18 @@ pub static ENTRIES: &[Spec] = &[
         true,
     ),
     loss(
+        "avb",
+        "Adversarial Variational Bayes: D(x, z) tells the encoder's codes E(x, noise) of x from \
+         prior draws for the same x, so its logit estimates log q(z|x) - log p(z); E and the \
+         decoder G maximize the ELBO with that estimate as its KL term, under a Gaussian \
+         likelihood of std `sigma` per pixel.",
+        "Mescheder et al. 2017 (Adversarial Variational Bayes)",
+        &[param("sigma", Float, Def::Float(0.3), Positive, "the decoder likelihood's std per pixel")],
+        Needs::Score,
+        false,
+        false,
+    ),
+    loss(
         "semi_supervised",
         "K+1-class D: class logits with the fake class implicit, D(x) = Z/(Z+1) for Z = sum exp(l_k); \
          D adds the cross-entropy of the labelled batch to the real/fake loss of unlabelled reals \
@@ -1091,6 +1103,14 @@ pub static ENTRIES: &[Spec] = &[
         "BiGAN: the test accuracy of a linear classifier fitted to the encoder's codes of 10,000 \
          training images (higher is better).",
         "Donahue et al. 2017 (BiGAN)",
+        &[],
+    ),
+    entry(
+        Kind::Metric,
+        "elbo",
+        "AVB: the evidence lower bound on the test split in nats per image, log p(x|z) - D(x, z) \
+         for z = E(x, noise) (higher is better).",
+        "Mescheder et al. 2017 (Adversarial Variational Bayes)",
         &[],
     ),
     entry(

@@ -18,7 +18,7 @@ fn larger_is_better(metric: &str) -> Option<bool> {
 
 /// The metrics `ganc compare` reads, in the order it shows them: from `evaluate.csv`, then from
 /// `metrics.csv`.
-const METRICS: [(&str, &str); 16] = [
+const METRICS: [(&str, &str); 17] = [
     ("evaluate.csv", "modes"),
     ("evaluate.csv", "high_quality"),
     ("evaluate.csv", "fid"),
@@ -30,6 +30,7 @@ const METRICS: [(&str, &str); 16] = [
     ("evaluate.csv", "test_error"),
     ("evaluate.csv", "reconstruction"),
     ("evaluate.csv", "linear_probe"),
+    ("evaluate.csv", "elbo"),
     ("metrics.csv", "m_global"),
     ("metrics.csv", "d_accuracy"),
     ("metrics.csv", "epsilon"),

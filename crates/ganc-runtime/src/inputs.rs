@@ -32,6 +32,8 @@ pub enum Stream {
     Reference = 18,
     /// Which old fakes experience replay draws, and which it replaces.
     Replay = 19,
+    /// The noise of a stochastic encoder (AVB, ALI).
+    EncoderNoise = 20,
 }
 
 /// A seeded generator for `(seed, stream, index)`.

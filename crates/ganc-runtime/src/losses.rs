@@ -60,6 +60,14 @@ pub enum Loss {
         /// Whether G's loss has the adversarial term (`generator: non_saturating`).
         adversarial_g: bool,
     },
+    /// Adversarial Variational Bayes (Mescheder et al. 2017): D's logistic loss tells (x, E(x,
+    /// noise)) from (x, z ~ p(z)), so its logit estimates `log q(z|x) - log p(z)`; the encoder
+    /// and the decoder G minimize that logit plus `‖G(z) - x‖² / 2σ²`, the negative ELBO under
+    /// a Gaussian likelihood of std `sigma` (the trainer assembles it).
+    Avb {
+        /// The likelihood's standard deviation per pixel.
+        sigma: f64,
+    },
 }
 
 /// The loss a relativistic loss is made from: its per-sample penalty `f(z, +)` for a difference
@@ -106,7 +114,9 @@ impl Loss {
     pub fn is_probabilistic(&self) -> bool {
         match self {
             Loss::Auxiliary { base, .. } => base.is_probabilistic(),
-            other => matches!(other, Loss::Minimax | Loss::NonSaturating | Loss::SemiSupervised { .. }),
+            other => {
+                matches!(other, Loss::Minimax | Loss::NonSaturating | Loss::SemiSupervised { .. } | Loss::Avb { .. })
+            }
         }
     }
 
@@ -114,7 +124,7 @@ impl Loss {
     /// BEGAN, the fakes' targets carry the weight `k_t` of their reconstruction error.
     pub fn discriminator(&self, real: Tensor<2>, fake: Tensor<2>, real_t: Tensor<2>, fake_t: Tensor<2>) -> Tensor<1> {
         match self {
-            Loss::Minimax | Loss::NonSaturating => bce(real, real_t) + bce(fake, fake_t),
+            Loss::Minimax | Loss::NonSaturating | Loss::Avb { .. } => bce(real, real_t) + bce(fake, fake_t),
             Loss::Wasserstein => fake.mean() - real.mean(),
             Loss::LeastSquares { .. } => {
                 ((real - real_t).powi_scalar(2).mean() + (fake - fake_t).powi_scalar(2).mean()) * 0.5
@@ -141,7 +151,9 @@ impl Loss {
         let (nr, nf) = (real.dims()[0] as f64, fake.dims()[0] as f64);
         Some(match self {
             // d/dx mean(softplus(x) - t x) = (sigmoid(x) - t) / n.
-            Loss::Minimax | Loss::NonSaturating => ((sigmoid(real) - real_t) / nr, (sigmoid(fake) - fake_t) / nf),
+            Loss::Minimax | Loss::NonSaturating | Loss::Avb { .. } => {
+                ((sigmoid(real) - real_t) / nr, (sigmoid(fake) - fake_t) / nf)
+            }
             Loss::Wasserstein => (real.ones_like() * (-1.0 / nr), fake.ones_like() / nf),
             Loss::LeastSquares { .. } => ((real - real_t) / nr, (fake - fake_t) / nf),
             // relu(1 - x) falls where x < 1, relu(1 + x) rises where x > -1.
@@ -187,7 +199,8 @@ impl Loss {
             Loss::NonSaturating | Loss::SemiSupervised { .. } => softplus(fake.neg(), 1.0).mean(),
             Loss::Wasserstein | Loss::Hinge => fake.mean().neg(),
             Loss::LeastSquares { c, .. } => (fake - *c).powi_scalar(2).mean() * 0.5,
-            Loss::Began { .. } => fake.mean(),
+            // AVB: the encoder's pairs' logit, the estimated KL term (the trainer adds the rest).
+            Loss::Began { .. } | Loss::Avb { .. } => fake.mean(),
             Loss::Auxiliary { base, .. } => base.generator(fake, real),
         }
     }

@@ -140,6 +140,8 @@ pub struct Plan {
     pub d_takes_labels: bool,
     /// BiGAN: the latent an encoder infers from the data, which D reads beside it.
     pub encoder: Option<String>,
+    /// How a stochastic encoder's noise (its input after the data) is drawn.
+    pub encoder_noise: Option<Latent>,
     /// The encoder's optimizer.
     pub opt_e: Optimizer,
     /// The loss.
@@ -305,6 +307,8 @@ pub struct Evaluate {
     pub reconstruction: bool,
     /// BiGAN's `linear_probe`: a linear classifier's test accuracy on the encoder's codes.
     pub linear_probe: bool,
+    /// AVB's `elbo` on the test split.
+    pub elbo: bool,
 }
 
 impl Evaluate {
@@ -319,6 +323,7 @@ impl Evaluate {
             (self.test_error, "test_error"),
             (self.reconstruction, "reconstruction"),
             (self.linear_probe, "linear_probe"),
+            (self.elbo, "elbo"),
         ] {
             if on {
                 columns.push(column);
@@ -329,7 +334,7 @@ impl Evaluate {
 
     /// Whether a metric reads the data's test split.
     pub fn reads_test_split(&self) -> bool {
-        self.test_error || self.reconstruction || self.linear_probe
+        self.test_error || self.reconstruction || self.linear_probe || self.elbo
     }
 }
 
@@ -367,6 +372,22 @@ fn source(data: &ganc_check::ir::Data) -> Source {
             channels: a.int("channels") as usize,
         },
     }
+}
+
+/// How the latent or condition `name` of `model` is drawn.
+fn latent(model: &Model, name: &str) -> Option<Latent> {
+    let input = model.inputs.iter().find(|i| i.name == name)?;
+    let a = &input.source.args;
+    let dim = a.int("dim").max(0) as usize;
+    Some(match (input.kind, input.source.name) {
+        (InputKind::Condition, _) => Latent::Labels(match input.shape {
+            Shape::Labels(k) => k as usize,
+            _ => 1,
+        }),
+        (_, "uniform") => Latent::Uniform(dim, a.float("low"), a.float("high")),
+        (_, "sphere") => Latent::Sphere(dim),
+        _ => Latent::Normal(dim),
+    })
 }
 
 fn option_int(model: &Model, name: &str) -> i64 {
@@ -414,6 +435,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
             let a = &model.loss.args;
             Loss::Began { gamma: a.float("gamma"), lambda_k: a.float("lambda_k") }
         }
+        "avb" => Loss::Avb { sigma: model.loss.args.float("sigma") },
         other => {
             diags.push(unsupported(model.loss.span, format!("the `{other}` loss is")));
             Loss::NonSaturating
@@ -506,12 +528,14 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
             test_error: false,
             reconstruction: false,
             linear_probe: false,
+            elbo: false,
         };
         for m in &eval.metrics {
             let flag = match m.name {
                 "test_error" => Some(&mut e.test_error),
                 "reconstruction" => Some(&mut e.reconstruction),
                 "linear_probe" => Some(&mut e.linear_probe),
+                "elbo" => Some(&mut e.elbo),
                 _ => None,
             };
             if let Some(flag) = flag {
@@ -530,22 +554,10 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         e
     });
     let g = model.generator().expect("a checked model has a generator");
-    let mut g_inputs = Vec::new();
-    for name in &g.inputs {
-        let Some(input) = model.inputs.iter().find(|i| &i.name == name) else { continue };
-        let a = &input.source.args;
-        let dim = a.int("dim").max(0) as usize;
-        let latent = match (input.kind, input.source.name) {
-            (InputKind::Condition, _) => Latent::Labels(match input.shape {
-                Shape::Labels(k) => k as usize,
-                _ => 1,
-            }),
-            (_, "uniform") => Latent::Uniform(dim, a.float("low"), a.float("high")),
-            (_, "sphere") => Latent::Sphere(dim),
-            _ => Latent::Normal(dim),
-        };
-        g_inputs.push((name.clone(), latent));
-    }
+    let g_inputs: Vec<(String, Latent)> =
+        g.inputs.iter().filter_map(|name| Some((name.clone(), latent(model, name)?))).collect();
+    // A stochastic encoder's noise: its input after the data.
+    let encoder_noise = encoders.first().and_then(|e| e.inputs.get(1)).and_then(|name| latent(model, name));
     let d = discriminators[0];
     let unroll = model.train.option("unroll").filter(|o| o.args.int("value") > 0).map(|o| Unroll {
         steps: o.args.int("value") as usize,
@@ -585,6 +597,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         g_inputs,
         d_takes_labels: d.inputs.len() > 1,
         encoder: encoders.first().map(|e| e.output.clone()),
+        encoder_noise,
         opt_e: optimizer(encoders.first().map_or("", |e| e.name.as_str())),
         loss,
         labels,

@@ -532,13 +532,19 @@ pub fn train(
                 measured.push(("test_error", crate::semi_supervised::test_error(&trainer.d, test, &device)));
             }
             if let (Some(test), Some((e, _))) = (&test_set, &trainer.encoder) {
+                let encoder = crate::encoder::Encoder { net: e, noise: plan.encoder_noise.as_ref(), seed: plan.seed };
                 if eval.reconstruction {
-                    let error = crate::encoder::reconstruction_error(&trainer.sampler(true), e, test, &device);
+                    let error = crate::encoder::reconstruction_error(&trainer.sampler(true), &encoder, test, &device);
                     measured.push(("reconstruction", error));
                 }
                 if eval.linear_probe {
                     let classes = plan.classes.unwrap_or(0);
-                    measured.push(("linear_probe", crate::encoder::linear_probe(e, &data, test, classes, &device)));
+                    let accuracy = crate::encoder::linear_probe(&encoder, &data, test, classes, &device);
+                    measured.push(("linear_probe", accuracy));
+                }
+                if let (true, crate::losses::Loss::Avb { sigma }) = (eval.elbo, &plan.loss) {
+                    let elbo = crate::encoder::elbo(&trainer.g, &encoder, &trainer.d, test, *sigma, &device);
+                    measured.push(("elbo", elbo));
                 }
             }
             if !measured.is_empty() {

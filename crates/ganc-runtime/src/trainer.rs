@@ -242,9 +242,43 @@ impl Trainer {
         (values, beside)
     }
 
-    /// The encoder's codes of `x` by `e` (the encoder, or a copy whose weights take no gradient).
-    fn encode(e: &Net, x: &Value, ctx: &Ctx) -> Value {
-        e.forward(vec![x.clone()], ctx)
+    /// The encoder's codes of `x` by `e` (the encoder, or a copy whose weights take no gradient),
+    /// with a stochastic encoder's noise drawn for `stream` at `index`.
+    fn encode(&self, e: &Net, x: &Value, stream: Stream, index: u64, ctx: &Ctx) -> Value {
+        let mut ins = vec![x.clone()];
+        if let Some(noise) = &self.plan.encoder_noise {
+            let draw = 2 * index + u64::from(matches!(stream, Stream::GLatent));
+            let mut rng = inputs::rng(self.plan.seed, Stream::EncoderNoise, draw);
+            ins.push(inputs::draw(noise, x.batch(), &mut rng, None, &self.device));
+        }
+        e.forward(ins, ctx)
+    }
+
+    /// AVB's loss for the encoder and the decoder G on the real batch `x`: D's logit on (x, z)
+    /// for z = E(x, noise), the estimated `log q(z|x) - log p(z)`, plus `‖G(z) - x‖² / 2σ²`.
+    fn avb_loss(&self, d: &Net, x: &Value, sigma: f64, index: u64, ctx: &Ctx) -> Tensor<1> {
+        let (e, _) = self.encoder.as_ref().expect("the checker requires an encoder for `avb`");
+        let code = self.encode(e, x, Stream::GLatent, index, ctx);
+        let kl = self.d_forward_on(d, x.clone(), Some(code.clone()), ctx);
+        let back = self.g.forward(vec![code], ctx).flat();
+        let error = (back - x.clone().flat().detach()).powi_scalar(2).sum_dim(1).mean();
+        kl.mean() + error.div_scalar(2.0 * sigma * sigma)
+    }
+
+    /// One update of G (and of the encoder, trained with it) on `loss`; with `measure`, the norm
+    /// of G's gradients.
+    fn update_generator(&mut self, loss: Tensor<1>, measure: bool) -> Option<f64> {
+        let lr = self.plan.opt_g.lr();
+        match self.encoder.as_mut() {
+            Some((e, opt_e)) => {
+                let mut grads = loss.backward();
+                let (for_e, for_g) =
+                    (GradientsParams::from_module(&mut grads, e), GradientsParams::from_module(&mut grads, &self.g));
+                apply(e, opt_e, self.plan.opt_e.lr(), for_e, false);
+                apply(&mut self.g, &mut self.opt_g, lr, for_g, measure)
+            }
+            None => update(&mut self.g, &mut self.opt_g, lr, loss, measure),
+        }
     }
 
     /// The output of `g` (G, or a copy whose weights take no gradient) on `g_in`, drawn from
@@ -514,12 +548,16 @@ impl Trainer {
             }
             // Beside a real sample D reads its label, or (BiGAN) its code by the encoder.
             let real_labels = match &frozen_e {
-                Some(e) => Some(Self::encode(e, &real, &ctx)),
+                Some(e) => Some(self.encode(e, &real, Stream::DLatent, index, &ctx)),
                 None => batch.labels.as_deref().map(|l| inputs::labels(l, &device)),
             };
             let (g_in, mut g_labels) = self.g_inputs(n, Stream::DLatent, index, &device);
             let share = plan.shared_fakes && i + 1 == plan.d_steps;
-            let (fake, named) = self.fakes(if share { &self.g } else { &frozen_g }, g_in, Stream::DLatent, index, &ctx);
+            // AVB's "fakes" are the real batch again, paired with prior draws of the code.
+            let (fake, named) = match plan.loss {
+                Loss::Avb { .. } => (real.clone(), HashMap::new()),
+                _ => self.fakes(if share { &self.g } else { &frozen_g }, g_in, Stream::DLatent, index, &ctx),
+            };
             if share {
                 shared = Some((fake.clone(), named, g_labels.clone()));
             }
@@ -579,6 +617,13 @@ impl Trainer {
         let mut fake_error = 0.0;
         for i in 0..plan.g_steps {
             let index = self.step * plan.g_steps as u64 + i as u64;
+            if let (Loss::Avb { sigma }, Some((real, _))) = (&plan.loss, &last_real) {
+                let loss = self.avb_loss(&frozen_d, real, *sigma, index, &ctx);
+                m.g_loss = mean(loss.clone().detach());
+                let norm = self.update_generator(loss, measure && i + 1 == plan.g_steps);
+                m.grad_norm_g = norm.unwrap_or(m.grad_norm_g);
+                continue;
+            }
             let (fake, named, g_labels) = match shared.take() {
                 Some(reused) => reused,
                 None => {
@@ -631,7 +676,8 @@ impl Trainer {
             let mut loss = if let Some(((e, _), (real, _))) = bigan {
                 // BiGAN: G and E train to make D take (G(z), z) for a real pair and (x, E(x)) for
                 // a fake one, D's own loss with the pairs' roles swapped (Donahue et al. 2017).
-                let real_pair = self.d_forward_on(d_for_g, real.clone(), Some(Self::encode(e, real, &ctx)), &ctx);
+                let code = self.encode(e, real, Stream::GLatent, index, &ctx);
+                let real_pair = self.d_forward_on(d_for_g, real.clone(), Some(code), &ctx);
                 let (real_t, fake_t) = plan.loss.targets();
                 let full = |v: f64| Tensor::<2>::full([n, 1], v as f32, &device);
                 plan.loss.discriminator(d_fake, real_pair, full(real_t), full(fake_t))
@@ -664,19 +710,7 @@ impl Trainer {
                 }
             }
             m.g_loss = mean(loss.clone().detach());
-            let measure_g = measure && i + 1 == plan.g_steps;
-            let norm = match self.encoder.as_mut() {
-                Some((e, opt_e)) => {
-                    let mut grads = loss.backward();
-                    let (for_e, for_g) = (
-                        GradientsParams::from_module(&mut grads, e),
-                        GradientsParams::from_module(&mut grads, &self.g),
-                    );
-                    apply(e, opt_e, plan.opt_e.lr(), for_e, false);
-                    apply(&mut self.g, &mut self.opt_g, plan.opt_g.lr(), for_g, measure_g)
-                }
-                None => update(&mut self.g, &mut self.opt_g, plan.opt_g.lr(), loss, measure_g),
-            };
+            let norm = self.update_generator(loss, measure && i + 1 == plan.g_steps);
             m.grad_norm_g = norm.unwrap_or(m.grad_norm_g);
         }
         if let Some(eq) = self.equilibrium.as_mut() {

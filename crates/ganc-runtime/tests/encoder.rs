@@ -13,13 +13,8 @@ use ganc_runtime::run::TrainOptions;
 use ganc_runtime::trainer::Trainer;
 use ganc_runtime::value::Value;
 
-/// BiGAN on the 8-Gaussian ring with a 2-D latent.
-const RING_BIGAN: &str = r#"
-data ring(8)
-latent z ~ normal(2)
-generator G(z) -> point { linear(64) relu linear(64) relu linear(2) }
-encoder E(point) -> z { linear(64) leaky_relu(0.2) linear(64) leaky_relu(0.2) linear(2) }
-discriminator D(point, z) -> logit {
+/// D of the ring models: it scores (point, code) pairs.
+const PAIR_D: &str = r#"discriminator D(point, z) -> logit {
     let code = z |> linear(64)
     linear(64)
     leaky_relu(0.2)
@@ -28,16 +23,29 @@ discriminator D(point, z) -> logit {
     leaky_relu(0.2)
     linear(1)
 }
+"#;
+
+/// BiGAN on the 8-Gaussian ring with a 2-D latent.
+fn ring_bigan() -> String {
+    format!(
+        r#"
+data ring(8)
+latent z ~ normal(2)
+generator G(z) -> point {{ linear(64) relu linear(64) relu linear(2) }}
+encoder E(point) -> z {{ linear(64) leaky_relu(0.2) linear(64) leaky_relu(0.2) linear(2) }}
+{PAIR_D}
 loss non_saturating
-train {
+train {{
     batch: 64
     steps: 3000
     seed: 3
     optimizer G: adam(lr: 1e-3, betas: (0.5, 0.999))
     optimizer E: adam(lr: 1e-3, betas: (0.5, 0.999))
     optimizer D: adam(lr: 1e-3, betas: (0.5, 0.999))
+}}
+"#
+    )
 }
-"#;
 
 /// `‖G(E(x)) - x‖²` over a batch of real points, relative to `‖x‖²` (networks in evaluation
 /// mode).
@@ -56,7 +64,7 @@ fn reconstruction_error(t: &Trainer, data: &ganc_data::Data) -> f64 {
 #[test]
 fn the_encoder_learns_to_invert_the_generator() {
     let _turn = serial();
-    let (mut t, data) = common::trainer(RING_BIGAN);
+    let (mut t, data) = common::trainer(&ring_bigan());
     let before = reconstruction_error(&t, &data);
     // Adversarial training oscillates: the last four measurements, 250 steps apart.
     let mut last = Vec::new();
@@ -116,6 +124,55 @@ fn a_bigan_run_measures_its_encoder_and_resumes_it() {
 #[test]
 fn a_bigan_resumes_exactly_with_its_encoder() {
     let _turn = serial();
-    let logged = RING_BIGAN.replace("seed: 3", "seed: 3\n    log every 1 steps");
+    let logged = ring_bigan().replace("seed: 3", "seed: 3\n    log every 1 steps");
     common::assert_resumes_exactly(&logged, "bigan-resume", "opt_e.bpk");
+}
+
+/// AVB with an encoder whose posterior is known, `q(z|x) = N(μ(x), 1)` for `μ(x) = a·x + b`
+/// (`linear(1)` plus the unit noise), frozen (learning rates of 1e-12), so that only D learns.
+fn ring_avb() -> String {
+    format!(
+        r#"
+data ring(8)
+latent z ~ normal(1)
+latent noise ~ normal(1)
+generator G(z) -> point {{ linear(16) relu linear(2) }}
+encoder E(point, noise) -> z {{ linear(1) add(noise) }}
+{PAIR_D}
+loss avb(sigma: 1.0)
+train {{
+    batch: 128
+    steps: 2000
+    seed: 5
+    optimizer G: sgd(lr: 1e-12)
+    optimizer E: sgd(lr: 1e-12)
+    optimizer D: adam(lr: 1e-3, betas: (0.5, 0.999))
+}}
+"#
+    )
+}
+
+#[test]
+fn avb_discriminator_estimates_the_kl_of_the_posterior_to_the_prior() {
+    let _turn = serial();
+    let (mut t, data) = common::trainer(&ring_avb());
+    for _ in 0..t.plan.steps {
+        t.step(&data, false);
+    }
+    let device = Device::flex();
+    let ctx = Ctx { step: u64::MAX, training: false, growth: Growth::FULL };
+    let batch = data.batch(77, 0, 4000);
+    let x =
+        Value::Flat(Tensor::<2>::from_data(ganc_runtime::burn::tensor::TensorData::new(batch.x, [4000, 2]), &device));
+    let (e, _) = t.encoder.as_ref().expect("an encoder");
+    let e = e.valid();
+    // μ(x): the encoder with zero noise; KL(N(μ, 1) ‖ N(0, 1)) = μ² / 2.
+    let mu = e.forward(vec![x.clone(), Value::Flat(Tensor::zeros([4000, 1], &device))], &ctx).flat();
+    let kl = mu.clone().powi_scalar(2).mean().into_scalar::<f32>() as f64 / 2.0;
+    let eps = Tensor::<2>::random([4000, 1], ganc_runtime::burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+    let z = Value::Flat(mu + eps);
+    let estimate = t.d.valid().forward(vec![x, z], &ctx).flat().mean().into_scalar::<f32>() as f64;
+    eprintln!("KL {kl}, D's estimate {estimate}");
+    assert!(kl > 0.2, "the posterior differs from the prior: KL {kl}");
+    assert!((estimate - kl).abs() < 0.2 * kl, "D's mean logit on posterior pairs {estimate} vs the KL {kl}");
 }

@@ -11,6 +11,7 @@ use ganc_runtime::run::{networks, TrainError};
 /// The models the README says train.
 const TRAINS: &[&str] = &[
     "acgan_mnist",
+    "avb_mnist",
     "began",
     "bigan_mnist",
     "biggan_fashion",

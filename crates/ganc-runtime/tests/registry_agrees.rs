@@ -172,6 +172,7 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
         Kind::Loss => match name {
             "auxiliary_classifier" => Parts::classified(),
             "semi_supervised" => Parts::semi_supervised(),
+            "avb" => Parts { loss: name.into(), ..Parts::bigan() },
             "began" => Parts { loss: name.into(), d_out: "image".into(), d: String::new(), ..Parts::default() },
             _ => Parts { loss: name.into(), ..Parts::default() },
         },
@@ -222,6 +223,7 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
             "modes" => Parts { evaluate: name.into(), ..Parts::data("ring(modes: 4)", 0, 0) },
             "test_error" => Parts { evaluate: name.into(), ..Parts::semi_supervised() },
             "reconstruction" | "linear_probe" => Parts { evaluate: name.into(), ..Parts::bigan() },
+            "elbo" => Parts { evaluate: name.into(), loss: "avb".into(), ..Parts::bigan() },
             _ => Parts { evaluate: name.into(), ..Parts::default() },
         },
     })

@@ -17,7 +17,7 @@ pub fn run(runs: &[PathBuf], metric: Option<&str>, out: &Path) -> Result<ExitCod
         Some(m) if arms.iter().any(|a| a.metrics.iter().any(|(name, _)| *name == m)) => m.to_string(),
         Some(m) => {
             return Err(miette!(
-                help = "one of: modes, high_quality, fid, kid, inception_score, precision, recall, classes, test_error, reconstruction, linear_probe, m_global, d_accuracy, epsilon, d_loss, g_loss (what the runs recorded)",
+                help = "one of: modes, high_quality, fid, kid, inception_score, precision, recall, classes, test_error, reconstruction, linear_probe, elbo, m_global, d_accuracy, epsilon, d_loss, g_loss (what the runs recorded)",
                 "no run recorded the metric `{m}`"
             ))
         }

@@ -150,7 +150,8 @@ enum Command {
         runs: Vec<PathBuf>,
         /// The metric whose curves are drawn (default: the first of modes, high_quality, fid,
         /// kid, inception_score, precision, recall, classes, test_error, reconstruction,
-        /// linear_probe, m_global, d_accuracy, epsilon, d_loss, g_loss that every run recorded).
+        /// linear_probe, elbo, m_global, d_accuracy, epsilon, d_loss, g_loss that every run
+        /// recorded).
         #[arg(long)]
         metric: Option<String>,
         /// The chart to write.

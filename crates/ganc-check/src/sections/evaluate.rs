@@ -9,7 +9,7 @@ use ganc_syntax::ast::Item;
 /// The metrics that measure 2D points.
 const POINT_METRICS: &[&str] = &["modes"];
 /// The metrics that read the discriminator rather than samples (checked with the loss).
-const CLASSIFIER_METRICS: &[&str] = &["test_error", "reconstruction", "linear_probe"];
+const CLASSIFIER_METRICS: &[&str] = &["test_error", "reconstruction", "linear_probe", "elbo"];
 
 /// Checks the `evaluate` sections; the last one counts.
 pub(super) fn section(items: &[Item], diags: &mut Vec<Diagnostic>) -> Option<Evaluate> {

@@ -32,7 +32,9 @@ pub(super) fn bind_inputs(net: &ast::Network, cx: &Context<'_>, diags: &mut Vec<
         } else if let Some(input) = inputs.iter().find(|x| x.name == inp.name) {
             // BiGAN: D scores (x, z) pairs, z an encoder's code of x or G's latent.
             let code = net.kind == NetworkKind::Discriminator && i > 0 && cx.codes.contains(&inp.name.as_str());
-            if net.kind != NetworkKind::Generator && input.kind == InputKind::Latent && !code {
+            // A stochastic encoder (ALI, AVB) draws its noise from a latent after the data.
+            let noise = net.kind == NetworkKind::Encoder && i > 0;
+            if net.kind != NetworkKind::Generator && input.kind == InputKind::Latent && !code && !noise {
                 diags.push(
                     Diagnostic::new(
                         codes::NETWORK_SIGNATURE,
