@@ -1135,6 +1135,14 @@ pub static ENTRIES: &[Spec] = &[
         "Karras et al. 2017 (PGGAN)",
         &[],
     ),
+    entry(
+        Kind::Wrapper,
+        "weight_norm",
+        "Weight normalization of one weight layer: each output unit's weights v rescaled to a \
+         learned length g, w = g v / |v| (g starts at |v|, so the layer starts unchanged).",
+        "Salimans & Kingma 2016 (Weight Normalization); Salimans et al. 2016 (Improved Techniques)",
+        &[],
+    ),
     // ---- schedules --------------------------------------------------------------------
     entry(Kind::Schedule, "linear", "Decays linearly from 1 to 0 over the steps.", "standard", &[]),
     entry(

@@ -1,6 +1,6 @@
 //! A network as a tree of burn modules, built at run time from the checked IR.
 
-use crate::layers::reparam::Weighted;
+use crate::layers::reparam::{Weighted, Wrappers};
 use crate::layers::{
     Activation, Adain, Add, AvgPool, Concat, ConditionalBatchNorm, Constant, Ctx, Decay, Dropout, Flatten,
     GaussianNoise, GlobalPool, Layer, MaxPool, MinibatchDiscrimination, MinibatchStddev, NoiseInjection, Op, OpKind,
@@ -276,7 +276,8 @@ fn second_labels(l: &ir::Layer) -> (String, usize) {
     }
 }
 
-/// `layer` under the wrappers written before it (`spectral conv(...)`, `equalized linear(...)`).
+/// `layer` under the wrappers written before it (`spectral conv(...)`, `equalized linear(...)`,
+/// `weight_norm linear(...)`).
 fn wrap(layer: Layer, l: &ir::Layer, missing: &mut Vec<Unsupported>) -> Option<Layer> {
     let Some(first) = l.wrappers.first() else { return Some(layer) };
     let Ok(weighted) = Weighted::of(layer) else {
@@ -284,7 +285,12 @@ fn wrap(layer: Layer, l: &ir::Layer, missing: &mut Vec<Unsupported>) -> Option<L
         return None;
     };
     let has = |name: &str| l.wrappers.iter().any(|w| w == name);
-    Some(Layer::Reparametrized(Reparametrized::new(weighted, has("spectral").then_some(1), has("equalized"))))
+    let how = Wrappers {
+        spectral: has("spectral").then_some(1),
+        equalized: has("equalized"),
+        weight_norm: has("weight_norm"),
+    };
+    Some(Layer::Reparametrized(Reparametrized::new(weighted, how)))
 }
 
 fn lower_layer(l: &ir::Layer, device: &Device, missing: &mut Vec<Unsupported>) -> Option<Layer> {

@@ -8,7 +8,7 @@
 mod common;
 
 use common::{model, run, serial, temp, write_mnist};
-use ganc_runtime::burn::module::Param;
+use ganc_runtime::burn::module::{Module, Param};
 use ganc_runtime::burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use ganc_runtime::growth::Growth;
 use ganc_runtime::input_grad::output_and_input_grad;
@@ -415,4 +415,52 @@ fn the_sngan_models_train() {
     std::fs::rename(data.join("mnist"), data.join("fashion-mnist")).unwrap();
     train_two_steps("sngan_fashion.gan", &fashion, &data);
     std::fs::remove_dir_all(&data).ok();
+}
+
+#[test]
+fn weight_norm_starts_as_the_plain_layer_and_gives_each_row_its_learned_length() {
+    let _rng = serial();
+    let device = Device::flex();
+    device.seed(9);
+    let net = critic(
+        &mnist_model("weight_norm conv(8, kernel: 4, stride: 2, padding: 1) flatten weight_norm linear(1)", ""),
+        &device,
+    );
+    let layers = wrapped(&net.body);
+    assert_eq!(layers.len(), 2);
+    for r in &layers {
+        let (plain, normalized) = (to_vec(r.layer.matrix()), to_vec(r.matrix(false)));
+        for (a, b) in plain.iter().zip(&normalized) {
+            assert!((a - b).abs() <= 1e-5 * a.abs().max(1e-3), "at initialization w = v: {a} vs {b}");
+        }
+        // Each row of the effective weight has the length g, whatever the scale of v.
+        let g = to_vec(r.lengths.as_ref().expect("lengths").val());
+        let m = r.matrix(true);
+        let norms = to_vec(m.powi_scalar(2).sum_dim(1).sqrt().squeeze_dim::<1>(1));
+        for (n, g) in norms.iter().zip(&g) {
+            assert!((n - g).abs() <= 1e-4 * g.abs(), "row norm {n} vs its length {g}");
+        }
+    }
+    // Scaling a layer's stored weight v changes nothing: w = g v / |v|.
+    let x = vec![images(3, &device), labels(3, &device)];
+    let before = to_vec(net.forward(x.clone(), &EVAL).flat());
+    let scaled = net.clone().map(&mut Scale(7.0));
+    let after = to_vec(scaled.forward(x, &EVAL).flat());
+    for (a, b) in before.iter().zip(&after) {
+        assert!((a - b).abs() <= 1e-4 * a.abs().max(1.0), "scale-invariant: {a} vs {b}");
+    }
+}
+
+/// Multiplies every stored weight (not biases, not the lengths) by a constant.
+struct Scale(f32);
+
+impl ganc_runtime::burn::module::ModuleMapper for Scale {
+    fn map_float<const D: usize>(&mut self, p: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let factor = self.0;
+        if D >= 2 {
+            p.map(|t| t.mul_scalar(factor))
+        } else {
+            p
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Weight layers whose weight is transformed at run time, in the forward pass and in the
-//! input-gradient product alike: spectral normalization (Miyato et al. 2018) and the equalized
-//! learning rate (Karras et al. 2017). The `spectral` and `equalized` wrappers make one; the
+//! input-gradient product alike: spectral normalization (Miyato et al. 2018), the equalized
+//! learning rate (Karras et al. 2017) and weight normalization (Salimans & Kingma 2016). The
+//! `spectral`, `equalized` and `weight_norm` wrappers make one; the
 //! `spectral_norm` and `equalized_lr` regularizers wrap every weight layer of a network
 //! ([`wrap_all`]).
 //!
@@ -157,32 +158,48 @@ impl Spectral {
     }
 }
 
+/// How a weight layer's weight is transformed: which of the wrappers apply.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Wrappers {
+    /// Spectral normalization with this many power iterations per training pass.
+    pub spectral: Option<usize>,
+    /// The equalized learning rate.
+    pub equalized: bool,
+    /// Weight normalization.
+    pub weight_norm: bool,
+}
+
 /// A weight layer with its weight transformed at run time: multiplied by He's constant
-/// (`equalized`), then divided by its largest singular value (`spectral`).
+/// (`equalized`), each row rescaled to its learned length (`weight_norm`), then divided by its
+/// largest singular value (`spectral`).
 #[derive(Module, Debug)]
 pub struct Reparametrized {
     /// The layer whose stored weight is transformed.
     pub layer: Weighted,
     /// Spectral normalization's state, when normalized.
     pub spectral: Option<Spectral>,
+    /// Weight normalization's lengths `g`, one per output unit (row), when normalized.
+    pub lengths: Option<Param<Tensor<1>>>,
     /// He's constant `sqrt(2 / fan_in)` of the equalized learning rate, or 1.
     #[module(skip)]
     pub gain: f64,
 }
 
 impl Reparametrized {
-    /// Wraps `layer`: spectral normalization with `spectral` power iterations per training
-    /// pass, when given; the equalized learning rate (weights re-initialised N(0, 1), biases 0,
-    /// and He's constant applied at run time) when `equalized`.
-    pub fn new(layer: Weighted, spectral: Option<usize>, equalized: bool) -> Reparametrized {
-        let (layer, gain) = if equalized {
+    /// Wraps `layer` as `how` says: spectral normalization with its power iterations per
+    /// training pass; the equalized learning rate (weights re-initialised N(0, 1), biases 0, and
+    /// He's constant applied at run time); weight normalization (lengths starting at the rows'
+    /// norms, so the layer starts unchanged).
+    pub fn new(layer: Weighted, how: Wrappers) -> Reparametrized {
+        let (layer, gain) = if how.equalized {
             let gain = (2.0 / layer.fan_in()).sqrt();
             (layer.standard_init(), gain)
         } else {
             (layer, 1.0)
         };
-        let spectral = spectral.map(|n| Spectral::new(layer.matrix().mul_scalar(gain), n));
-        Reparametrized { layer, spectral, gain }
+        let lengths = how.weight_norm.then(|| Param::from_tensor(row_norms(layer.matrix().mul_scalar(gain)).detach()));
+        let spectral = how.spectral.map(|n| Spectral::new(layer.matrix().mul_scalar(gain), n));
+        Reparametrized { layer, spectral, lengths, gain }
     }
 
     /// The weight the layer computes with, as a matrix (see [`Weighted::matrix`]).
@@ -191,12 +208,21 @@ impl Reparametrized {
         if self.gain != 1.0 {
             m = m.mul_scalar(self.gain);
         }
+        if let Some(g) = &self.lengths {
+            let scale = g.val() / row_norms(m.clone()).clamp_min(1e-12);
+            m = m * scale.unsqueeze_dim(1);
+        }
         if let Some(s) = &self.spectral {
             let sigma = s.sigma(m.clone(), training);
             m = m / sigma;
         }
         m
     }
+}
+
+/// The Euclidean norm of each row of `m`.
+fn row_norms(m: Tensor<2>) -> Tensor<1> {
+    m.powi_scalar(2).sum_dim(1).sqrt().squeeze_dim(1)
 }
 
 /// A matrix back in the shape of a 4D weight.
@@ -243,8 +269,8 @@ pub fn wrap_all(mut net: Net, how: WrapAll) -> Net {
         let placeholder = Layer::Op(Op { kind: OpKind::Flatten(Flatten) });
         *layer = match Weighted::of(std::mem::replace(layer, placeholder)) {
             Ok(w) => Layer::Reparametrized(match how {
-                WrapAll::Spectral(n) => Reparametrized::new(w, Some(n), false),
-                WrapAll::Equalized => Reparametrized::new(w, None, true),
+                WrapAll::Spectral(n) => Reparametrized::new(w, Wrappers { spectral: Some(n), ..Wrappers::default() }),
+                WrapAll::Equalized => Reparametrized::new(w, Wrappers { equalized: true, ..Wrappers::default() }),
             }),
             Err(other) => other,
         };
