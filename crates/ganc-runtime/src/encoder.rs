@@ -121,3 +121,26 @@ pub fn elbo(g: &Net, encoder: &Encoder, d: &Net, test: &Data, sigma: f64, device
     });
     sum / images.max(1) as f64
 }
+
+/// Images per row of the reconstruction grid ([`reconstructions`]).
+pub const RECONSTRUCTION_COLUMNS: usize = 8;
+
+/// The first `4 × 8` images of `data` and their reconstructions G(E(x)), in rows of 8 that
+/// alternate: a row of originals, then the row of their reconstructions (pixel values, row-major
+/// per image, for [`crate::images::grid_with_columns`]).
+pub fn reconstructions(g: &Net, encoder: &Encoder, data: &Data, device: &Device) -> Vec<f32> {
+    let device = device.clone().without_autodiff();
+    let (g, e) = (g.valid(), encoder.net.valid());
+    let cols = RECONSTRUCTION_COLUMNS;
+    let batch = data.slice(0, 4 * cols);
+    let x = inputs::samples(batch.x.clone(), batch.n, &data.dims(), &device);
+    let code = encoder.encode(&e, x, 0, &device);
+    let back = g.forward(vec![code], &eval_ctx()).flat().into_data().try_into_vec::<f32>().unwrap_or_default();
+    let size = batch.x.len() / batch.n.max(1);
+    let mut out = Vec::with_capacity(2 * batch.x.len());
+    for (original, rebuilt) in batch.x.chunks(cols * size).zip(back.chunks(cols * size)) {
+        out.extend_from_slice(original);
+        out.extend_from_slice(rebuilt);
+    }
+    out
+}

@@ -636,6 +636,15 @@ fn write_samples(run: &Path, t: &Trainer, data: &ganc_data::Data, step: u64) -> 
         };
         let fake = values(fake);
         images::grid_with_columns(&path, &fake, n, cols, dims).map_err(|e| io_err("write", &path, e))?;
+        // An encoder's reconstructions: rows of training images, each followed by G(E(x)).
+        if let Some((e, _)) = &t.encoder {
+            let encoder = crate::encoder::Encoder { net: e, noise: t.plan.encoder_noise.as_ref(), seed: t.plan.seed };
+            let pairs = crate::encoder::reconstructions(&net, &encoder, data, &t.device);
+            let path = run.join("samples").join(format!("reconstructions_step_{step:06}.png"));
+            let n = pairs.len() / dims.iter().product::<usize>().max(1);
+            images::grid_with_columns(&path, &pairs, n, crate::encoder::RECONSTRUCTION_COLUMNS, dims)
+                .map_err(|e| io_err("write", &path, e))?;
+        }
     } else {
         let real = data.batch(t.plan.seed, u64::MAX, 512).x;
         let fake = values(Trainer::generate(&net, &t.plan, 512, Stream::Fixed, 1, &t.device));

@@ -112,6 +112,11 @@ fn a_bigan_run_measures_its_encoder_and_resumes_it() {
     let opts = TrainOptions { data_dir: Some(dir.clone()), ..TrainOptions::default() };
     let run = run(MNIST_BIGAN, &dir.join("run"), opts).0.expect("trains");
     assert!(run.join("checkpoint/e.bpk").exists() && run.join("checkpoint/opt_e.bpk").exists());
+    // The last grid of reconstructions: 4 rows of training images, each followed by G(E(x)).
+    let grid = image::open(run.join("samples/reconstructions_step_000006.png")).expect("a reconstruction grid");
+    let first = image::open(run.join("samples/step_000006.png")).expect("a sample grid");
+    assert_eq!(grid.width(), first.width(), "8 images a row, as the 8x8 sample grid");
+    assert_eq!(grid.height(), first.height(), "8 rows: 4 of images, 4 of reconstructions");
     let (header, rows) = ganc_runtime::metrics::table(&run.join("evaluate.csv")).expect("evaluate.csv");
     assert_eq!(header, ["step", "reconstruction", "linear_probe"]);
     assert_eq!(rows.len(), 2);
