@@ -12,24 +12,11 @@ use burn::module::Module;
 use burn::tensor::Device;
 use ganc_data::Data;
 
-/// Images per forward pass.
-const CHUNK: usize = 500;
-
 /// Images of the training split whose codes fit the linear classifier.
 pub const PROBE_TRAIN: usize = 10_000;
 
 fn eval_ctx() -> Ctx {
     Ctx { step: u64::MAX, training: false, growth: Growth::FULL }
-}
-
-/// Calls `f` on each chunk of the first `n` images of `data`, as a value on `device`, with
-/// their labels.
-fn chunks(data: &Data, n: usize, device: &Device, mut f: impl FnMut(Value, Option<Vec<u32>>)) {
-    let (dims, len) = (data.dims(), data.len().unwrap_or(0).min(n));
-    for start in (0..len).step_by(CHUNK) {
-        let batch = data.slice(start, CHUNK.min(len - start));
-        f(inputs::samples(batch.x, batch.n, &dims, device), batch.labels);
-    }
 }
 
 /// An encoder evaluated on held-out data: its network, and how its noise is drawn (a
@@ -62,7 +49,7 @@ pub fn reconstruction_error(g: &Net, encoder: &Encoder, test: &Data, device: &De
     let device = device.clone().without_autodiff();
     let (g, e, ctx) = (g.valid(), encoder.net.valid(), eval_ctx());
     let (mut sum, mut count, mut chunk) = (0.0, 0usize, 0);
-    chunks(test, usize::MAX, &device, |x, _| {
+    inputs::in_chunks(test, usize::MAX, &device, |x, _| {
         let code = encoder.encode(&e, x.clone(), chunk, &device);
         chunk += 1;
         let back = g.forward(vec![code], &ctx).flat();
@@ -76,7 +63,7 @@ pub fn reconstruction_error(g: &Net, encoder: &Encoder, test: &Data, device: &De
 /// The codes E(x) of the first `n` images of `data`, row-major, their width, and the labels.
 fn codes(encoder: &Encoder, e: &Net, data: &Data, n: usize, device: &Device) -> (Vec<f32>, usize, Vec<u8>) {
     let (mut features, mut labels, mut width, mut chunk) = (Vec::new(), Vec::new(), 0, 0);
-    chunks(data, n, device, |x, l| {
+    inputs::in_chunks(data, n, device, |x, l| {
         let code = encoder.encode(e, x, chunk, device).flat();
         chunk += 1;
         width = code.dims()[1];
@@ -107,7 +94,7 @@ pub fn elbo(g: &Net, encoder: &Encoder, d: &Net, test: &Data, sigma: f64, device
     let device = device.clone().without_autodiff();
     let (g, e, d, ctx) = (g.valid(), encoder.net.valid(), d.valid(), eval_ctx());
     let (mut sum, mut images, mut chunk) = (0.0, 0usize, 0);
-    chunks(test, usize::MAX, &device, |x, _| {
+    inputs::in_chunks(test, usize::MAX, &device, |x, _| {
         let code = encoder.encode(&e, x.clone(), chunk, &device);
         chunk += 1;
         let kl = d.forward(vec![x.clone(), code.clone()], &ctx).flat().sum().into_scalar::<f32>() as f64;

@@ -4,7 +4,7 @@
 use crate::plan::Latent;
 use crate::value::Value;
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use ganc_data::mix_seed;
+use ganc_data::{mix_seed, Data};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
@@ -186,6 +186,19 @@ pub fn samples(x: Vec<f32>, n: usize, dims: &[usize], device: &Device) -> Value 
 pub fn labels(labels: &[u32], device: &Device) -> Value {
     let v: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
     Value::Labels(Tensor::<1, Int>::from_data(TensorData::new(v, [labels.len()]), device))
+}
+
+/// Images per forward pass when a whole split is evaluated.
+const EVAL_CHUNK: usize = 500;
+
+/// Calls `f` on each chunk of 500 of the first `n` samples of `data` (all of them for
+/// `usize::MAX`), as a value on `device`, with their labels.
+pub fn in_chunks(data: &Data, n: usize, device: &Device, mut f: impl FnMut(Value, Option<Vec<u32>>)) {
+    let (dims, len) = (data.dims(), data.len().unwrap_or(0).min(n));
+    for start in (0..len).step_by(EVAL_CHUNK) {
+        let batch = data.slice(start, EVAL_CHUNK.min(len - start));
+        f(samples(batch.x, batch.n, &dims, device), batch.labels);
+    }
 }
 
 #[cfg(test)]

@@ -63,10 +63,18 @@ pub fn accumulate<M: Module>(net: &M, from: &GradientsParams, into: &mut Gradien
 /// One sample's gradients scaled down to norm at most `clip`, and their norm before.
 pub fn clip<M: Module>(net: &M, grads: &GradientsParams, clip: f64) -> (GradientsParams, f64) {
     let norm = grad_norm(net, grads);
-    let scale = if norm > clip { clip / norm } else { 1.0 };
     let mut clipped = GradientsParams::new();
-    accumulate(net, grads, &mut clipped, scale);
+    accumulate(net, grads, &mut clipped, clip_scale(norm, clip));
     (clipped, norm)
+}
+
+/// The factor that brings a gradient of norm `norm` within `clip`.
+fn clip_scale(norm: f64, clip: f64) -> f64 {
+    if norm > clip {
+        clip / norm
+    } else {
+        1.0
+    }
 }
 
 /// The sum of per-sample gradients, each clipped to norm C.
@@ -84,8 +92,8 @@ impl ClippedSum {
 
     /// Adds one sample's gradients of `net`'s parameters, clipped; returns their norm before.
     pub fn add<M: Module>(&mut self, net: &M, grads: &GradientsParams) -> f64 {
-        let (clipped, norm) = clip(net, grads, self.clip);
-        accumulate(net, &clipped, &mut self.sum, 1.0);
+        let norm = grad_norm(net, grads);
+        accumulate(net, grads, &mut self.sum, clip_scale(norm, self.clip));
         self.samples += 1;
         norm
     }

@@ -19,21 +19,24 @@ pub fn score(logits: Tensor<2>) -> Tensor<2> {
 }
 
 /// The share of `test` that `d` (evaluated without dropout or noise) labels wrong, in chunks
-/// of 500 images.
+/// of 500 images; NaN when `test` has no labels.
 pub fn test_error(d: &Net, test: &Data, device: &Device) -> f64 {
     let device = device.clone().without_autodiff();
     let d = d.valid();
     let ctx = Ctx { step: u64::MAX, training: false, growth: Growth::FULL };
-    let (dims, len) = (test.dims(), test.len().unwrap_or(0));
-    let (mut wrong, mut seen) = (0usize, 0usize);
-    for start in (0..len).step_by(500) {
-        let batch = test.slice(start, 500.min(len - start));
-        let Some(labels) = batch.labels else { return f64::NAN };
-        let x = inputs::samples(batch.x, batch.n, &dims, &device);
+    let (mut wrong, mut seen, mut unlabelled) = (0usize, 0usize, false);
+    inputs::in_chunks(test, usize::MAX, &device, |x, labels| {
+        let Some(labels) = labels else {
+            unlabelled = true;
+            return;
+        };
         let logits = d.forward(vec![x], &ctx).flat();
         let predicted = logits.argmax(1).into_data().convert::<i64>().try_into_vec::<i64>().unwrap_or_default();
         wrong += predicted.iter().zip(&labels).filter(|(p, l)| **p != **l as i64).count();
-        seen += batch.n;
+        seen += labels.len();
+    });
+    if unlabelled {
+        return f64::NAN;
     }
     wrong as f64 / seen.max(1) as f64
 }
