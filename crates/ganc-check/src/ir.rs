@@ -114,6 +114,9 @@ pub struct Data {
     pub classes: Option<u32>,
     /// Whether samples lie in [-1, 1].
     pub unit_range: bool,
+    /// Paired data (image-to-image): the shape of each target's input, which
+    /// `condition x ~ paired` reads.
+    pub pair: Option<Vec<i64>>,
 }
 
 /// A latent or condition input.
@@ -146,12 +149,21 @@ pub struct Network {
     pub body: Vec<Node>,
     /// The shape it produces.
     pub output_shape: Shape,
+    /// A multi-scale discriminator's bodies at its coarser scales (`at scales: N`, pix2pixHD):
+    /// scale `k` (1-based) reads the image inputs average-pooled 2x2 `k` times, with its own
+    /// weights. Empty for one scale.
+    pub coarser: Vec<Vec<Node>>,
     /// Where it is defined.
     #[serde(skip)]
     pub span: Span,
 }
 
 impl Network {
+    /// The number of scales it runs at (1 unless `at scales: N`).
+    pub fn scales(&self) -> usize {
+        1 + self.coarser.len()
+    }
+
     /// Every layer of the network, depth first, in source order.
     pub fn layers(&self) -> Vec<&Layer> {
         let mut out = Vec::new();

@@ -13,6 +13,7 @@ pub mod ir;
 mod lints;
 mod load;
 pub mod memory;
+mod paired;
 pub mod param_grads;
 mod privacy;
 mod sections;
@@ -23,7 +24,7 @@ mod trainable;
 pub mod value;
 
 pub use load::{FsLoader, Loader};
-pub use trainable::{classifier_gaps, VBN_IN_D};
+pub use trainable::{classifier_gaps, multi_scale_gaps, VBN_IN_D};
 
 use ganc_diagnostics::{Diagnostic, SourceMap};
 use std::path::Path;

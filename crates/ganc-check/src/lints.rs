@@ -13,6 +13,7 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
     crate::semi_supervised::check(model, diags);
     crate::privacy::check(model, diags);
     crate::encoder::check(model, diags);
+    crate::paired::check(model, diags);
     let loss = &model.loss;
     let loss_info = ganc_registry::lookup(Kind::Loss, loss.name).and_then(|s| s.loss());
     let discriminators: Vec<&Network> =

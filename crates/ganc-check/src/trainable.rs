@@ -72,7 +72,9 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
             not_trained(&what, r.component.span, diags);
         }
     }
-    for (what, span) in crate::param_grads::gaps(model).into_iter().chain(classifier_gaps(model)) {
+    for (what, span) in
+        crate::param_grads::gaps(model).into_iter().chain(classifier_gaps(model)).chain(multi_scale_gaps(model))
+    {
         not_trained(&what, span, diags);
     }
     let (mut discriminators, mut encoders) = (0, 0);
@@ -135,6 +137,33 @@ pub fn classifier_gaps(model: &Model) -> Vec<(String, Span)> {
             let what = format!("`{}` with `auxiliary_classifier` (D's output holds class logits)", r.component.name);
             gaps.push((what, r.component.span));
         }
+    }
+    gaps
+}
+
+/// What the runtime does not train with a multi-scale discriminator, whose scales' scores it
+/// sets side by side: gradients through D's layers by hand (gradient penalties, `unroll`,
+/// `nagarajan_kolter`), and outputs other than scores (class logits, an autoencoder's image).
+pub fn multi_scale_gaps(model: &Model) -> Vec<(String, Span)> {
+    let Some(d) = model.networks.iter().find(|n| n.kind == NetworkKind::Discriminator && n.scales() > 1) else {
+        return Vec::new();
+    };
+    let mut gaps = Vec::new();
+    for r in &model.regularizers {
+        let c = &r.component;
+        let by_hand = ganc_registry::lookup(Kind::Regularizer, c.name).is_some_and(|s| s.is_gradient_penalty());
+        if by_hand || c.name == "nagarajan_kolter" {
+            gaps.push((format!("`{}` on a multi-scale discriminator", c.name), c.span));
+        }
+    }
+    if let Some(o) = model.train.option("unroll").filter(|o| o.span != Span::default() && o.args.int("value") > 0) {
+        gaps.push(("`unroll` of a multi-scale discriminator".into(), o.span));
+    }
+    let scores = ganc_registry::lookup(Kind::Output, &d.output)
+        .and_then(|s| s.output())
+        .is_some_and(|n| matches!(n, ganc_registry::Needs::Score | ganc_registry::Needs::Patch));
+    if !scores {
+        gaps.push((format!("a multi-scale discriminator with output `{}`", d.output), d.span));
     }
     gaps
 }

@@ -6,7 +6,7 @@ use image::imageops::FilterType;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Images stored as bytes in [0, 255], channel-major per image.
 #[derive(Debug)]
@@ -17,19 +17,57 @@ pub struct ImageSet {
     pub dims: [usize; 3],
     /// One label per image, for labelled sets.
     pub labels: Option<Vec<u32>>,
+    /// The input half of each image's pair, for paired (image-to-image) sets; the images
+    /// themselves are the targets.
+    pub pairs: Option<PairImages>,
     /// The shuffle of the current epoch.
     order: EpochOrder,
+}
+
+/// The input halves of a paired set: one image per target, with dims of their own.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PairImages {
+    /// `len * C * H * W` bytes in [0, 255], channel-major per image.
+    pub pixels: Vec<u8>,
+    /// `[C, H, W]`.
+    pub dims: [usize; 3],
+}
+
+impl PairImages {
+    /// The bytes of input `i`.
+    fn image(&self, i: usize) -> &[u8] {
+        let size = self.dims.iter().product::<usize>();
+        &self.pixels[i * size..(i + 1) * size]
+    }
 }
 
 impl ImageSet {
     /// A set of images of `dims` stored as bytes, with a label each for labelled sets.
     pub fn new(pixels: Vec<u8>, dims: [usize; 3], labels: Option<Vec<u32>>) -> Self {
-        ImageSet { pixels, dims, labels, order: EpochOrder::default() }
+        ImageSet { pixels, dims, labels, pairs: None, order: EpochOrder::default() }
+    }
+
+    /// The same set with `pairs` as the input half of each image's pair.
+    ///
+    /// # Panics
+    ///
+    /// When `pairs` does not hold exactly one image per stored image.
+    pub fn with_pairs(mut self, pairs: PairImages) -> Self {
+        let size = pairs.dims.iter().product::<usize>();
+        assert_eq!(pairs.pixels.len(), self.len() * size, "one input per target image");
+        self.pairs = Some(pairs);
+        self
     }
 
     /// Number of images.
     pub fn len(&self) -> usize {
         self.pixels.len() / self.dims.iter().product::<usize>().max(1)
+    }
+
+    /// The bytes of image `i`.
+    pub fn image(&self, i: usize) -> &[u8] {
+        let size = self.dims.iter().product::<usize>();
+        &self.pixels[i * size..(i + 1) * size]
     }
 
     /// The `k`-th batch, pixels scaled to [-1, 1] by `p / 127.5 - 1`.
@@ -43,15 +81,22 @@ impl ImageSet {
         self.gather(&(start.min(end)..end).collect::<Vec<_>>())
     }
 
-    /// The images at `idx`, pixels scaled to [-1, 1].
+    /// The images at `idx` (and their pairs' inputs), pixels scaled to [-1, 1].
     fn gather(&self, idx: &[usize]) -> Batch {
-        let (size, n) = (self.dims.iter().product::<usize>(), idx.len());
-        let mut x = Vec::with_capacity(n * size);
+        let scale = |bytes: &[u8], out: &mut Vec<f32>| out.extend(bytes.iter().map(|&p| p as f32 / 127.5 - 1.0));
+        let mut x = Vec::with_capacity(idx.len() * self.dims.iter().product::<usize>());
         for &i in idx {
-            x.extend(self.pixels[i * size..(i + 1) * size].iter().map(|&p| p as f32 / 127.5 - 1.0));
+            scale(self.image(i), &mut x);
         }
+        let pairs = self.pairs.as_ref().map(|p| {
+            let mut out = Vec::with_capacity(idx.len() * p.dims.iter().product::<usize>());
+            for &i in idx {
+                scale(p.image(i), &mut out);
+            }
+            out
+        });
         let labels = self.labels.as_ref().map(|l| idx.iter().map(|&i| l[i]).collect());
-        Batch { x, labels, n }
+        Batch { x, labels, pairs, n: idx.len() }
     }
 }
 
@@ -72,7 +117,7 @@ impl ImageSet {
         }
         let per_class = n / classes;
         let size: usize = self.dims.iter().product();
-        let (mut pixels, mut kept) = (Vec::with_capacity(n * size), Vec::with_capacity(n));
+        let (mut pixels, mut kept, mut inputs) = (Vec::with_capacity(n * size), Vec::with_capacity(n), Vec::new());
         for class in 0..classes {
             let mut members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] as usize == class).collect();
             if members.len() < per_class {
@@ -84,11 +129,18 @@ impl ImageSet {
             }
             members.shuffle(&mut StdRng::seed_from_u64(crate::mix_seed(seed, 7, class as u64)));
             for &i in &members[..per_class] {
-                pixels.extend_from_slice(&self.pixels[i * size..(i + 1) * size]);
+                pixels.extend_from_slice(self.image(i));
                 kept.push(labels[i]);
+                if let Some(p) = &self.pairs {
+                    inputs.extend_from_slice(p.image(i));
+                }
             }
         }
-        Ok(ImageSet::new(pixels, self.dims, Some(kept)))
+        let subset = ImageSet::new(pixels, self.dims, Some(kept));
+        Ok(match &self.pairs {
+            Some(p) => subset.with_pairs(PairImages { pixels: inputs, dims: p.dims }),
+            None => subset,
+        })
     }
 }
 
@@ -137,17 +189,20 @@ pub fn load_cifar10(dir: &Path, split: Split) -> Result<ImageSet, DataError> {
     Ok(ImageSet::new(pixels, [3, 32, 32], Some(labels)))
 }
 
-/// Every PNG/JPEG in `path` (sorted by name), resized so the shorter side is `size`, then
-/// centre-cropped to `size` x `size`.
-pub fn load_folder(data_dir: &Path, path: &Path, size: usize, channels: usize) -> Result<ImageSet, DataError> {
-    let folder = if path.is_absolute() || path.is_dir() { path.to_path_buf() } else { data_dir.join(path) };
-    let entries = std::fs::read_dir(&folder).map_err(|e| {
-        DataError::new(
-            &folder,
-            format!("cannot list the image folder: {e}"),
-            "give `images(path: ...)` a folder of .png or .jpg files (relative paths are tried under the data directory)",
-        )
-    })?;
+/// `path` as given when it is absolute or an existing folder, else under `data_dir`.
+pub fn resolve(data_dir: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() || path.is_dir() {
+        path.to_path_buf()
+    } else {
+        data_dir.join(path)
+    }
+}
+
+/// The PNG/JPEG files of `folder`, sorted by name; an error with `help` when the folder cannot
+/// be listed, and one when it holds no images.
+pub fn image_files(folder: &Path, help: &str) -> Result<Vec<PathBuf>, DataError> {
+    let entries = std::fs::read_dir(folder)
+        .map_err(|e| DataError::new(folder, format!("cannot list the image folder: {e}"), help))?;
     let mut files: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
@@ -159,34 +214,47 @@ pub fn load_folder(data_dir: &Path, path: &Path, size: usize, channels: usize) -
     files.sort();
     if files.is_empty() {
         return Err(DataError::new(
-            &folder,
+            folder,
             "no .png or .jpg images in the folder",
             "add images, or point the path elsewhere",
         ));
     }
+    Ok(files)
+}
+
+/// One image file as `channels * size * size` planar bytes: resized so the shorter side is
+/// `size`, then centre-cropped to `size` x `size`, converted to 1 (luma), 4 (RGBA) or else 3
+/// (RGB) channels.
+pub fn load_image(file: &Path, size: usize, channels: usize) -> Result<Vec<u8>, DataError> {
+    let img = image::open(file).map_err(|e| {
+        DataError::new(file, format!("cannot decode the image: {e}"), "remove or replace the damaged file")
+    })?;
+    let (w, h) = (img.width().max(1), img.height().max(1));
+    let scale = size as f64 / w.min(h) as f64;
+    let (nw, nh) =
+        (((w as f64 * scale).round() as u32).max(size as u32), ((h as f64 * scale).round() as u32).max(size as u32));
+    let resized = img.resize_exact(nw, nh, FilterType::Triangle);
+    let (x0, y0) = ((nw - size as u32) / 2, (nh - size as u32) / 2);
+    let cropped = resized.crop_imm(x0, y0, size as u32, size as u32);
+    let raw: Vec<u8> = match channels {
+        1 => cropped.to_luma8().into_raw(),
+        4 => cropped.to_rgba8().into_raw(),
+        _ => cropped.to_rgb8().into_raw(),
+    };
+    // Interleaved HWC to planar CHW.
+    Ok((0..channels).flat_map(|c| raw.iter().skip(c).step_by(channels).copied()).collect())
+}
+
+/// Every PNG/JPEG in `path` (sorted by name), loaded by [`load_image`].
+pub fn load_folder(data_dir: &Path, path: &Path, size: usize, channels: usize) -> Result<ImageSet, DataError> {
+    let folder = resolve(data_dir, path);
+    let files = image_files(
+        &folder,
+        "give `images(path: ...)` a folder of .png or .jpg files (relative paths are tried under the data directory)",
+    )?;
     let mut pixels = Vec::with_capacity(files.len() * channels * size * size);
     for file in &files {
-        let img = image::open(file).map_err(|e| {
-            DataError::new(file, format!("cannot decode the image: {e}"), "remove or replace the damaged file")
-        })?;
-        let (w, h) = (img.width().max(1), img.height().max(1));
-        let scale = size as f64 / w.min(h) as f64;
-        let (nw, nh) = (
-            ((w as f64 * scale).round() as u32).max(size as u32),
-            ((h as f64 * scale).round() as u32).max(size as u32),
-        );
-        let resized = img.resize_exact(nw, nh, FilterType::Triangle);
-        let (x0, y0) = ((nw - size as u32) / 2, (nh - size as u32) / 2);
-        let cropped = resized.crop_imm(x0, y0, size as u32, size as u32);
-        let raw: Vec<u8> = match channels {
-            1 => cropped.to_luma8().into_raw(),
-            4 => cropped.to_rgba8().into_raw(),
-            _ => cropped.to_rgb8().into_raw(),
-        };
-        // Interleaved HWC to planar CHW.
-        for c in 0..channels {
-            pixels.extend(raw.iter().skip(c).step_by(channels));
-        }
+        pixels.extend(load_image(file, size, channels)?);
     }
     Ok(ImageSet::new(pixels, [channels, size, size], None))
 }

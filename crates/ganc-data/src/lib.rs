@@ -4,16 +4,25 @@
 //! folder of images, or a generated 2D Gaussian mixture); [`Data::batch`] returns the `k`-th
 //! training batch. A batch depends only on the seed and `k`, never on what was drawn before, so
 //! a resumed run sees exactly the batches an uninterrupted one would.
+//!
+//! Paired (image-to-image) data for pix2pix-style conditional GANs comes from a pix2pixHD-style
+//! folder ([`Source::Paired`]: `train_A` inputs, `train_B` targets, matched by file name) or is
+//! derived from any image set ([`Source::Derived`]: edge maps or coarse mosaics, see
+//! [`Pairing`]). Its batches carry the inputs in [`Batch::pairs`], aligned with the targets in
+//! [`Batch::x`]; [`Data::pair_dims`] gives their shape.
 
 mod error;
+mod filters;
 mod idx;
 mod images;
 mod mixture;
+mod pairs;
 mod sampler;
 
 pub use error::DataError;
 pub use idx::write as write_idx;
 pub use mixture::{Coverage, Mixture};
+pub use pairs::Pairing;
 
 use std::path::{Path, PathBuf};
 
@@ -55,6 +64,27 @@ pub enum Source {
     },
     /// A generated 2D mixture of Gaussians.
     Mixture(Mixture),
+    /// A pix2pixHD-style paired folder: inputs in `<path>/train_A`, targets in `<path>/train_B`
+    /// (`test_A` and `test_B` for the test split), matched by file name, each image resized and
+    /// centre-cropped as [`Source::Images`] does.
+    Paired {
+        /// The folder holding the `_A` and `_B` folders (resolved as [`Source::Images`]'s).
+        path: PathBuf,
+        /// Height and width of inputs and targets.
+        size: usize,
+        /// 1, 3 or 4 channels, for inputs and targets.
+        channels: usize,
+        /// Which split.
+        split: Split,
+    },
+    /// Pairs made from an image source at load time: each image is a target, its input made
+    /// by `pairing`.
+    Derived {
+        /// The image source (MNIST, Fashion-MNIST, CIFAR-10 or a folder).
+        base: Box<Source>,
+        /// How each input is made from its target.
+        pairing: Pairing,
+    },
 }
 
 /// One batch: `n` samples of `dims` each, flattened, in [-1, 1] for images.
@@ -64,6 +94,10 @@ pub struct Batch {
     pub x: Vec<f32>,
     /// Class labels, for labelled data.
     pub labels: Option<Vec<u32>>,
+    /// The input half of each sample's pair, for paired data: `n * prod(pair_dims)` values,
+    /// sample-major (NCHW), in [-1, 1]; sample `i`'s input is the `i`-th, its target `x`'s
+    /// `i`-th. `None` for unpaired data.
+    pub pairs: Option<Vec<f32>>,
     /// Number of samples.
     pub n: usize,
 }
@@ -86,6 +120,14 @@ impl Data {
         }
     }
 
+    /// The shape `[C, H, W]` of a pair's input half (`None` for unpaired data).
+    pub fn pair_dims(&self) -> Option<Vec<usize>> {
+        match self {
+            Data::Images(set) => set.pairs.as_ref().map(|p| p.dims.to_vec()),
+            Data::Mixture(_) => None,
+        }
+    }
+
     /// Number of stored samples (`None` for generated data).
     pub fn len(&self) -> Option<usize> {
         match self {
@@ -101,7 +143,8 @@ impl Data {
 
     /// The labelled subset of a semi-supervised GAN: `n` images with their labels, the same
     /// number of each class, drawn by `seed` (each class's images shuffled, the first `n / K`
-    /// kept). Its batches cycle through the subset in a fresh order each epoch.
+    /// kept), each with its pair's input for paired data. Its batches cycle through the subset in
+    /// a fresh order each epoch.
     pub fn labelled_subset(&self, n: usize, seed: u64) -> Result<Data, DataError> {
         match self {
             Data::Images(set) => set.labelled_subset(n, seed).map(Data::Images),
@@ -132,11 +175,18 @@ impl Data {
 }
 
 impl Source {
-    /// The same data set's test split, for sets that have one.
+    /// The same data set's test split, for sets that have one (derived pairs: those of the
+    /// base's test split).
     pub fn test_split(&self) -> Option<Source> {
         match self {
             Source::Mnist { fashion, .. } => Some(Source::Mnist { fashion: *fashion, split: Split::Test }),
             Source::Cifar10 { .. } => Some(Source::Cifar10 { split: Split::Test }),
+            Source::Paired { path, size, channels, .. } => {
+                Some(Source::Paired { path: path.clone(), size: *size, channels: *channels, split: Split::Test })
+            }
+            Source::Derived { base, pairing } => {
+                Some(Source::Derived { base: Box::new(base.test_split()?), pairing: *pairing })
+            }
             Source::Images { .. } | Source::Mixture(_) => None,
         }
     }
@@ -158,6 +208,17 @@ pub fn open(source: &Source, data_dir: &Path) -> Result<Data, DataError> {
             images::load_folder(data_dir, path, *size, *channels).map(Data::Images)
         }
         Source::Mixture(m) => Ok(Data::Mixture(m.clone())),
+        Source::Paired { path, size, channels, split } => {
+            pairs::load_folders(data_dir, path, *size, *channels, *split).map(Data::Images)
+        }
+        Source::Derived { base, pairing } => match open(base, data_dir)? {
+            Data::Images(set) => pairs::derive(set, *pairing).map(Data::Images),
+            Data::Mixture(_) => Err(DataError::new(
+                "",
+                "pairs cannot be derived from a 2D mixture",
+                "derive pairs from an image set (MNIST, Fashion-MNIST, CIFAR-10 or a folder)",
+            )),
+        },
     }
 }
 

@@ -59,7 +59,7 @@ impl Mixture {
             x.push(c[0] + self.std * dx);
             x.push(c[1] + self.std * dy);
         }
-        Batch { x, labels: None, n }
+        Batch { x, labels: None, pairs: None, n }
     }
 
     /// For each point of `xy` (pairs), the index of the nearest mode and its distance.

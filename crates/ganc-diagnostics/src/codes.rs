@@ -159,6 +159,12 @@ codes! {
     /// A metric that reads BiGAN's encoder (`reconstruction`, `linear_probe`) without one, or
     /// without a test split.
     METRIC_NEEDS_ENCODER = "E0417", "metric needs an encoder";
+    /// Image-to-image constructs (`condition x ~ paired`, `paired_feature_matching`, `l1`)
+    /// without paired data, or a paired generator whose input no discriminator reads.
+    NEEDS_PAIRED_DATA = "E0418", "needs paired data";
+    /// A multi-scale discriminator (`at scales: N`) that cannot be one: not a discriminator, an
+    /// image too small to halve that often, or a body that fails at a coarser scale.
+    MULTI_SCALE = "E0419", "multi-scale discriminator does not fit";
 
     /// A construct the checker accepts but the runtime cannot train yet.
     NOT_YET_SUPPORTED = "E0501", "not yet supported by the runtime";

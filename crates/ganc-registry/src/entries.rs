@@ -116,6 +116,17 @@ const LABELLED: Param = param(
     "keep the labels of only this many images, the same number per class, chosen by the seed; \
      the rest train D unlabelled (`loss semi_supervised`)",
 );
+/// Pairs made from an image data set, for image-to-image translation (pix2pix, pix2pixHD).
+const PAIRS: Param = param(
+    "pairs",
+    Choice(&["none", "edges", "coarse"]),
+    Def::Name("none"),
+    Any,
+    "make each image a target paired with an input made from it, read by `condition x ~ paired`: \
+     `edges` (its Sobel outline, one channel) or `coarse` (its `factor` x `factor` block means)",
+);
+const FACTOR: Param =
+    param("factor", Int, Def::Int(4), Positive, "the block side of `pairs: coarse` (must divide the image side)");
 const DIM: Param = param("dim", Int, Def::Required, Positive, "number of dimensions");
 const WEIGHT: Param = param("weight", Float, Def::Float(1.0), NonNegative, "weight of the term in the loss");
 const BIAS: Param = param("bias", Bool, Def::Bool(true), Any, "whether the layer adds a learned bias");
@@ -742,6 +753,16 @@ pub static ENTRIES: &[Spec] = &[
         &[param("at", Feature, Def::Required, Any, "the D value matched, e.g. `D.features`"), WEIGHT],
     ),
     reg(
+        "paired_feature_matching",
+        Side::Generator,
+        "G's output for a pair's input matches the target's discriminator features: the L1 distance \
+         of D's features after every activation, at every scale, for (target, input) and (G(input), \
+         input), summed over the layers and averaged over the scales (pix2pixHD's feature-matching \
+         loss, lambda 10).",
+        "Wang et al. 2018 (pix2pixHD)",
+        &[param("weight", Float, Def::Float(10.0), NonNegative, "lambda")],
+    ),
+    reg(
         "orthogonal",
         Side::Both,
         "Penalizes off-diagonal terms of W W^T, filters as rows (BigGAN's form).",
@@ -947,21 +968,21 @@ pub static ENTRIES: &[Spec] = &[
         "mnist",
         "MNIST handwritten digits, 1x28x28, labels 0-9, pixels in [-1, 1].",
         "LeCun et al. 1998",
-        &[SPLIT, LABELLED],
+        &[SPLIT, LABELLED, PAIRS, FACTOR],
         DataInfo { value: "image", shape: Some(&[1, 28, 28]), classes: Some(10), unit_range: true },
     ),
     data(
         "fashion_mnist",
         "Fashion-MNIST articles, 1x28x28, 10 classes, pixels in [-1, 1].",
         "Xiao et al. 2017",
-        &[SPLIT, LABELLED],
+        &[SPLIT, LABELLED, PAIRS, FACTOR],
         DataInfo { value: "image", shape: Some(&[1, 28, 28]), classes: Some(10), unit_range: true },
     ),
     data(
         "cifar10",
         "CIFAR-10 binary batches, 3x32x32, 10 classes, pixels in [-1, 1].",
         "Krizhevsky 2009",
-        &[SPLIT, LABELLED],
+        &[SPLIT, LABELLED, PAIRS, FACTOR],
         DataInfo { value: "image", shape: Some(&[3, 32, 32]), classes: Some(10), unit_range: true },
     ),
     data(
@@ -972,6 +993,23 @@ pub static ENTRIES: &[Spec] = &[
             param("path", Str, Def::Required, Any, "the folder"),
             param("size", Int, Def::Int(64), Positive, "height and width"),
             param("channels", Int, Def::Int(3), OneOf(&[1, 3, 4]), "1 (grey), 3 (RGB) or 4 (RGBA)"),
+            PAIRS,
+            FACTOR,
+        ],
+        DataInfo { value: "image", shape: None, classes: None, unit_range: true },
+    ),
+    data(
+        "paired",
+        "A folder of aligned image pairs as pix2pixHD lays them out: inputs in `train_A/`, targets in \
+         `train_B/` (`test_A/`, `test_B/` for the test split), matched by file name; both resized and \
+         centre-cropped, pixels in [-1, 1]. The targets are the data's `image`; `condition x ~ paired` \
+         reads the inputs.",
+        "Isola et al. 2017 (pix2pix); Wang et al. 2018 (pix2pixHD)",
+        &[
+            param("path", Str, Def::Required, Any, "the folder holding train_A/ and train_B/"),
+            param("size", Int, Def::Int(64), Positive, "height and width"),
+            param("channels", Int, Def::Int(3), OneOf(&[1, 3, 4]), "1 (grey), 3 (RGB) or 4 (RGBA), of both halves"),
+            SPLIT,
         ],
         DataInfo { value: "image", shape: None, classes: None, unit_range: true },
     ),
@@ -1030,6 +1068,14 @@ pub static ENTRIES: &[Spec] = &[
         "Mirza & Osindero 2014; ganhacks #16",
         &[param("classes", Int, Def::Absent, Positive, "number of classes (must match the data)")],
     ),
+    entry(
+        Kind::Condition,
+        "paired",
+        "The input half of each pair of paired data (`paired(...)`, or `pairs: edges` on an image \
+         set): D reads a real target with its own input, and G's output for that input with it.",
+        "Isola et al. 2017 (pix2pix); Wang et al. 2018 (pix2pixHD)",
+        &[],
+    ),
     // ---- metrics ----------------------------------------------------------------------
     entry(
         Kind::Metric,
@@ -1087,6 +1133,14 @@ pub static ENTRIES: &[Spec] = &[
         "The share of the data's test split that a classifying D (`loss semi_supervised`) labels \
          wrong (lower is better).",
         "Salimans et al. 2016 (Improved Techniques)",
+        &[],
+    ),
+    entry(
+        Kind::Metric,
+        "l1",
+        "Paired data: the mean absolute error per pixel between G's output for each input of the \
+         test split and its target (lower is better).",
+        "Isola et al. 2017 (pix2pix)",
         &[],
     ),
     entry(
@@ -1161,6 +1215,12 @@ pub static ENTRIES: &[Spec] = &[
     ),
     // ---- discriminator outputs --------------------------------------------------------
     output("logit", Needs::Score, "One raw score per sample: `[1]`.", "Goodfellow et al. 2014"),
+    output(
+        "patch",
+        Needs::Patch,
+        "A map of raw scores, one per image patch: `[1, h, w]`; the loss averages over the patches.",
+        "Isola et al. 2017 (pix2pix, PatchGAN)",
+    ),
     output("score", Needs::Score, "One raw score per sample, for a critic: `[1]`.", "Arjovsky et al. 2017 (WGAN)"),
     output(
         "logits",

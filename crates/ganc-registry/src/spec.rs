@@ -435,6 +435,8 @@ pub struct LayerInfo {
 pub enum Needs {
     /// One raw score per sample: `[1]`.
     Score,
+    /// A map of raw scores, one per patch: `[1, h, w]` (PatchGAN).
+    Patch,
     /// A reconstruction of its input (an autoencoder), as BEGAN.
     Reconstruction,
     /// One score plus one logit per class: `[1 + classes]`.
@@ -448,6 +450,7 @@ impl Needs {
     pub fn describe(self) -> &'static str {
         match self {
             Needs::Score => "one score per sample",
+            Needs::Patch => "a map of scores, one per patch",
             Needs::Reconstruction => "a reconstruction of its input",
             Needs::ScoreAndClasses => "a score and class logits",
             Needs::Classes => "one logit per class",

@@ -70,6 +70,9 @@ pub fn draw(latent: &Latent, n: usize, rng: &mut StdRng, truncation: Option<f64>
             }
             Value::Flat(Tensor::from_data(TensorData::new(v, [n, *d]), device))
         }
+        // Read from the data where there are data: drawn only for a `virtual_batchnorm`
+        // reference batch, which then holds blank (zero) inputs.
+        Latent::Paired(dims) => samples(vec![0.0; n * dims.iter().product::<usize>()], n, dims, device),
         Latent::Uniform(d, lo, hi) => {
             let v: Vec<f32> = (0..n * d).map(|_| rng.random_range(*lo as f32..=*hi as f32)).collect();
             Value::Flat(Tensor::from_data(TensorData::new(v, [n, *d]), device))

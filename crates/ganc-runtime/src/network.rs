@@ -105,12 +105,15 @@ pub struct Net {
     pub styles: Vec<StyleAverage>,
     /// The reference batch of its `virtual_batchnorm` layers, when it has any.
     pub reference: Option<Reference>,
+    /// A multi-scale discriminator's networks at its coarser scales ([`crate::scales`]); empty
+    /// for one scale.
+    pub coarser: Vec<Net>,
 }
 
 impl Default for Net {
     /// An empty network (a placeholder while an optimizer owns the real one).
     fn default() -> Self {
-        Net { inputs: Vec::new(), body: Vec::new(), styles: Vec::new(), reference: None }
+        Net { inputs: Vec::new(), body: Vec::new(), styles: Vec::new(), reference: None, coarser: Vec::new() }
     }
 }
 
@@ -154,8 +157,17 @@ pub fn for_each_layer_mut(nodes: &mut [Node], f: &mut impl FnMut(&mut Layer)) {
 }
 
 impl Net {
-    /// Runs the network on its inputs (in the order of [`Net::inputs`]).
+    /// Runs the network on its inputs (in the order of [`Net::inputs`]); a multi-scale
+    /// discriminator runs every scale.
     pub fn forward(&self, inputs: Vec<Value>, ctx: &Ctx) -> Value {
+        match self.is_multi_scale() {
+            true => self.forward_scales(inputs, ctx),
+            false => self.forward_one(inputs, ctx),
+        }
+    }
+
+    /// Runs this network's own body (one scale) on its inputs.
+    pub(crate) fn forward_one(&self, inputs: Vec<Value>, ctx: &Ctx) -> Value {
         self.strip(walk(self, self.with_reference(inputs), ctx, &mut ()).output.value)
     }
 
@@ -180,11 +192,16 @@ impl Net {
         shapes.0
     }
 
-    /// Runs the network and also returns every named value (for feature matching).
+    /// Runs the network and also returns every named value (for feature matching; a
+    /// multi-scale discriminator's are those of its first scale).
     pub fn forward_with(&self, inputs: Vec<Value>, ctx: &Ctx) -> (Value, HashMap<String, Value>) {
+        let scales = self.is_multi_scale().then(|| inputs.clone());
         let walked = walk(self, self.with_reference(inputs), ctx, &mut ());
         let named = walked.named.into_iter().map(|(name, flow)| (name, self.strip(flow.value))).collect();
-        (self.strip(walked.output.value), named)
+        match scales {
+            Some(inputs) => (self.forward_scales(inputs, ctx), named),
+            None => (self.strip(walked.output.value), named),
+        }
     }
 }
 
@@ -201,8 +218,19 @@ pub struct Unsupported {
 pub fn lower(net: &ir::Network, device: &Device) -> Result<Net, Vec<Unsupported>> {
     let mut missing = Vec::new();
     let body = lower_nodes(&net.body, device, &mut missing);
+    let coarser = net
+        .coarser
+        .iter()
+        .map(|body| Net {
+            inputs: net.inputs.clone(),
+            body: lower_nodes(body, device, &mut missing),
+            styles: Vec::new(),
+            reference: None,
+            coarser: Vec::new(),
+        })
+        .collect();
     if missing.is_empty() {
-        Ok(Net { inputs: net.inputs.clone(), body, styles: averages(net, device), reference: None })
+        Ok(Net { inputs: net.inputs.clone(), body, styles: averages(net, device), reference: None, coarser })
     } else {
         Err(missing)
     }

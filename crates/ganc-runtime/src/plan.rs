@@ -11,7 +11,7 @@ use crate::privacy::Privacy;
 use crate::unroll::Unroll;
 use ganc_check::ir::{Component, Model, Shape};
 use ganc_check::value::Const;
-use ganc_data::{Mixture, Source, Split};
+use ganc_data::{Mixture, Pairing, Source, Split};
 use ganc_diagnostics::{codes, Diagnostic, Span};
 use ganc_registry::{self as registry, Kind};
 use ganc_syntax::ast::{InputKind, NetworkKind};
@@ -99,6 +99,8 @@ pub enum Latent {
     Sphere(usize),
     /// Class labels drawn uniformly from `classes` (for G); real labels for D.
     Labels(usize),
+    /// The input half of paired data, of these dims: read from the batch (image-to-image).
+    Paired(Vec<usize>),
 }
 
 /// Failure tracking (ganhacks #10).
@@ -132,6 +134,8 @@ pub struct Plan {
     pub data_shape: Vec<usize>,
     /// Number of classes of labelled data.
     pub classes: Option<usize>,
+    /// Paired data: the shape of each target's input (`condition x ~ paired`).
+    pub pair_shape: Option<Vec<usize>>,
     /// The size of the labelled subset of a semi-supervised GAN (`labels: N`).
     pub labelled: Option<usize>,
     /// Inputs of G, in order, with how each is drawn.
@@ -197,6 +201,9 @@ pub struct Plan {
     pub historical: PerNetwork,
     /// Feature matching for G.
     pub feature_matching: Option<FeatureMatching>,
+    /// pix2pixHD's feature matching for G on paired data: the weight of the L1 distance of D's
+    /// features after every activation, summed over layers and averaged over scales.
+    pub paired_features: Option<f64>,
     /// Experience replay: the buffer's size in samples and the share of each fake batch from it.
     pub replay: Option<(usize, f64)>,
     /// Unrolled GAN: D's look-ahead updates for G's loss.
@@ -229,6 +236,11 @@ fn schedule(model: &Model, g: &ganc_check::ir::Network) -> Option<Schedule> {
 }
 
 impl Plan {
+    /// Whether G maps each pair's input (image-to-image translation).
+    pub fn g_reads_pairs(&self) -> bool {
+        self.g_inputs.iter().any(|(_, l)| matches!(l, Latent::Paired(_)))
+    }
+
     /// The number of classes of G's label input, when G is conditional.
     pub fn g_classes(&self) -> Option<usize> {
         self.g_inputs.iter().find_map(|(_, l)| match l {
@@ -309,6 +321,8 @@ pub struct Evaluate {
     pub linear_probe: bool,
     /// AVB's `elbo` on the test split.
     pub elbo: bool,
+    /// Paired data: the mean absolute error of G's outputs for the test split's inputs.
+    pub l1: bool,
 }
 
 impl Evaluate {
@@ -324,6 +338,7 @@ impl Evaluate {
             (self.reconstruction, "reconstruction"),
             (self.linear_probe, "linear_probe"),
             (self.elbo, "elbo"),
+            (self.l1, "l1"),
         ] {
             if on {
                 columns.push(column);
@@ -334,7 +349,7 @@ impl Evaluate {
 
     /// Whether a metric reads the data's test split.
     pub fn reads_test_split(&self) -> bool {
-        self.test_error || self.reconstruction || self.linear_probe || self.elbo
+        self.test_error || self.reconstruction || self.linear_probe || self.elbo || self.l1
     }
 }
 
@@ -352,7 +367,26 @@ pub fn unsupported_diagnostics(missing: Vec<Unsupported>) -> Vec<Diagnostic> {
 
 fn source(data: &ganc_check::ir::Data) -> Source {
     let a = &data.source.args;
+    let pairing = match a.name("pairs") {
+        Some("edges") => Some(Pairing::Edges),
+        Some("coarse") => Some(Pairing::Coarse(a.int("factor").max(1) as usize)),
+        _ => None,
+    };
+    let base = unpaired(data);
+    match pairing {
+        Some(pairing) => Source::Derived { base: Box::new(base), pairing },
+        None => base,
+    }
+}
+
+/// The data source, before pairs are made from it.
+fn unpaired(data: &ganc_check::ir::Data) -> Source {
+    let a = &data.source.args;
     let split = if a.name("split") == Some("test") { Split::Test } else { Split::Train };
+    let path = || match a.get("path") {
+        Some(Const::Str(p)) => p.into(),
+        _ => "images".into(),
+    };
     match data.source.name {
         "mnist" => Source::Mnist { fashion: false, split },
         "fashion_mnist" => Source::Mnist { fashion: true, split },
@@ -363,14 +397,10 @@ fn source(data: &ganc_check::ir::Data) -> Source {
         "grid" => {
             Source::Mixture(Mixture::grid(a.int("modes") as usize, a.float("spacing") as f32, a.float("std") as f32))
         }
-        _ => Source::Images {
-            path: match a.get("path") {
-                Some(Const::Str(p)) => p.into(),
-                _ => "images".into(),
-            },
-            size: a.int("size") as usize,
-            channels: a.int("channels") as usize,
-        },
+        "paired" => {
+            Source::Paired { path: path(), size: a.int("size") as usize, channels: a.int("channels") as usize, split }
+        }
+        _ => Source::Images { path: path(), size: a.int("size") as usize, channels: a.int("channels") as usize },
     }
 }
 
@@ -380,6 +410,9 @@ fn latent(model: &Model, name: &str) -> Option<Latent> {
     let a = &input.source.args;
     let dim = a.int("dim").max(0) as usize;
     Some(match (input.kind, input.source.name) {
+        (InputKind::Condition, "paired") => {
+            Latent::Paired(input.shape.dims().map(|d| d.iter().map(|x| *x as usize).collect()).unwrap_or_default())
+        }
         (InputKind::Condition, _) => Latent::Labels(match input.shape {
             Shape::Labels(k) => k as usize,
             _ => 1,
@@ -444,7 +477,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
     let mut labels = Labels::default();
     let mut penalties = Vec::new();
     let (mut orthogonal, mut historical) = (PerNetwork::default(), PerNetwork::default());
-    let (mut feature_matching, mut nagarajan_kolter) = (None, None);
+    let (mut feature_matching, mut nagarajan_kolter, mut paired_features) = (None, None, None);
     let (mut weight_clip, mut instance_noise, mut privacy) = (None, None, None);
     let loss_targets = registry::lookup(Kind::Loss, model.loss.name).and_then(|s| s.loss()).is_some_and(|l| l.targets);
     for r in &model.regularizers {
@@ -485,6 +518,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
                 }
             }
             "nagarajan_kolter" => nagarajan_kolter = Some(c.args.float("weight")),
+            "paired_feature_matching" => paired_features = Some(c.args.float("weight")),
             "differential_privacy" => {
                 privacy = Some(Privacy {
                     clip: c.args.float("clip"),
@@ -529,6 +563,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
             reconstruction: false,
             linear_probe: false,
             elbo: false,
+            l1: false,
         };
         for m in &eval.metrics {
             let flag = match m.name {
@@ -536,6 +571,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
                 "reconstruction" => Some(&mut e.reconstruction),
                 "linear_probe" => Some(&mut e.linear_probe),
                 "elbo" => Some(&mut e.elbo),
+                "l1" => Some(&mut e.l1),
                 _ => None,
             };
             if let Some(flag) = flag {
@@ -563,7 +599,8 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         steps: o.args.int("value") as usize,
         exact: model.train.option("unroll_gradient").and_then(|g| g.args.name("value")) != Some("first_order"),
     });
-    for (what, span) in ganc_check::param_grads::gaps(model).into_iter().chain(ganc_check::classifier_gaps(model)) {
+    let gaps = ganc_check::param_grads::gaps(model).into_iter().chain(ganc_check::classifier_gaps(model));
+    for (what, span) in gaps.chain(ganc_check::multi_scale_gaps(model)) {
         diags.push(unsupported(span, format!("{what} is")));
     }
     let autoencoder = matches!(loss, Loss::Began { .. }) && d.output == model.data.value;
@@ -590,6 +627,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         source: source(&model.data),
         data_shape: model.data.shape.iter().map(|x| *x as usize).collect(),
         classes: model.data.classes.map(|k| k as usize),
+        pair_shape: model.data.pair.as_ref().map(|p| p.iter().map(|x| *x as usize).collect()),
         labelled: match model.data.source.args.get("labels") {
             Some(Const::Int(n)) if model.loss.name == "semi_supervised" => Some((*n).max(1) as usize),
             _ => None,
@@ -634,6 +672,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         orthogonal,
         historical,
         feature_matching,
+        paired_features,
         unroll,
         nagarajan_kolter,
         privacy,

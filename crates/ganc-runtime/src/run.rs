@@ -76,9 +76,10 @@ pub enum TrainError {
         /// The run directory.
         run: PathBuf,
     },
-    /// Differential privacy cannot be accounted for as configured.
+    /// What is asked cannot be done as configured (a privacy budget one step spends, samples of
+    /// a generator that translates paired inputs).
     #[error("{message}")]
-    Privacy {
+    Refused {
         /// What is wrong.
         message: String,
         /// How to fix it.
@@ -236,7 +237,7 @@ fn privacy_accountant(
 ) -> Result<ganc_privacy::Accountant, TrainError> {
     let size = data.len().unwrap_or(0);
     if plan.batch > size {
-        return Err(TrainError::Privacy {
+        return Err(TrainError::Refused {
             message: format!("a batch of {} is larger than the {size} samples DP-SGD keeps private", plan.batch),
             help: "lower `batch` below the data set's size: the sampling rate batch / size must be at most 1".into(),
         });
@@ -248,7 +249,7 @@ fn privacy_accountant(
         let q = plan.batch as f64 / size as f64;
         let sigma =
             ganc_privacy::noise_for_budget(q, plan.steps * d_updates, privacy.delta, budget).ok_or_else(|| {
-                TrainError::Privacy {
+                TrainError::Refused {
                     message: format!(
                         "no noise multiplier up to 10^6 keeps {} steps within epsilon = {budget}",
                         plan.steps
@@ -263,14 +264,14 @@ fn privacy_accountant(
         privacy.noise = Some(sigma);
         plan.privacy = Some(privacy);
     }
-    let accountant = privacy.accountant(plan.batch, size).map_err(|e| TrainError::Privacy {
+    let accountant = privacy.accountant(plan.batch, size).map_err(|e| TrainError::Refused {
         message: format!("differential privacy cannot be accounted for: {e}"),
         help: "`noise` must be positive and `delta` between 0 and 1 (usually below 1 / the data set's size)".into(),
     })?;
     let Some(budget) = privacy.budget else { return Ok(accountant) };
     let allowed = accountant.steps_within(budget) / d_updates;
     if allowed == 0 {
-        return Err(TrainError::Privacy {
+        return Err(TrainError::Refused {
             message: format!(
                 "the privacy budget epsilon = {budget} is spent before the first step ({d_updates} D update(s) cost epsilon = {:.3})",
                 accountant.epsilon_after(d_updates)
@@ -372,16 +373,24 @@ pub fn train(
     train_device.seed(plan.seed);
     let (g, d) = networks(model, &train_device)?;
     let data = ganc_data::open(&plan.source, &ganc_data::data_dir(opts.data_dir.as_deref()))?;
+    // The test split of the metrics that read it, and a semi-supervised run's labelled subset.
+    let data_dir = ganc_data::data_dir(opts.data_dir.as_deref());
+    let test_set = match plan.evaluate.as_ref().filter(|e| e.reads_test_split()).and_then(|_| plan.source.test_split())
+    {
+        Some(source) => Some(ganc_data::open(&source, &data_dir)?),
+        None => None,
+    };
+    // A paired G's grids and image metrics translate held-out inputs: the test split's when the
+    // data have one, else the training pairs'.
+    let held_out_pairs = match (&test_set, plan.source.test_split()) {
+        (None, Some(source)) if plan.g_reads_pairs() => ganc_data::open(&source, &data_dir).ok(),
+        _ => None,
+    };
+    let held_out = plan.g_reads_pairs().then(|| held_out_pairs.as_ref().or(test_set.as_ref()).unwrap_or(&data));
     // The feature network and the real images' features, before the first step: a missing
     // weights file is said now, not at the first measurement.
     let images_eval = match plan.evaluate.as_ref().filter(|e| !e.images.is_empty()) {
-        Some(e) => Some(ImageEvaluation::new(model, &plan, e, &data, opts, &device)?),
-        None => None,
-    };
-    // `test_error`'s test split, and a semi-supervised run's labelled subset.
-    let test_set = match plan.evaluate.as_ref().filter(|e| e.reads_test_split()).and_then(|_| plan.source.test_split())
-    {
-        Some(source) => Some(ganc_data::open(&source, &ganc_data::data_dir(opts.data_dir.as_deref()))?),
+        Some(e) => Some(ImageEvaluation::new(model, &plan, e, held_out.unwrap_or(&data), opts, &device)?),
         None => None,
     };
     let labelled = plan.labelled.map(|n| data.labelled_subset(n, plan.seed)).transpose()?;
@@ -517,7 +526,7 @@ pub fn train(
         }
         // Every `sample every` steps, and at the last step: a run always ends with its grid.
         if m.step.is_multiple_of(plan.sample_every) || m.step == plan.steps {
-            let path = write_samples(&run, &trainer, &data, m.step)?;
+            let path = write_samples(&run, &trainer, &data, held_out, m.step)?;
             on_event(Event::Wrote(path));
         }
         if let Some(eval) = plan.evaluate.as_ref().filter(|e| m.step.is_multiple_of(e.every)) {
@@ -527,7 +536,11 @@ pub fn train(
                 on_event(Event::Evaluated(m.step, &c));
                 cells.extend([c.modes.to_string(), c.total.to_string(), format!("{:.4}", c.high_quality)]);
             }
-            let mut measured = images_eval.as_ref().map(|images| images.measure(&trainer)).unwrap_or_default();
+            let mut measured =
+                images_eval.as_ref().map(|images| images.measure(&trainer, held_out)).unwrap_or_default();
+            if let Some(test) = test_set.as_ref().filter(|_| eval.l1) {
+                measured.push(("l1", crate::paired::l1(&trainer.sampler(true), &plan, test, &device)));
+            }
             if let Some(test) = test_set.as_ref().filter(|_| eval.test_error) {
                 measured.push(("test_error", crate::semi_supervised::test_error(&trainer.d, test, &device)));
             }
@@ -612,7 +625,16 @@ pub fn class_rows(classes: usize, cols: usize) -> Vec<i64> {
 /// class for a conditional generator. A progressive run's grid shows the images at the
 /// resolution of the step just trained, each pixel repeated up to the data's size, and is named
 /// after that resolution and alpha (`step_000300_r14_a0.50.png`).
-fn write_samples(run: &Path, t: &Trainer, data: &ganc_data::Data, step: u64) -> Result<PathBuf, TrainError> {
+///
+/// A generator of paired data translates the first held-out inputs, and a second grid,
+/// `pairs_step_N.png`, shows rows of (input, output, target) triplets.
+fn write_samples(
+    run: &Path,
+    t: &Trainer,
+    data: &ganc_data::Data,
+    held_out: Option<&ganc_data::Data>,
+    step: u64,
+) -> Result<PathBuf, TrainError> {
     let net = t.sampler(true);
     let dims = &t.plan.data_shape;
     let growth = t.plan.progressive.as_ref().map(|s| (s, s.after(step)));
@@ -628,7 +650,8 @@ fn write_samples(run: &Path, t: &Trainer, data: &ganc_data::Data, step: u64) -> 
             }
             None => (64, 8, None),
         };
-        let draw = Draw { classes, psi: None, growth: growth.map_or(Growth::FULL, |(_, g)| g) };
+        let pairs = held_out.and_then(|h| crate::paired::held_out(h, &t.plan, 0, n, &t.device)).map(|(p, _)| p);
+        let draw = Draw { classes, psi: None, growth: growth.map_or(Growth::FULL, |(_, g)| g), pairs };
         let fake = Trainer::generate_with(&net, &t.plan, n, Stream::Fixed, 0, &t.device, &draw);
         let fake = match growth {
             Some((s, g)) => s.to_full(fake, g),
@@ -636,6 +659,10 @@ fn write_samples(run: &Path, t: &Trainer, data: &ganc_data::Data, step: u64) -> 
         };
         let fake = values(fake);
         images::grid_with_columns(&path, &fake, n, cols, dims).map_err(|e| io_err("write", &path, e))?;
+        if let Some((triplets, n, cols)) = held_out.and_then(|h| crate::paired::triplets(&net, &t.plan, h, &t.device)) {
+            let path = run.join("samples").join(format!("pairs_step_{step:06}.png"));
+            images::grid_with_columns(&path, &triplets, n, cols, dims).map_err(|e| io_err("write", &path, e))?;
+        }
         // An encoder's reconstructions: rows of training images, each followed by G(E(x)).
         if let Some((e, _)) = &t.encoder {
             let encoder = crate::encoder::Encoder { net: e, noise: t.plan.encoder_noise.as_ref(), seed: t.plan.seed };
@@ -699,9 +726,10 @@ impl ImageEvaluation {
         Ok(ImageEvaluation { net, measures: e.images.clone(), samples: e.image_samples, real, dims, seed: plan.seed })
     }
 
-    /// The metrics of the sampling generator's images, by column.
-    fn measure(&self, t: &Trainer) -> Vec<(&'static str, f64)> {
-        let fake = generated(t, self.samples);
+    /// The metrics of the sampling generator's images (for a paired G, its translations of
+    /// `held_out`'s inputs), by column.
+    fn measure(&self, t: &Trainer, held_out: Option<&ganc_data::Data>) -> Vec<(&'static str, f64)> {
+        let fake = generated(t, self.samples, held_out);
         let (features, logits) = self.net.features(&fake, &self.dims, &t.device.clone().without_autodiff());
         crate::evaluate::measure(&self.measures, &self.real, &features, &logits, self.seed)
     }
@@ -710,14 +738,15 @@ impl ImageEvaluation {
 /// `n` samples of the sampling generator (the EMA copy when kept) at the data's size, drawn in
 /// chunks from a fixed stream: a progressive run's images at the resolution of its step, each
 /// pixel repeated up to the data's size.
-fn generated(t: &Trainer, n: usize) -> Vec<f32> {
+fn generated(t: &Trainer, n: usize, held_out: Option<&ganc_data::Data>) -> Vec<f32> {
     let net = t.sampler(true);
     let growth = t.plan.progressive.as_ref().map(|s| (s, s.after(t.step)));
-    let draw = Draw { classes: None, psi: None, growth: growth.map_or(Growth::FULL, |(_, g)| g) };
     let mut out = Vec::new();
     for (i, start) in (0..n).step_by(500).enumerate() {
-        let fake =
-            Trainer::generate_with(&net, &t.plan, 500.min(n - start), Stream::Fixed, 100 + i as u64, &t.device, &draw);
+        let m = 500.min(n - start);
+        let pairs = held_out.and_then(|h| crate::paired::held_out(h, &t.plan, start, m, &t.device)).map(|(p, _)| p);
+        let draw = Draw { classes: None, psi: None, growth: growth.map_or(Growth::FULL, |(_, g)| g), pairs };
+        let fake = Trainer::generate_with(&net, &t.plan, m, Stream::Fixed, 100 + i as u64, &t.device, &draw);
         let fake = match growth {
             Some((s, g)) => s.to_full(fake, g),
             None => fake,

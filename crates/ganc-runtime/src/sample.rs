@@ -53,6 +53,14 @@ pub fn load(path: &Path, device_name: &str, ema: bool) -> Result<Loaded, TrainEr
         TrainError::Io(format!("the run's model `{}` no longer checks: run `ganc check` on it", original.display()))
     })?;
     let plan = resolve(&model, &with_saved_options(&TrainOptions::default(), &run))?;
+    if plan.g_reads_pairs() {
+        return Err(TrainError::Refused {
+            message: "the generator translates the inputs of paired data, and sampling has none to give it".into(),
+            help: "the run's samples/pairs_step_*.png show (input, output, target) on held-out pairs, and its \
+                   evaluate.csv the `l1` and FID measured on them"
+                .into(),
+        });
+    }
     let device = crate::device::parse(device_name).map_err(TrainError::Device)?;
     let (g, _) = networks(&model, &device)?;
     let state = checkpoint::state(&ckpt).map_err(|e| TrainError::Io(format!("{}: {e}", ckpt.display())))?;
@@ -173,6 +181,7 @@ fn draw(loaded: &Loaded, n: usize, seed: u64, truncation: Option<f64>, draw: &Dr
             classes: draw.classes.as_ref().map(|c| c[start..start + m].to_vec()),
             psi: draw.psi,
             growth: loaded.growth,
+            pairs: None,
         };
         let x = Trainer::generate_with(&loaded.generator, &plan, m, Stream::Sample, i as u64, &loaded.device, &part);
         let x = match &plan.progressive {

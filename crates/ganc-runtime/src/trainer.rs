@@ -11,6 +11,7 @@ use crate::layers::{Ctx, Decay};
 use crate::losses::Loss;
 use crate::network::Net;
 use crate::orthogonal;
+use crate::paired;
 use crate::param_grad::{self, Side};
 use crate::params::{grad_norm, Clip, Collect, EmaUpdate, Initialize};
 use crate::penalty;
@@ -68,7 +69,7 @@ fn labelled(labels: &Option<Value>) -> &Value {
 }
 
 /// What a sampler asks for besides the stream of latents.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct Draw {
     /// The class label of each sample, in place of G's drawn labels (`ganc sample --class`).
     pub classes: Option<Vec<i64>>,
@@ -77,6 +78,8 @@ pub struct Draw {
     pub psi: Option<f64>,
     /// How far a progressive generator has grown (every stage by default).
     pub growth: Growth,
+    /// The inputs of a generator of paired data, one per sample (`crate::paired::held_out`).
+    pub pairs: Option<Value>,
 }
 
 /// Builds an optimizer.
@@ -231,13 +234,32 @@ impl Trainer {
 
     /// G's inputs for `n` samples from `stream` at `index`, and what D reads beside G's samples:
     /// the labels among them, or (BiGAN) the latent the encoder infers.
-    fn g_inputs(&self, n: usize, stream: Stream, index: u64, device: &Device) -> (Vec<Value>, Option<Value>) {
+    /// A paired G's inputs are `pairs`, the batch's own, and D reads them beside its outputs.
+    fn g_inputs(
+        &self,
+        n: usize,
+        stream: Stream,
+        index: u64,
+        device: &Device,
+        pairs: Option<&Value>,
+    ) -> (Vec<Value>, Option<Value>) {
         let mut rng = inputs::rng(self.plan.seed, stream, index);
-        let values: Vec<Value> =
-            self.plan.g_inputs.iter().map(|(_, l)| inputs::draw(l, n, &mut rng, None, device)).collect();
+        let values: Vec<Value> = self
+            .plan
+            .g_inputs
+            .iter()
+            .map(|(_, l)| match (l, pairs) {
+                (Latent::Paired(_), Some(pairs)) => pairs.clone(),
+                _ => inputs::draw(l, n, &mut rng, None, device),
+            })
+            .collect();
         let beside = match &self.plan.encoder {
             Some(code) => self.plan.g_inputs.iter().position(|(name, _)| name == code).map(|i| values[i].clone()),
-            None => values.iter().find(|v| matches!(v, Value::Labels(_))).cloned(),
+            None => values
+                .iter()
+                .zip(&self.plan.g_inputs)
+                .find(|(v, (_, l))| matches!(v, Value::Labels(_)) || matches!(l, Latent::Paired(_)))
+                .map(|(v, _)| v.clone()),
         };
         (values, beside)
     }
@@ -541,17 +563,20 @@ impl Trainer {
         let (mut shared, mut last_real) = (None, None);
         for i in 0..plan.d_steps {
             let index = self.step * plan.d_steps as u64 + i as u64;
-            let batch = data.batch(plan.seed, index, n);
-            let mut real = inputs::samples(batch.x, n, &plan.data_shape, &device);
+            let ganc_data::Batch { x, labels, pairs, .. } = data.batch(plan.seed, index, n);
+            let pairs = pairs.zip(plan.pair_shape.as_ref()).map(|(p, dims)| inputs::samples(p, n, dims, &device));
+            let mut real = inputs::samples(x, n, &plan.data_shape, &device);
             if let Some(schedule) = &plan.progressive {
                 real = schedule.real(real, growth);
             }
-            // Beside a real sample D reads its label, or (BiGAN) its code by the encoder.
-            let real_labels = match &frozen_e {
-                Some(e) => Some(self.encode(e, &real, Stream::DLatent, index, &ctx)),
-                None => batch.labels.as_deref().map(|l| inputs::labels(l, &device)),
+            // Beside a real sample D reads its label, its pair's input, or (BiGAN) its code by the
+            // encoder.
+            let real_labels = match (&frozen_e, &pairs) {
+                (Some(e), _) => Some(self.encode(e, &real, Stream::DLatent, index, &ctx)),
+                (None, Some(pairs)) => Some(pairs.clone()),
+                (None, None) => labels.as_deref().map(|l| inputs::labels(l, &device)),
             };
-            let (g_in, mut g_labels) = self.g_inputs(n, Stream::DLatent, index, &device);
+            let (g_in, mut g_labels) = self.g_inputs(n, Stream::DLatent, index, &device, pairs.as_ref());
             let share = plan.shared_fakes && i + 1 == plan.d_steps;
             // AVB's "fakes" are the real batch again, paired with prior draws of the code.
             let (fake, named) = match plan.loss {
@@ -627,7 +652,9 @@ impl Trainer {
             let (fake, named, g_labels) = match shared.take() {
                 Some(reused) => reused,
                 None => {
-                    let (g_in, g_labels) = self.g_inputs(n, Stream::GLatent, index, &device);
+                    // A paired G translates the inputs of D's last real batch.
+                    let pairs = last_real.as_ref().and_then(|(_, p)| p.as_ref()).filter(|_| plan.g_reads_pairs());
+                    let (g_in, g_labels) = self.g_inputs(n, Stream::GLatent, index, &device, pairs);
                     let (fake, named) = self.fakes(&self.g, g_in, Stream::GLatent, index, &ctx);
                     (fake, named, g_labels)
                 }
@@ -654,6 +681,12 @@ impl Trainer {
                 _ => None,
             };
             let d_for_g = looked_ahead.as_ref().unwrap_or(&frozen_d);
+            // pix2pixHD: D's features of G's output against those of the real pair.
+            let matched = plan.paired_features.zip(last_real.as_ref()).map(|(weight, (real, pairs))| {
+                let (real, fake) =
+                    (self.d_inputs(real.clone(), pairs.clone()), self.d_inputs(fake.clone(), g_labels.clone()));
+                paired::feature_matching(d_for_g, real, fake, &ctx).mul_scalar(weight)
+            });
             let (d_fake, fake_named) = self.d_forward_named(d_for_g, fake, g_labels.clone(), &ctx);
             if self.equilibrium.is_some() {
                 // Read back only for BEGAN: it costs a device sync.
@@ -689,6 +722,9 @@ impl Trainer {
             };
             if let Some(ce) = classes {
                 loss = loss + ce;
+            }
+            if let Some(matched) = matched {
+                loss = loss + matched;
             }
             if let (Some(fm), Some((_, real_named))) = (&plan.feature_matching, &on_real) {
                 let mean = |named: &HashMap<String, Value>| Some(named.get(&fm.name)?.clone().flat().mean_dim(0));
@@ -760,12 +796,13 @@ impl Trainer {
         let ins: Vec<Value> = plan
             .g_inputs
             .iter()
-            .map(|(_, l)| match (l, &draw.classes) {
+            .map(|(_, l)| match (l, &draw.classes, &draw.pairs) {
                 // The latents are drawn all the same, so that a class changes nothing else.
-                (Latent::Labels(_), Some(classes)) => {
+                (Latent::Labels(_), Some(classes), _) => {
                     inputs::draw(l, n, &mut rng, None, &device);
                     Value::Labels(Tensor::from_data(TensorData::new(classes.clone(), [n]), &device))
                 }
+                (Latent::Paired(_), _, Some(pairs)) => pairs.clone(),
                 _ => inputs::draw(l, n, &mut rng, plan.truncation, &device),
             })
             .collect();

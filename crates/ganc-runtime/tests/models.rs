@@ -27,6 +27,7 @@ const TRAINS: &[&str] = &[
     "lsgan_fashion",
     "pggan",
     "pggan_fashion",
+    "pix2pixhd_mnist",
     "r1_fashion",
     "ring_nagarajan_kolter",
     "ring_relativistic",

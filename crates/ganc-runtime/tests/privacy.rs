@@ -229,7 +229,7 @@ fn a_budget_spent_by_one_step_is_refused_with_help() {
     let text = model("regularize D { differential_privacy(noise: 0.5, epsilon: 0.1) }", "adam", 10);
     let opts = TrainOptions { data_dir: Some(dir.clone()), ..TrainOptions::default() };
     match run(&text, &dir.join("run"), opts).0 {
-        Err(TrainError::Privacy { message, help }) => {
+        Err(TrainError::Refused { message, help }) => {
             assert!(message.contains("before the first step"), "{message}");
             assert!(help.contains("raise `epsilon`"), "{help}");
         }

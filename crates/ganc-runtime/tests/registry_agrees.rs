@@ -29,6 +29,8 @@ struct Parts {
     evaluate: String,
     /// BiGAN: an encoder `E(image) -> z` whose code D reads.
     encoder: bool,
+    /// Image-to-image: G translates each pair's input, a multi-scale D reads it beside the image.
+    paired: bool,
 }
 
 impl Default for Parts {
@@ -46,6 +48,7 @@ impl Default for Parts {
             train: String::new(),
             evaluate: String::new(),
             encoder: false,
+            paired: false,
         }
     }
 }
@@ -78,6 +81,16 @@ impl Parts {
         Parts { encoder: true, ..Parts::default() }
     }
 
+    /// pix2pixHD on outlines of MNIST (`data` may name another paired source).
+    fn paired() -> Parts {
+        Parts {
+            data: "mnist(split: test, pairs: edges)".into(),
+            d_out: "patch".into(),
+            paired: true,
+            ..Parts::default()
+        }
+    }
+
     /// A model of data shaped `[c, h, w]` (or points when `c` is 0).
     fn data(source: &str, c: i64, h: i64) -> Parts {
         let g = if c == 0 {
@@ -90,6 +103,18 @@ impl Parts {
     }
 
     fn text(&self) -> String {
+        if self.paired {
+            let channels = if self.data.starts_with("paired") { 3 } else { 1 };
+            return format!(
+                "data {}\ncondition x ~ paired\ngenerator G(x) -> image {{\n conv({channels}, kernel: 3, padding: 1)\n tanh\n}}\n\
+                 discriminator D(image, x) -> {} at scales: 2 {{\n concat(x)\n conv(4, kernel: 3, padding: 1)\n \
+                 leaky_relu(0.2)\n conv(1, kernel: 3, padding: 1)\n}}\nloss least_squares\nregularize G {{ {} }}\n{}\n",
+                self.data,
+                self.d_out,
+                self.reg_g,
+                if self.evaluate.is_empty() { String::new() } else { format!("evaluate every 10 steps {{ {} }}", self.evaluate) },
+            );
+        }
         let (out, value) = self.d_out.split_once(':').unwrap_or((&self.d_out, "image"));
         let d_body = if value == "point" {
             "linear(16)\n leaky_relu(0.2)\n linear(1)".to_string()
@@ -178,6 +203,7 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
         },
         Kind::Output => match name {
             "logits" => Parts::classified(),
+            "patch" => Parts::paired(),
             "classes" => Parts::semi_supervised(),
             _ => Parts { d_out: name.into(), ..Parts::default() },
         },
@@ -187,6 +213,7 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
                 Parts { d: "let features".into(), reg_g: "feature_matching(at: D.features)".into(), ..Parts::default() }
             }
             "nagarajan_kolter" => Parts { reg_g: name.into(), ..Parts::default() },
+            "paired_feature_matching" => Parts { reg_g: name.into(), ..Parts::paired() },
             _ => reg(name),
         },
         Kind::Optimizer => train(&format!("optimizer D: {name}")),
@@ -213,17 +240,20 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
             "mnist" | "fashion_mnist" => Parts::data(&format!("{name}(split: test)"), 1, 28),
             "cifar10" => Parts::data("cifar10(split: test)", 3, 32),
             "images" => Parts::data("images(path: \"pictures\", size: 8)", 3, 8),
+            "paired" => Parts { data: "paired(path: \"facades\", size: 8)".into(), ..Parts::paired() },
             "ring" => Parts::data("ring(modes: 4)", 0, 0),
             "grid" => Parts::data("grid(modes: 4)", 0, 0),
             _ => return None,
         },
         Kind::Distribution => Parts { latent: format!("{name}(4)"), ..Parts::default() },
+        Kind::Condition if name == "paired" => Parts::paired(),
         Kind::Condition => Parts::default(),
         Kind::Metric => match name {
             "modes" => Parts { evaluate: name.into(), ..Parts::data("ring(modes: 4)", 0, 0) },
             "test_error" => Parts { evaluate: name.into(), ..Parts::semi_supervised() },
             "reconstruction" | "linear_probe" => Parts { evaluate: name.into(), ..Parts::bigan() },
             "elbo" => Parts { evaluate: name.into(), loss: "avb".into(), ..Parts::bigan() },
+            "l1" => Parts { evaluate: name.into(), ..Parts::paired() },
             _ => Parts { evaluate: name.into(), ..Parts::default() },
         },
     })

@@ -131,6 +131,8 @@ pub struct Network {
     pub inputs: Vec<Ident>,
     /// What it produces (`image`, `logit`, `z`, ...).
     pub output: Ident,
+    /// Options of the whole network, written after `at` (`at scales: 3`): named arguments.
+    pub options: Vec<Arg>,
     /// Its statements.
     pub body: Body,
     /// The whole item.

@@ -45,6 +45,8 @@ fn describe(rule: Rule) -> &'static str {
         kw_every => "`every`",
         kw_steps => "`steps`",
         kw_over => "`over`",
+        kw_at => "`at`",
+        network_at => "network options (`at scales: 3`)",
         file | item | stmt | train_entry | arg | prefix | infix | primary | exponent | digits | ident_char
         | WHITESPACE | COMMENT => "more input",
     }

@@ -47,6 +47,7 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_every
             | kw_steps
             | kw_over
+            | kw_at
             | kw_optimizer
             | kw_ema
             | kw_watch
@@ -135,8 +136,12 @@ impl Lower {
                     inputs = self.children(rest.remove(0)).map(|i| self.ident(i)).collect();
                 }
                 let output = self.ident(rest.remove(0));
+                let options = match rest.first().map(|p| p.as_rule()) {
+                    Some(Rule::network_at) => self.args(rest.remove(0)),
+                    _ => Vec::new(),
+                };
                 let body = self.body(rest.remove(0));
-                Item::Network(Network { kind, name, inputs, output, body, span })
+                Item::Network(Network { kind, name, inputs, output, options, body, span })
             }
             Rule::loss_decl => Item::Loss(self.call(self.children(pair).next().unwrap())),
             Rule::regularize => {

@@ -159,7 +159,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         }
         Err(TrainError::Data(e)) => Err(miette::Report::new(e)),
         Err(TrainError::Evaluate(e)) => Err(miette!(help = e.help(), "{e}")),
-        Err(TrainError::Privacy { message, help }) => Err(miette!(help = help, "{message}")),
+        Err(TrainError::Refused { message, help }) => Err(miette!(help = help, "{message}")),
         Err(e @ (TrainError::NonFinite { .. } | TrainError::NonFiniteWeights { .. })) => {
             eprintln!("error: {e}");
             eprintln!("help: lower the learning rates, check the loss against D's output, or add a gradient penalty (ganhacks #10)");

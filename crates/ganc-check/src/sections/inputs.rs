@@ -133,6 +133,31 @@ fn condition_shape(
     diags: &mut Vec<Diagnostic>,
 ) -> Shape {
     let Some(data) = data else { return Shape::Unknown };
+    if source.name == "paired" {
+        return match &data.pair {
+            Some(pair) => Shape::Tensor(pair.clone()),
+            None => {
+                diags.push(
+                    Diagnostic::new(
+                        codes::NEEDS_PAIRED_DATA,
+                        decl.source.span,
+                        format!("`{}` has no pairs to condition on", data.source.name),
+                    )
+                    .label("the input half of pairs that do not exist")
+                    .with_secondary(data_span.unwrap_or(decl.span), "unpaired data")
+                    .help(match data.shape.len() {
+                        3 => format!(
+                            "make pairs from the images (`{}(pairs: edges)` or `pairs: coarse`), or read a folder \
+                             of pairs with `paired(path: ...)`",
+                            data.source.name
+                        ),
+                        _ => "paired data are images: use `paired(path: ...)` or `mnist(pairs: edges)`".into(),
+                    }),
+                );
+                Shape::Unknown
+            }
+        };
+    }
     let Some(classes) = data.classes else {
         diags.push(
             Diagnostic::new(

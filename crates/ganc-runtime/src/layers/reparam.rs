@@ -265,6 +265,7 @@ pub enum WrapAll {
 
 /// `net` with every weight layer not wrapped yet wrapped as `how` says.
 pub fn wrap_all(mut net: Net, how: WrapAll) -> Net {
+    net.coarser = std::mem::take(&mut net.coarser).into_iter().map(|scale| wrap_all(scale, how)).collect();
     for_each_layer_mut(&mut net.body, &mut |layer| {
         let placeholder = Layer::Op(Op { kind: OpKind::Flatten(Flatten) });
         *layer = match Weighted::of(std::mem::replace(layer, placeholder)) {

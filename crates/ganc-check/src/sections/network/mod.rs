@@ -1,6 +1,7 @@
 //! `generator`, `discriminator` and `encoder` sections: their signatures, bodies and outputs.
 
 mod output;
+mod scales;
 mod signature;
 
 use super::duplicate;
@@ -85,6 +86,8 @@ pub(super) fn section(items: &[Item], cx: &Context<'_>, diags: &mut Vec<Diagnost
 /// Checks one network: its inputs, its body, and its output against what its kind must produce.
 fn network(net: &ast::Network, cx: &Context<'_>, read_from_outside: &[&str], diags: &mut Vec<Diagnostic>) -> Network {
     let (names, mut scope) = signature::bind_inputs(net, cx, diags);
+    let scale_count = scales::count(net, cx, diags);
+    let errors_before = diags.iter().filter(|d| d.is_error()).count();
     let start = scope.bindings.first().map_or(Shape::Unknown, |b| b.shape.clone());
     let grows = match net.kind {
         NetworkKind::Generator => Some(true),
@@ -119,6 +122,9 @@ fn network(net: &ast::Network, cx: &Context<'_>, read_from_outside: &[&str], dia
     let last_stmt =
         output::shaping_span(&body).unwrap_or_else(|| net.body.stmts.last().map_or(net.body.span, stmt_span));
     output::check(net, &output_shape, last_stmt, cx, diags);
+    // The coarser scales are checked only when the first is clean: their errors would repeat it.
+    let clean = diags.iter().filter(|d| d.is_error()).count() == errors_before;
+    let coarser = if clean { scales::coarser(net, cx, scale_count, diags) } else { Vec::new() };
     Network {
         name: net.name.name.clone(),
         kind: net.kind,
@@ -126,6 +132,7 @@ fn network(net: &ast::Network, cx: &Context<'_>, read_from_outside: &[&str], dia
         output: out.name.clone(),
         body,
         output_shape,
+        coarser,
         span: net.name.span,
     }
 }

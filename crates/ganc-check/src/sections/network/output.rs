@@ -78,6 +78,12 @@ fn discriminator(
     let gives = ganc_registry::lookup(Kind::Output, &out.name).and_then(|s| s.output());
     let wanted = match gives {
         Some(Needs::Score) => Some(Shape::Tensor(vec![1])),
+        // Any map of one channel: its side depends on the image's, and on the scale.
+        Some(Needs::Patch) => match output_shape.dims() {
+            Some([1, h, w]) => Some(Shape::Tensor(vec![1, *h, *w])),
+            Some([_, h, w]) => Some(Shape::Tensor(vec![1, *h, *w])),
+            _ => Some(Shape::Tensor(vec![1, 1, 1])),
+        },
         Some(Needs::ScoreAndClasses) => data.and_then(|d| d.classes).map(|k| Shape::Tensor(vec![1 + k as i64])),
         Some(Needs::Classes) => data.and_then(|d| d.classes).map(|k| Shape::Tensor(vec![k as i64])),
         Some(Needs::Reconstruction) => data.map(|d| Shape::Tensor(d.shape.clone())),
@@ -111,6 +117,9 @@ fn discriminator(
                 .label(format!("ends at {output_shape}"))
                 .with_secondary(out.span, format!("declared output {w}"))
                 .help(match (output_shape.dims().map(|d| d.len()), w.dims().map(|d| d.len())) {
+                    (_, Some(3)) => {
+                        "end with a convolution to one channel, e.g. `conv(1, kernel: 3, padding: 1)`".into()
+                    }
                     (Some(3), Some(1)) => {
                         format!("end with `flatten` and `linear({})`", w.dims().unwrap()[0])
                     }
