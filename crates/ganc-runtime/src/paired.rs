@@ -33,7 +33,8 @@ pub fn held_out(data: &Data, plan: &Plan, start: usize, n: usize, device: &Devic
     Some((inputs::samples(pairs, n, dims, device), x))
 }
 
-/// G's outputs for the inputs of `data`'s pairs `start..start + n`, and those pairs' targets.
+/// G's outputs for the inputs of `data`'s pairs `start..start + n`, those inputs, and the pairs'
+/// targets.
 pub fn translate(
     g: &Net,
     plan: &Plan,
@@ -41,11 +42,11 @@ pub fn translate(
     start: usize,
     n: usize,
     device: &Device,
-) -> Option<(Value, Vec<f32>)> {
+) -> Option<(Value, Value, Vec<f32>)> {
     let device = device.clone().without_autodiff();
     let (pairs, targets) = held_out(data, plan, start, n, &device)?;
-    let draw = Draw { pairs: Some(pairs), ..Draw::default() };
-    Some((Trainer::generate_with(g, plan, n, inputs::Stream::Fixed, start as u64, &device, &draw), targets))
+    let draw = Draw { pairs: Some(pairs.clone()), ..Draw::default() };
+    Some((Trainer::generate_with(g, plan, n, inputs::Stream::Fixed, start as u64, &device, &draw), pairs, targets))
 }
 
 /// The mean absolute error per pixel between G's output for each input of `test` and its target.
@@ -54,7 +55,7 @@ pub fn l1(g: &Net, plan: &Plan, test: &Data, device: &Device) -> f64 {
     let len = test.len().unwrap_or(0);
     let (mut sum, mut count) = (0.0, 0usize);
     for start in (0..len).step_by(500) {
-        let Some((fake, target)) = translate(&g, plan, test, start, 500.min(len - start), device) else { break };
+        let Some((fake, _, target)) = translate(&g, plan, test, start, 500.min(len - start), device) else { break };
         let fake = values(fake);
         sum += fake.iter().zip(&target).map(|(a, b)| f64::from((a - b).abs())).sum::<f64>();
         count += target.len();
@@ -67,8 +68,7 @@ pub fn l1(g: &Net, plan: &Plan, test: &Data, device: &Device) -> f64 {
 /// otherwise. Returns the pixels, the images in it and their columns.
 pub fn triplets(g: &Net, plan: &Plan, data: &Data, device: &Device) -> Option<(Vec<f32>, usize, usize)> {
     let n = 4 * GRID_TRIPLETS;
-    let (fake, target) = translate(g, plan, data, 0, n, device)?;
-    let (pairs, _) = held_out(data, plan, 0, n, device)?;
+    let (fake, pairs, target) = translate(g, plan, data, 0, n, device)?;
     let (dims, pair_dims) = (&plan.data_shape, plan.pair_shape.as_ref()?);
     let size: usize = dims.iter().product();
     let input: Option<Vec<f32>> = match (pair_dims.as_slice(), dims.as_slice()) {
