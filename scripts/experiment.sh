@@ -1,8 +1,8 @@
 # Shared by the experiment scripts, which start with
 #   source "$(dirname "$0")/experiment.sh" NAME DEFAULT_STEPS "$@"
 # Reads `[STEPS] [SEEDS...]` into $steps and the array $seeds (default seeds 1 2 3), builds the
-# release ganc into $ganc, makes runs/NAME-experiment as $out with an empty $summary, and
-# defines `train_once`. Needs the data under $GANC_DATA_DIR (default ../shared/data).
+# release ganc into $ganc (or takes $GANC_BIN), makes runs/NAME-experiment as $out with an
+# empty $summary, and defines `train_once`. Needs the data under $GANC_DATA_DIR (default ../shared/data).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 steps="${3:-$2}"
@@ -13,8 +13,9 @@ seeds=("${@:-1 2 3}")
 seeds=(${seeds[*]})
 export GANC_DATA_DIR="${GANC_DATA_DIR:-../shared/data}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ganc-target}"
-cargo build -q --release -p ganc
-ganc="$CARGO_TARGET_DIR/release/ganc"
+# GANC_BIN names a ganc binary to use instead (a copy keeps a long experiment off later builds).
+ganc="${GANC_BIN:-$CARGO_TARGET_DIR/release/ganc}"
+[ -n "${GANC_BIN:-}" ] || cargo build -q --release -p ganc
 mkdir -p "$out"
 summary="$out/summary.txt"
 rm -f "$summary"

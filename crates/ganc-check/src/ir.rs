@@ -153,6 +153,10 @@ pub struct Network {
     /// scale `k` (1-based) reads the image inputs average-pooled 2x2 `k` times, with its own
     /// weights. Empty for one scale.
     pub coarser: Vec<Vec<Node>>,
+    /// How many stages of a stacked generator it judges (`at stages: N`, StackGAN++): its scale
+    /// `k` then judges the images of G's `k`-th stage from the top, and the real images pooled
+    /// to their side. `None` for other networks.
+    pub stages: Option<usize>,
     /// Where it is defined.
     #[serde(skip)]
     pub span: Span,
@@ -175,6 +179,11 @@ impl Network {
     /// model: see [`crate::memory`]).
     pub fn param_count(&self) -> Option<u64> {
         self.layers().iter().try_fold(0u64, |a, l| a.checked_add(l.params))
+    }
+
+    /// Whether it judges a stacked generator's stages (`at stages: N`).
+    pub fn stacked(&self) -> bool {
+        self.stages.is_some()
     }
 
     /// Progressive stages' resolutions, in order.

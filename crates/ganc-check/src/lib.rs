@@ -19,6 +19,7 @@ mod privacy;
 mod sections;
 mod semi_supervised;
 pub mod shape;
+mod stacked;
 mod suggest;
 mod trainable;
 pub mod value;

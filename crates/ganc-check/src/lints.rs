@@ -14,6 +14,8 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
     crate::privacy::check(model, diags);
     crate::encoder::check(model, diags);
     crate::paired::check(model, diags);
+    crate::stacked::check(model, diags);
+    crate::sections::evaluate_class_accuracy(model, diags);
     let loss = &model.loss;
     let loss_info = ganc_registry::lookup(Kind::Loss, loss.name).and_then(|s| s.loss());
     let discriminators: Vec<&Network> =
@@ -106,7 +108,8 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
     // E0405 / E0409: progressive stages.
     let g = model.generator();
     let g_stages = g.map(|g| g.stage_resolutions()).unwrap_or_default();
-    for d in &discriminators {
+    // A stacked discriminator judges every stage as it is (`crate::stacked` checks it).
+    for d in discriminators.iter().filter(|d| !d.stacked()) {
         let d_stages = d.stage_resolutions();
         let mut reversed = d_stages.clone();
         reversed.reverse();

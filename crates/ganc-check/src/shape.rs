@@ -201,6 +201,15 @@ fn infer_rule(spec: &Spec, args: &Args, input: &Shape, second: Option<&Shape>) -
             Some(&[_]) => t(vec![args.int("features")]),
             _ => Err(rank(spec, input, "a vector [n]", "add `flatten` before it")),
         },
+        ShapeRule::Augment => match input.dims() {
+            Some(&[_]) => t(vec![args.int("dim")]),
+            _ => Err(rank(
+                spec,
+                input,
+                "a vector [n]",
+                "augment an embedding: `let c = y |> embedding(32) |> conditioning_augmentation(16)`",
+            )),
+        },
         ShapeRule::Conv => {
             let [_, h, w] = image(spec, input)?;
             let (k, s, p) = (args.int("kernel"), args.int("stride"), args.int("padding"));
@@ -526,6 +535,7 @@ pub fn param_count(
         }
         ParamRule::MinibatchKernels => product(&[c, arg("kernels"), arg("dims")]),
         ParamRule::Projection => product(&[classes, c]).and_then(|n| n.checked_add(c + 1)),
+        ParamRule::Augment => product(&[c + 1, 2, arg("dim")]),
     };
     count.ok_or_else(|| {
         err(

@@ -143,7 +143,8 @@ pub fn classifier_gaps(model: &Model) -> Vec<(String, Span)> {
 
 /// What the runtime does not train with a multi-scale discriminator, whose scales' scores it
 /// sets side by side: gradients through D's layers by hand (gradient penalties, `unroll`,
-/// `nagarajan_kolter`), and outputs other than scores (class logits, an autoencoder's image).
+/// `nagarajan_kolter`), outputs other than scores (class logits, an autoencoder's image), and,
+/// for a stacked generator's stages, replay and mixed batches.
 pub fn multi_scale_gaps(model: &Model) -> Vec<(String, Span)> {
     let Some(d) = model.networks.iter().find(|n| n.kind == NetworkKind::Discriminator && n.scales() > 1) else {
         return Vec::new();
@@ -159,9 +160,20 @@ pub fn multi_scale_gaps(model: &Model) -> Vec<(String, Span)> {
     if let Some(o) = model.train.option("unroll").filter(|o| o.span != Span::default() && o.args.int("value") > 0) {
         gaps.push(("`unroll` of a multi-scale discriminator".into(), o.span));
     }
-    let scores = ganc_registry::lookup(Kind::Output, &d.output)
-        .and_then(|s| s.output())
-        .is_some_and(|n| matches!(n, ganc_registry::Needs::Score | ganc_registry::Needs::Patch));
+    // A stacked generator's fakes are an image per stage, which the replay buffer and a mixed
+    // batch do not hold.
+    if d.stacked() {
+        for (option, what) in [("replay", "experience replay"), ("batches", "`batches: mixed`")] {
+            let written = model.train.option(option).filter(|o| o.span != Span::default());
+            let applies = option == "replay" || written.and_then(|o| o.args.name("value")) == Some("mixed");
+            if let Some(o) = written.filter(|_| applies) {
+                gaps.push((format!("{what} with a stacked generator"), o.span));
+            }
+        }
+    }
+    let scores = ganc_registry::lookup(Kind::Output, &d.output).and_then(|s| s.output()).is_some_and(|n| {
+        matches!(n, ganc_registry::Needs::Score | ganc_registry::Needs::Patch | ganc_registry::Needs::Joint)
+    });
     if !scores {
         gaps.push((format!("a multi-scale discriminator with output `{}`", d.output), d.span));
     }

@@ -17,11 +17,21 @@ pub struct ImageSet {
     pub dims: [usize; 3],
     /// One label per image, for labelled sets.
     pub labels: Option<Vec<u32>>,
-    /// The input half of each image's pair, for paired (image-to-image) sets; the images
-    /// themselves are the targets.
-    pub pairs: Option<PairImages>,
+    /// The per-sample condition that travels with each image, for paired sets: a pair's input
+    /// image (pix2pixHD; the images themselves are the targets) or an embedding vector
+    /// (StackGAN++).
+    pub pairs: Option<PairInputs>,
     /// The shuffle of the current epoch.
     order: EpochOrder,
+}
+
+/// What a paired set holds for each of its images.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PairInputs {
+    /// The input half of each image's pair.
+    Images(PairImages),
+    /// An embedding vector per image.
+    Embeddings(Embeddings),
 }
 
 /// The input halves of a paired set: one image per target, with dims of their own.
@@ -33,12 +43,76 @@ pub struct PairImages {
     pub dims: [usize; 3],
 }
 
-impl PairImages {
-    /// The bytes of input `i`.
-    fn image(&self, i: usize) -> &[u8] {
-        let size = self.dims.iter().product::<usize>();
-        &self.pixels[i * size..(i + 1) * size]
+/// One embedding vector per image, as stored in the user's file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Embeddings {
+    /// `len * width` values, one row per image.
+    pub values: Vec<f32>,
+    /// The length `d` of each vector.
+    pub width: usize,
+}
+
+impl PairInputs {
+    /// The shape of one image's input: `[C, H, W]` for an input image, `[d]` for an embedding.
+    pub fn dims(&self) -> Vec<usize> {
+        match self {
+            PairInputs::Images(p) => p.dims.to_vec(),
+            PairInputs::Embeddings(e) => vec![e.width],
+        }
     }
+
+    /// The number of values of one image's input.
+    fn size(&self) -> usize {
+        match self {
+            PairInputs::Images(p) => p.dims.iter().product(),
+            PairInputs::Embeddings(e) => e.width,
+        }
+    }
+
+    /// Whether there is exactly one input for each of `n` images.
+    fn holds(&self, n: usize) -> bool {
+        let values = match self {
+            PairInputs::Images(p) => p.pixels.len(),
+            PairInputs::Embeddings(e) => e.values.len(),
+        };
+        values == n * self.size()
+    }
+
+    /// Appends image `i`'s input to `out`: an input image's bytes scaled to [-1, 1], an
+    /// embedding as stored.
+    fn push(&self, i: usize, out: &mut Vec<f32>) {
+        match self {
+            PairInputs::Images(p) => scale(row(&p.pixels, self.size(), i), out),
+            PairInputs::Embeddings(e) => out.extend_from_slice(row(&e.values, e.width, i)),
+        }
+    }
+
+    /// The inputs of the images at `idx`, in that order.
+    fn select(&self, idx: &[usize]) -> PairInputs {
+        match self {
+            PairInputs::Images(p) => {
+                PairInputs::Images(PairImages { pixels: pick(&p.pixels, self.size(), idx), dims: p.dims })
+            }
+            PairInputs::Embeddings(e) => {
+                PairInputs::Embeddings(Embeddings { values: pick(&e.values, e.width, idx), width: e.width })
+            }
+        }
+    }
+}
+
+/// Row `i` of `values` stored in rows of `size`.
+fn row<T>(values: &[T], size: usize, i: usize) -> &[T] {
+    &values[i * size..(i + 1) * size]
+}
+
+/// The rows at `idx` of `values` stored in rows of `size`, in that order.
+fn pick<T: Copy>(values: &[T], size: usize, idx: &[usize]) -> Vec<T> {
+    idx.iter().flat_map(|&i| row(values, size, i)).copied().collect()
+}
+
+/// Appends `bytes` to `out` scaled to [-1, 1] by `p / 127.5 - 1`.
+fn scale(bytes: &[u8], out: &mut Vec<f32>) {
+    out.extend(bytes.iter().map(|&p| p as f32 / 127.5 - 1.0));
 }
 
 impl ImageSet {
@@ -47,27 +121,30 @@ impl ImageSet {
         ImageSet { pixels, dims, labels, pairs: None, order: EpochOrder::default() }
     }
 
-    /// The same set with `pairs` as the input half of each image's pair.
+    /// The same set with `pairs` as the condition of each image.
     ///
     /// # Panics
     ///
-    /// When `pairs` does not hold exactly one image per stored image.
-    pub fn with_pairs(mut self, pairs: PairImages) -> Self {
-        let size = pairs.dims.iter().product::<usize>();
-        assert_eq!(pairs.pixels.len(), self.len() * size, "one input per target image");
+    /// When `pairs` does not hold exactly one input per stored image.
+    pub fn with_pairs(mut self, pairs: PairInputs) -> Self {
+        assert!(pairs.holds(self.len()), "one input per target image");
         self.pairs = Some(pairs);
         self
     }
 
     /// Number of images.
     pub fn len(&self) -> usize {
-        self.pixels.len() / self.dims.iter().product::<usize>().max(1)
+        self.pixels.len() / self.size().max(1)
+    }
+
+    /// The number of bytes of one image.
+    fn size(&self) -> usize {
+        self.dims.iter().product()
     }
 
     /// The bytes of image `i`.
     pub fn image(&self, i: usize) -> &[u8] {
-        let size = self.dims.iter().product::<usize>();
-        &self.pixels[i * size..(i + 1) * size]
+        row(&self.pixels, self.size(), i)
     }
 
     /// The `k`-th batch, pixels scaled to [-1, 1] by `p / 127.5 - 1`.
@@ -83,20 +160,32 @@ impl ImageSet {
 
     /// The images at `idx` (and their pairs' inputs), pixels scaled to [-1, 1].
     fn gather(&self, idx: &[usize]) -> Batch {
-        let scale = |bytes: &[u8], out: &mut Vec<f32>| out.extend(bytes.iter().map(|&p| p as f32 / 127.5 - 1.0));
-        let mut x = Vec::with_capacity(idx.len() * self.dims.iter().product::<usize>());
+        let mut x = Vec::with_capacity(idx.len() * self.size());
         for &i in idx {
             scale(self.image(i), &mut x);
         }
         let pairs = self.pairs.as_ref().map(|p| {
-            let mut out = Vec::with_capacity(idx.len() * p.dims.iter().product::<usize>());
+            let mut out = Vec::with_capacity(idx.len() * p.size());
             for &i in idx {
-                scale(p.image(i), &mut out);
+                p.push(i, &mut out);
             }
             out
         });
-        let labels = self.labels.as_ref().map(|l| idx.iter().map(|&i| l[i]).collect());
-        Batch { x, labels, pairs, n: idx.len() }
+        Batch { x, labels: self.labels_at(idx), pairs, n: idx.len() }
+    }
+
+    /// The labels of the images at `idx`, for labelled sets.
+    fn labels_at(&self, idx: &[usize]) -> Option<Vec<u32>> {
+        self.labels.as_ref().map(|l| idx.iter().map(|&i| l[i]).collect())
+    }
+
+    /// A new set of the images at `idx`, in that order, with their labels and pairs' inputs.
+    fn select(&self, idx: &[usize]) -> ImageSet {
+        let subset = ImageSet::new(pick(&self.pixels, self.size(), idx), self.dims, self.labels_at(idx));
+        match &self.pairs {
+            Some(p) => subset.with_pairs(p.select(idx)),
+            None => subset,
+        }
     }
 }
 
@@ -116,8 +205,7 @@ impl ImageSet {
             ));
         }
         let per_class = n / classes;
-        let size: usize = self.dims.iter().product();
-        let (mut pixels, mut kept, mut inputs) = (Vec::with_capacity(n * size), Vec::with_capacity(n), Vec::new());
+        let mut kept = Vec::with_capacity(n);
         for class in 0..classes {
             let mut members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] as usize == class).collect();
             if members.len() < per_class {
@@ -128,19 +216,9 @@ impl ImageSet {
                 ));
             }
             members.shuffle(&mut StdRng::seed_from_u64(crate::mix_seed(seed, 7, class as u64)));
-            for &i in &members[..per_class] {
-                pixels.extend_from_slice(self.image(i));
-                kept.push(labels[i]);
-                if let Some(p) = &self.pairs {
-                    inputs.extend_from_slice(p.image(i));
-                }
-            }
+            kept.extend_from_slice(&members[..per_class]);
         }
-        let subset = ImageSet::new(pixels, self.dims, Some(kept));
-        Ok(match &self.pairs {
-            Some(p) => subset.with_pairs(PairImages { pixels: inputs, dims: p.dims }),
-            None => subset,
-        })
+        Ok(self.select(&kept))
     }
 }
 
@@ -189,9 +267,10 @@ pub fn load_cifar10(dir: &Path, split: Split) -> Result<ImageSet, DataError> {
     Ok(ImageSet::new(pixels, [3, 32, 32], Some(labels)))
 }
 
-/// `path` as given when it is absolute or an existing folder, else under `data_dir`.
+/// `path` as given when it is absolute or exists (relative to the working directory), else
+/// under `data_dir`.
 pub fn resolve(data_dir: &Path, path: &Path) -> PathBuf {
-    if path.is_absolute() || path.is_dir() {
+    if path.is_absolute() || path.exists() {
         path.to_path_buf()
     } else {
         data_dir.join(path)

@@ -5,12 +5,16 @@
 //! training batch. A batch depends only on the seed and `k`, never on what was drawn before, so
 //! a resumed run sees exactly the batches an uninterrupted one would.
 //!
-//! Paired (image-to-image) data for pix2pix-style conditional GANs comes from a pix2pixHD-style
-//! folder ([`Source::Paired`]: `train_A` inputs, `train_B` targets, matched by file name) or is
-//! derived from any image set ([`Source::Derived`]: edge maps or coarse mosaics, see
-//! [`Pairing`]). Its batches carry the inputs in [`Batch::pairs`], aligned with the targets in
-//! [`Batch::x`]; [`Data::pair_dims`] gives their shape.
+//! Paired data carries a per-sample condition that travels with each sample: a pair's input
+//! image (pix2pixHD) or an embedding vector (StackGAN++). Image-to-image pairs for pix2pix-style
+//! conditional GANs come from a pix2pixHD-style folder ([`Source::Paired`]: `train_A` inputs,
+//! `train_B` targets, matched by file name) or are derived from any image set
+//! ([`Source::Derived`]: edge maps or coarse mosaics, see [`Pairing`]); embeddings come from a
+//! user's `.npy` file with one row per image of an image set ([`Source::Embedded`]). The batches
+//! carry the conditions in [`Batch::pairs`], aligned with the samples in [`Batch::x`];
+//! [`Data::pair_dims`] gives their shape.
 
+mod embeddings;
 mod error;
 mod filters;
 mod idx;
@@ -85,6 +89,15 @@ pub enum Source {
         /// How each input is made from its target.
         pairing: Pairing,
     },
+    /// The images (and labels) of an image source, each carrying an embedding vector (a
+    /// StackGAN++ text embedding): row `i` of a float32 or float64 `.npy` file of shape `[N, d]`
+    /// for the source's `i`-th image in its stored order.
+    Embedded {
+        /// The image source (MNIST, Fashion-MNIST, CIFAR-10 or a folder).
+        base: Box<Source>,
+        /// The `.npy` file (resolved as [`Source::Images`]'s folder).
+        path: PathBuf,
+    },
 }
 
 /// One batch: `n` samples of `dims` each, flattened, in [-1, 1] for images.
@@ -94,9 +107,10 @@ pub struct Batch {
     pub x: Vec<f32>,
     /// Class labels, for labelled data.
     pub labels: Option<Vec<u32>>,
-    /// The input half of each sample's pair, for paired data: `n * prod(pair_dims)` values,
-    /// sample-major (NCHW), in [-1, 1]; sample `i`'s input is the `i`-th, its target `x`'s
-    /// `i`-th. `None` for unpaired data.
+    /// The per-sample condition that travels with each sample, for paired data: a pair's input
+    /// image (pix2pixHD; NCHW, in [-1, 1]) or an embedding vector (StackGAN++; values as
+    /// stored). `n * prod(pair_dims)` values, sample-major; sample `i`'s condition is the
+    /// `i`-th, its sample `x`'s `i`-th. `None` for unpaired data.
     pub pairs: Option<Vec<f32>>,
     /// Number of samples.
     pub n: usize,
@@ -120,10 +134,12 @@ impl Data {
         }
     }
 
-    /// The shape `[C, H, W]` of a pair's input half (`None` for unpaired data).
+    /// The shape of the per-sample condition that travels with each sample: `[C, H, W]` of a
+    /// pair's input image (pix2pixHD) or `[d]` of an embedding vector (StackGAN++); `None` for
+    /// unpaired data.
     pub fn pair_dims(&self) -> Option<Vec<usize>> {
         match self {
-            Data::Images(set) => set.pairs.as_ref().map(|p| p.dims.to_vec()),
+            Data::Images(set) => set.pairs.as_ref().map(images::PairInputs::dims),
             Data::Mixture(_) => None,
         }
     }
@@ -143,8 +159,8 @@ impl Data {
 
     /// The labelled subset of a semi-supervised GAN: `n` images with their labels, the same
     /// number of each class, drawn by `seed` (each class's images shuffled, the first `n / K`
-    /// kept), each with its pair's input for paired data. Its batches cycle through the subset in
-    /// a fresh order each epoch.
+    /// kept), each with its condition (pair's input or embedding) for paired data. Its batches
+    /// cycle through the subset in a fresh order each epoch.
     pub fn labelled_subset(&self, n: usize, seed: u64) -> Result<Data, DataError> {
         match self {
             Data::Images(set) => set.labelled_subset(n, seed).map(Data::Images),
@@ -176,7 +192,7 @@ impl Data {
 
 impl Source {
     /// The same data set's test split, for sets that have one (derived pairs: those of the
-    /// base's test split).
+    /// base's test split; embeddings belong to one split, so embedded sets have none).
     pub fn test_split(&self) -> Option<Source> {
         match self {
             Source::Mnist { fashion, .. } => Some(Source::Mnist { fashion: *fashion, split: Split::Test }),
@@ -187,7 +203,7 @@ impl Source {
             Source::Derived { base, pairing } => {
                 Some(Source::Derived { base: Box::new(base.test_split()?), pairing: *pairing })
             }
-            Source::Images { .. } | Source::Mixture(_) => None,
+            Source::Images { .. } | Source::Mixture(_) | Source::Embedded { .. } => None,
         }
     }
 }
@@ -211,14 +227,28 @@ pub fn open(source: &Source, data_dir: &Path) -> Result<Data, DataError> {
         Source::Paired { path, size, channels, split } => {
             pairs::load_folders(data_dir, path, *size, *channels, *split).map(Data::Images)
         }
-        Source::Derived { base, pairing } => match open(base, data_dir)? {
-            Data::Images(set) => pairs::derive(set, *pairing).map(Data::Images),
-            Data::Mixture(_) => Err(DataError::new(
-                "",
-                "pairs cannot be derived from a 2D mixture",
-                "derive pairs from an image set (MNIST, Fashion-MNIST, CIFAR-10 or a folder)",
-            )),
-        },
+        Source::Derived { base, pairing } => {
+            pairs::derive(unpaired_images(base, data_dir, "derive pairs from")?, *pairing).map(Data::Images)
+        }
+        Source::Embedded { base, path } => {
+            embeddings::attach(unpaired_images(base, data_dir, "attach embeddings to")?, data_dir, path)
+                .map(Data::Images)
+        }
+    }
+}
+
+/// The images of `base`, for a source that gives each of them a condition (`what` names how,
+/// as in "derive pairs from"); an error for a 2D mixture or an already paired set.
+fn unpaired_images(base: &Source, data_dir: &Path, what: &str) -> Result<images::ImageSet, DataError> {
+    let help = format!("{what} an unpaired image set (MNIST, Fashion-MNIST, CIFAR-10 or a folder)");
+    match open(base, data_dir)? {
+        Data::Images(set) if set.pairs.is_none() => Ok(set),
+        Data::Images(_) => Err(DataError::new(
+            "",
+            "the data set is already paired (each sample carries an input image or an embedding)",
+            help,
+        )),
+        Data::Mixture(_) => Err(DataError::new("", format!("cannot {what} a 2D mixture"), help)),
     }
 }
 

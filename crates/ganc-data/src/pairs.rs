@@ -2,7 +2,7 @@
 //! of inputs and targets matched by file name, and pairs derived from any image set.
 
 use crate::filters::{coarse, edges};
-use crate::images::{image_files, load_image, resolve, ImageSet, PairImages};
+use crate::images::{image_files, load_image, resolve, ImageSet, PairImages, PairInputs};
 use crate::{DataError, Split};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -63,7 +63,7 @@ pub fn load_folders(
         b.extend(load_image(&targets[name], size, channels)?);
     }
     let dims = [channels, size, size];
-    Ok(ImageSet::new(b, dims, None).with_pairs(PairImages { pixels: a, dims }))
+    Ok(ImageSet::new(b, dims, None).with_pairs(PairInputs::Images(PairImages { pixels: a, dims })))
 }
 
 /// The images of `folder` by file name.
@@ -74,16 +74,9 @@ fn by_name(folder: &Path) -> Result<BTreeMap<OsString, PathBuf>, DataError> {
         .collect())
 }
 
-/// `set` with each image's input made by `pairing`; the images stay the targets, with their
-/// labels.
+/// `set` (unpaired) with each image's input made by `pairing`; the images stay the targets,
+/// with their labels.
 pub fn derive(set: ImageSet, pairing: Pairing) -> Result<ImageSet, DataError> {
-    if set.pairs.is_some() {
-        return Err(DataError::new(
-            "",
-            "the data set is already paired",
-            "derive pairs from an unpaired image set (MNIST, Fashion-MNIST, CIFAR-10 or a folder)",
-        ));
-    }
     let [c, h, w] = set.dims;
     let images = 0..set.len();
     let (pixels, dims) = match pairing {
@@ -97,5 +90,5 @@ pub fn derive(set: ImageSet, pairing: Pairing) -> Result<ImageSet, DataError> {
         }
         Pairing::Coarse(f) => (images.flat_map(|i| coarse(set.image(i), set.dims, f)).collect(), [c, h, w]),
     };
-    Ok(set.with_pairs(PairImages { pixels, dims }))
+    Ok(set.with_pairs(PairInputs::Images(PairImages { pixels, dims })))
 }

@@ -165,6 +165,9 @@ codes! {
     /// A multi-scale discriminator (`at scales: N`) that cannot be one: not a discriminator, an
     /// image too small to halve that often, or a body that fails at a coarser scale.
     MULTI_SCALE = "E0419", "multi-scale discriminator does not fit";
+    /// A stacked generator (StackGAN++) without one discriminator per stage, or what needs one
+    /// (`color_consistency`, `at stages`) without it.
+    STACKED_STAGES = "E0420", "stacked stages do not fit";
 
     /// A construct the checker accepts but the runtime cannot train yet.
     NOT_YET_SUPPORTED = "E0501", "not yet supported by the runtime";

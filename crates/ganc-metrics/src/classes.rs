@@ -39,9 +39,31 @@ pub fn classes_covered(logits: &[f32], classes: usize) -> Classes {
     Classes { covered, counts, kl_from_uniform }
 }
 
+/// The share of samples with class `logits` (`n` rows of `classes`) whose most likely class is
+/// their `wanted` one (a class-conditional generator's accuracy: does each sample show the class
+/// it was drawn for).
+pub fn class_accuracy(logits: &[f32], classes: usize, wanted: &[i64]) -> f64 {
+    let hits = logits
+        .chunks(classes.max(1))
+        .zip(wanted)
+        .filter(|(row, &w)| {
+            let best = (0..row.len()).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap_or(0);
+            best as i64 == w
+        })
+        .count();
+    hits as f64 / wanted.len().max(1) as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn class_accuracy_counts_the_rows_whose_best_class_is_the_wanted_one() {
+        let logits: Vec<f32> = [0, 1, 2, 2].iter().flat_map(|&c| one_hot(c)).collect();
+        assert_eq!(class_accuracy(&logits, 4, &[0, 1, 2, 0]), 0.75);
+        assert_eq!(class_accuracy(&logits, 4, &[1, 2, 0, 1]), 0.0);
+    }
 
     fn one_hot(class: usize) -> Vec<f32> {
         (0..4).map(|k| if k == class { 5.0 } else { 0.0 }).collect()

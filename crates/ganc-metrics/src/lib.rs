@@ -25,7 +25,7 @@ mod kid;
 pub mod linear_probe;
 mod precision_recall;
 
-pub use classes::{classes_covered, Classes};
+pub use classes::{class_accuracy, classes_covered, Classes};
 pub use features::Features;
 pub use fid::fid;
 pub use inception_score::inception_score;

@@ -127,6 +127,15 @@ const PAIRS: Param = param(
 );
 const FACTOR: Param =
     param("factor", Int, Def::Int(4), Positive, "the block side of `pairs: coarse` (must divide the image side)");
+/// Per-sample embedding vectors (StackGAN++'s text embeddings), from a user's file.
+const EMBEDDINGS: Param = param(
+    "embeddings",
+    Str,
+    Def::Absent,
+    Any,
+    "a float32/float64 .npy of shape [N, d], row i the embedding of the set's i-th image, read by \
+     `condition t ~ embeddings(d)` (tried as given, then under the data directory)",
+);
 const DIM: Param = param("dim", Int, Def::Required, Positive, "number of dimensions");
 const WEIGHT: Param = param("weight", Float, Def::Float(1.0), NonNegative, "weight of the term in the loss");
 const BIAS: Param = param("bias", Bool, Def::Bool(true), Any, "whether the layer adds a learned bias");
@@ -207,6 +216,25 @@ pub static ENTRIES: &[Spec] = &[
         Family::Weight,
     )
     .trainable(ParamRule::PerClass),
+    layer(
+        "conditioning_augmentation",
+        "Conditioning augmentation: a linear map of the incoming embedding to a mean and a log \
+         variance of `dim` features each, and a draw c = mean + exp(logvar / 2) * eps, eps ~ N(0, I), \
+         at every pass; G's loss adds `kl` times the mean over the batch and features of \
+         KL(N(mean, var) || N(0, I)), which keeps the conditioning manifold smooth.",
+        "Zhang et al. 2017 (StackGAN); Zhang et al. 2018 (StackGAN++)",
+        &[
+            param("dim", Int, Def::Required, Positive, "size of the augmented condition c"),
+            param("kl", Float, Def::Float(1.0), NonNegative, "weight of the KL term in G's loss"),
+        ],
+        ShapeRule::Augment,
+        Family::Weight,
+    )
+    .trainable(ParamRule::Augment)
+    .with_input_gradient(InputGradient::No {
+        why: "conditioning augmentation draws its output at random",
+        help: "augment the condition in the generator; a penalized critic reads the condition as it is",
+    }),
     layer(
         "constant",
         "A learned constant input, ignoring the incoming value.",
@@ -763,6 +791,19 @@ pub static ENTRIES: &[Spec] = &[
         &[param("weight", Float, Def::Float(10.0), NonNegative, "lambda")],
     ),
     reg(
+        "color_consistency",
+        Side::Generator,
+        "Each stage's images keep the colours of the stage below: between neighbouring stages of a \
+         stacked generator, lambda_1 times the mean squared difference of each image's per-channel \
+         pixel means plus lambda_2 times that of its channel covariances, summed over the stage \
+         pairs (StackGAN++'s colour-consistency regularizer).",
+        "Zhang et al. 2018 (StackGAN++)",
+        &[
+            param("mean", Float, Def::Float(1.0), NonNegative, "lambda_1, the weight of the means"),
+            param("covariance", Float, Def::Float(5.0), NonNegative, "lambda_2, the weight of the covariances"),
+        ],
+    ),
+    reg(
         "orthogonal",
         Side::Both,
         "Penalizes off-diagonal terms of W W^T, filters as rows (BigGAN's form).",
@@ -968,21 +1009,21 @@ pub static ENTRIES: &[Spec] = &[
         "mnist",
         "MNIST handwritten digits, 1x28x28, labels 0-9, pixels in [-1, 1].",
         "LeCun et al. 1998",
-        &[SPLIT, LABELLED, PAIRS, FACTOR],
+        &[SPLIT, LABELLED, PAIRS, FACTOR, EMBEDDINGS],
         DataInfo { value: "image", shape: Some(&[1, 28, 28]), classes: Some(10), unit_range: true },
     ),
     data(
         "fashion_mnist",
         "Fashion-MNIST articles, 1x28x28, 10 classes, pixels in [-1, 1].",
         "Xiao et al. 2017",
-        &[SPLIT, LABELLED, PAIRS, FACTOR],
+        &[SPLIT, LABELLED, PAIRS, FACTOR, EMBEDDINGS],
         DataInfo { value: "image", shape: Some(&[1, 28, 28]), classes: Some(10), unit_range: true },
     ),
     data(
         "cifar10",
         "CIFAR-10 binary batches, 3x32x32, 10 classes, pixels in [-1, 1].",
         "Krizhevsky 2009",
-        &[SPLIT, LABELLED, PAIRS, FACTOR],
+        &[SPLIT, LABELLED, PAIRS, FACTOR, EMBEDDINGS],
         DataInfo { value: "image", shape: Some(&[3, 32, 32]), classes: Some(10), unit_range: true },
     ),
     data(
@@ -995,6 +1036,7 @@ pub static ENTRIES: &[Spec] = &[
             param("channels", Int, Def::Int(3), OneOf(&[1, 3, 4]), "1 (grey), 3 (RGB) or 4 (RGBA)"),
             PAIRS,
             FACTOR,
+            EMBEDDINGS,
         ],
         DataInfo { value: "image", shape: None, classes: None, unit_range: true },
     ),
@@ -1076,6 +1118,15 @@ pub static ENTRIES: &[Spec] = &[
         "Isola et al. 2017 (pix2pix); Wang et al. 2018 (pix2pixHD)",
         &[],
     ),
+    entry(
+        Kind::Condition,
+        "embeddings",
+        "Each sample's embedding vector from the data line's `embeddings: \"file.npy\"` (standing in \
+         for StackGAN++'s text embeddings): D reads a real image with its own embedding, and G draws \
+         for the embeddings of the real batch. `dim` must equal the file's width.",
+        "Reed et al. 2016 (text-to-image GAN); Zhang et al. 2018 (StackGAN++)",
+        &[DIM],
+    ),
     // ---- metrics ----------------------------------------------------------------------
     entry(
         Kind::Metric,
@@ -1129,6 +1180,15 @@ pub static ENTRIES: &[Spec] = &[
     ),
     entry(
         Kind::Metric,
+        "class_accuracy",
+        "A class-conditional generator on MNIST or Fashion-MNIST: the share of its samples, the \
+         classes drawn in turn, that ganc's classifier labels as the class they were drawn for \
+         (higher is better; measured while training).",
+        "Odena et al. 2017 (AC-GAN); Zhang et al. 2018 (StackGAN++)",
+        &[param("samples", Int, Def::Int(5_000), Positive, "generated samples")],
+    ),
+    entry(
+        Kind::Metric,
         "test_error",
         "The share of the data's test split that a classifying D (`loss semi_supervised`) labels \
          wrong (lower is better).",
@@ -1141,6 +1201,15 @@ pub static ENTRIES: &[Spec] = &[
         "Paired data: the mean absolute error per pixel between G's output for each input of the \
          test split and its target (lower is better).",
         "Isola et al. 2017 (pix2pix)",
+        &[],
+    ),
+    entry(
+        Kind::Metric,
+        "stage_gap",
+        "A stacked generator: the mean absolute difference per pixel between each stage's images \
+         and the next stage's images average-pooled to their side, over 1,000 samples and every \
+         pair of neighbouring stages (lower: the stages draw the same picture).",
+        "Zhang et al. 2018 (StackGAN++)",
         &[],
     ),
     entry(
@@ -1227,6 +1296,14 @@ pub static ENTRIES: &[Spec] = &[
         Needs::ScoreAndClasses,
         "A score and one logit per class: `[1 + classes]`.",
         "Odena et al. 2017 (AC-GAN)",
+    ),
+    output(
+        "joint",
+        Needs::Joint,
+        "An unconditional and a conditional score side by side, `[2]`: StackGAN++'s joint \
+         discriminator, one head on the image alone and one on the image with its condition; the \
+         loss gives both heads the same targets and averages them.",
+        "Zhang et al. 2018 (StackGAN++)",
     ),
     output(
         "classes",

@@ -250,6 +250,8 @@ pub enum ShapeRule {
     Upsample,
     /// `[C, H, W] -> [C / f^2, H * f, W * f]`.
     PixelShuffle,
+    /// `[n] -> [dim]`: conditioning augmentation's draw.
+    Augment,
     /// `[C, H, W] -> [C, H / k, W / k]` (pooling with a stride that must divide).
     Pool,
     /// `[C, H, W] -> [C]`.
@@ -375,6 +377,8 @@ pub enum ParamRule {
     MinibatchKernels,
     /// A linear score and a class embedding: `C + 1 + K * C`.
     Projection,
+    /// A linear map to a mean and a log variance of `dim` each: `C * 2 dim + 2 dim`.
+    Augment,
 }
 
 /// Whether a gradient penalty can differentiate a critic's per-sample input gradient through a
@@ -437,6 +441,8 @@ pub enum Needs {
     Score,
     /// A map of raw scores, one per patch: `[1, h, w]` (PatchGAN).
     Patch,
+    /// An unconditional and a conditional score: `[2]` (StackGAN++).
+    Joint,
     /// A reconstruction of its input (an autoencoder), as BEGAN.
     Reconstruction,
     /// One score plus one logit per class: `[1 + classes]`.
@@ -451,6 +457,7 @@ impl Needs {
         match self {
             Needs::Score => "one score per sample",
             Needs::Patch => "a map of scores, one per patch",
+            Needs::Joint => "an unconditional and a conditional score",
             Needs::Reconstruction => "a reconstruction of its input",
             Needs::ScoreAndClasses => "a score and class logits",
             Needs::Classes => "one logit per class",

@@ -9,6 +9,7 @@
 
 mod activations;
 mod attention;
+mod augment;
 mod conditional;
 mod joins;
 mod minibatch;
@@ -26,6 +27,7 @@ mod weights;
 
 pub use activations::Activation;
 pub use attention::SelfAttention;
+pub use augment::Augment;
 pub use conditional::{ConditionalBatchNorm, Projection};
 pub use joins::{Add, Concat};
 pub use minibatch::MinibatchDiscrimination;
@@ -175,6 +177,8 @@ pub enum Layer {
     ConditionalBatchNorm(ConditionalBatchNorm),
     /// `projection(y)`.
     Projection(Projection),
+    /// `conditioning_augmentation(dim, kl)`.
+    Augment(Augment),
     /// `constant(channels, height, width)`.
     Constant(Constant),
     /// `noise_injection`.
@@ -207,6 +211,7 @@ impl Layer {
             Layer::Embedding(m) => m,
             Layer::ConditionalBatchNorm(m) => m,
             Layer::Projection(m) => m,
+            Layer::Augment(m) => m,
             Layer::Constant(m) => m,
             Layer::NoiseInjection(m) => m,
             Layer::Adain(m) => m,
@@ -258,6 +263,7 @@ impl Layer {
             | Layer::Projection(Projection { labels, .. }) => Some(labels),
             Layer::Adain(Adain { style, .. }) => Some(style),
             Layer::Linear(_)
+            | Layer::Augment(_)
             | Layer::Constant(_)
             | Layer::NoiseInjection(_)
             | Layer::Conv(_)

@@ -137,6 +137,21 @@ impl Loss {
         }
     }
 
+    /// The fake side of [`Loss::discriminator`] alone: D's loss for outputs `fake` it should
+    /// call fake (targets `fake_t`). `None` for the losses whose sides do not separate
+    /// (relativistic, BEGAN) and the class losses.
+    pub fn fake_side(&self, fake: Tensor<2>, fake_t: Tensor<2>) -> Option<Tensor<1>> {
+        Some(match self {
+            Loss::Minimax | Loss::NonSaturating | Loss::Avb { .. } => bce(fake, fake_t),
+            Loss::Wasserstein => fake.mean(),
+            Loss::LeastSquares { .. } => (fake - fake_t).powi_scalar(2).mean() * 0.5,
+            Loss::Hinge => relu(fake + 1.0).mean(),
+            Loss::Relativistic { .. } | Loss::Began { .. } | Loss::Auxiliary { .. } | Loss::SemiSupervised { .. } => {
+                return None
+            }
+        })
+    }
+
     /// The gradients of [`Loss::discriminator`] with respect to D's real and fake outputs, in
     /// closed form, so that they are themselves differentiable (parameter gradients that a loss
     /// on them trains through: `unroll`, `nagarajan_kolter`). `None` for the relativistic losses,

@@ -2,7 +2,7 @@
 
 use crate::layers::reparam::{Weighted, Wrappers};
 use crate::layers::{
-    Activation, Adain, Add, AvgPool, Concat, ConditionalBatchNorm, Constant, Ctx, Decay, Dropout, Flatten,
+    Activation, Adain, Add, Augment, AvgPool, Concat, ConditionalBatchNorm, Constant, Ctx, Decay, Dropout, Flatten,
     GaussianNoise, GlobalPool, Layer, MaxPool, MinibatchDiscrimination, MinibatchStddev, NoiseInjection, Op, OpKind,
     PixelNorm, PixelShuffle, Projection, Reparametrized, Reshape, SampleNorm, SelfAttention, Upsample,
     VirtualBatchNorm,
@@ -78,6 +78,11 @@ pub struct Stages {
     /// `grow` stages (G, lowest resolution first) or `shrink` stages (D, highest first).
     #[module(skip)]
     pub grows: bool,
+    /// A stacked generator's stages (StackGAN++): every stage runs, each stage's image is
+    /// finished by the layers after the stages, and the output is all of them
+    /// ([`Value::Stacked`]).
+    #[module(skip)]
+    pub stacked: bool,
     /// The stages, in source order.
     pub stages: Vec<Stage>,
     /// Between neighbouring resolutions: nearest 2x upsampling of the previous stage's image
@@ -166,6 +171,16 @@ impl Net {
         }
     }
 
+    /// Makes its `grow` stages a stacked generator's (StackGAN++): every pass runs every stage
+    /// and outputs each stage's image ([`Value::Stacked`]).
+    pub fn stack_stages(&mut self) {
+        for node in &mut self.body {
+            if let Node::Stages(s) = node {
+                s.stacked = s.grows;
+            }
+        }
+    }
+
     /// Runs this network's own body (one scale) on its inputs.
     pub(crate) fn forward_one(&self, inputs: Vec<Value>, ctx: &Ctx) -> Value {
         self.strip(walk(self, self.with_reference(inputs), ctx, &mut ()).output.value)
@@ -194,15 +209,51 @@ impl Net {
 
     /// Runs the network and also returns every named value (for feature matching; a
     /// multi-scale discriminator's are those of its first scale).
+    ///
+    /// Conditioning augmentation's KL term, when the network has such layers, is among them
+    /// under [`AUGMENTATION_KL`], as a `[1, 1]` vector.
     pub fn forward_with(&self, inputs: Vec<Value>, ctx: &Ctx) -> (Value, HashMap<String, Value>) {
         let scales = self.is_multi_scale().then(|| inputs.clone());
-        let walked = walk(self, self.with_reference(inputs), ctx, &mut ());
-        let named = walked.named.into_iter().map(|(name, flow)| (name, self.strip(flow.value))).collect();
+        let first = match &scales {
+            Some(inputs) => crate::scales::pooled(inputs, 0, ctx),
+            None => inputs,
+        };
+        let mut kl = AugmentationKl(None);
+        let walked = walk(self, self.with_reference(first), ctx, &mut kl);
+        let mut named: HashMap<String, Value> =
+            walked.named.into_iter().map(|(name, flow)| (name, self.strip(flow.value))).collect();
+        if let Some(kl) = kl.0 {
+            named.insert(AUGMENTATION_KL.into(), Value::Flat(kl.unsqueeze_dim(1)));
+        }
         match scales {
             Some(inputs) => (self.forward_scales(inputs, ctx), named),
             None => (self.strip(walked.output.value), named),
         }
     }
+}
+
+/// The name under which [`Net::forward_with`] returns the weighted KL term of the network's
+/// `conditioning_augmentation` layers: not a name a `.gan` file can bind (names have no dots).
+pub const AUGMENTATION_KL: &str = "conditioning_augmentation.kl";
+
+/// The plain forward pass, summing the KL terms of conditioning augmentation on the way.
+struct AugmentationKl(Option<Tensor<1>>);
+
+impl Observer<'_> for AugmentationKl {
+    fn layer(&mut self, layer: &Layer, input: Flow, second: Option<Flow>, _: usize, ctx: &Ctx) -> Value {
+        if let Layer::Augment(a) = layer {
+            let kl = a.kl(input.value.clone());
+            self.0 = Some(match self.0.take() {
+                Some(sum) => sum + kl,
+                None => kl,
+            });
+        }
+        layer.forward(input.value, second.map(|s| s.value), ctx)
+    }
+
+    fn residual(&mut self, _: usize, _: usize, _: usize) {}
+
+    fn blend(&mut self, _: usize, _: usize, _: f64, _: usize) {}
 }
 
 /// A construct the runtime does not lower yet, with where it is written.
@@ -270,6 +321,7 @@ fn lower_nodes(nodes: &[ir::Node], device: &Device, missing: &mut Vec<Unsupporte
                         };
                         out.push(Node::Stages(Stages {
                             grows: *grows,
+                            stacked: false,
                             stages: vec![stage],
                             resample: Layer::Op(Op { kind: resample }),
                         }))
@@ -431,6 +483,14 @@ fn lower_layer(l: &ir::Layer, device: &Device, missing: &mut Vec<Unsupported>) -
         "projection" => {
             let (labels, classes) = second_labels(l);
             Some(Layer::Projection(Projection::new(input[0], classes, labels, device)))
+        }
+        "conditioning_augmentation" => {
+            let dim = int("dim");
+            Some(Layer::Augment(Augment {
+                moments: LinearConfig::new(input[0], 2 * dim).init(device),
+                dim,
+                weight: a.float("kl"),
+            }))
         }
         "constant" => Some(Layer::Constant(Constant::new([int("channels"), int("height"), int("width")], device))),
         "noise_injection" => Some(Layer::NoiseInjection(NoiseInjection::new(input[0], device))),

@@ -102,6 +102,7 @@ fn describe(layer: &Layer) -> &'static str {
         Layer::Embedding(_) => "embedding",
         Layer::ConditionalBatchNorm(_) => "conditional_batchnorm",
         Layer::Projection(_) => "projection",
+        Layer::Augment(_) => "conditioning_augmentation",
         Layer::Constant(_) => "constant",
         Layer::NoiseInjection(_) => "noise_injection",
         Layer::Adain(_) => "adain",

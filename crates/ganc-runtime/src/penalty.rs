@@ -95,6 +95,7 @@ impl Penalty {
             Value::Image(t) => t.device(),
             Value::Flat(t) => t.device(),
             Value::Labels(t) => t.device(),
+            Value::Stacked(s) => s[0].device(),
         };
         let (x, labels) = match &self.at {
             At::Real => (batch.real.clone(), batch.real_labels.cloned()),

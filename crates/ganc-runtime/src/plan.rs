@@ -99,7 +99,8 @@ pub enum Latent {
     Sphere(usize),
     /// Class labels drawn uniformly from `classes` (for G); real labels for D.
     Labels(usize),
-    /// The input half of paired data, of these dims: read from the batch (image-to-image).
+    /// What travels with each sample, of these dims, read from the batch: the input half of
+    /// paired data (image-to-image), or an embedding vector (`embeddings`, StackGAN++).
     Paired(Vec<usize>),
 }
 
@@ -142,6 +143,9 @@ pub struct Plan {
     pub g_inputs: Vec<(String, Latent)>,
     /// Whether D takes a second input: the labels, or (BiGAN) the code `encoder`.
     pub d_takes_labels: bool,
+    /// Whether D is StackGAN++'s joint D (`-> joint`): its conditional head also learns to call
+    /// real images with mismatched conditions fake ([`crate::joint`]).
+    pub joint: bool,
     /// BiGAN: the latent an encoder infers from the data, which D reads beside it.
     pub encoder: Option<String>,
     /// How a stochastic encoder's noise (its input after the data) is drawn.
@@ -204,6 +208,12 @@ pub struct Plan {
     /// pix2pixHD's feature matching for G on paired data: the weight of the L1 distance of D's
     /// features after every activation, summed over layers and averaged over scales.
     pub paired_features: Option<f64>,
+    /// A stacked generator's stage resolutions, the top stage's first (StackGAN++); empty
+    /// otherwise.
+    pub stacked: Vec<usize>,
+    /// StackGAN++'s colour-consistency regularizer on a stacked G: the weights of the means and
+    /// of the covariances.
+    pub color_consistency: Option<(f64, f64)>,
     /// Experience replay: the buffer's size in samples and the share of each fake batch from it.
     pub replay: Option<(usize, f64)>,
     /// Unrolled GAN: D's look-ahead updates for G's loss.
@@ -212,6 +222,12 @@ pub struct Plan {
     pub nagarajan_kolter: Option<f64>,
     /// DP-SGD on D (`differential_privacy`).
     pub privacy: Option<Privacy>,
+}
+
+/// Whether the generator's stages are stacked (StackGAN++): a discriminator judges them
+/// `at stages`.
+fn stacked(model: &Model) -> bool {
+    model.networks.iter().any(|n| n.kind == NetworkKind::Discriminator && n.stacked())
 }
 
 /// The `progressive(fade, hold)` schedule of a generator with stages (the registry's defaults
@@ -236,7 +252,8 @@ fn schedule(model: &Model, g: &ganc_check::ir::Network) -> Option<Schedule> {
 }
 
 impl Plan {
-    /// Whether G maps each pair's input (image-to-image translation).
+    /// Whether G reads what travels with each sample: a pair's input (image-to-image
+    /// translation) or an embedding.
     pub fn g_reads_pairs(&self) -> bool {
         self.g_inputs.iter().any(|(_, l)| matches!(l, Latent::Paired(_)))
     }
@@ -323,6 +340,8 @@ pub struct Evaluate {
     pub elbo: bool,
     /// Paired data: the mean absolute error of G's outputs for the test split's inputs.
     pub l1: bool,
+    /// A stacked generator: how far each stage's images are from the next stage's, pooled.
+    pub stage_gap: bool,
 }
 
 impl Evaluate {
@@ -339,6 +358,7 @@ impl Evaluate {
             (self.linear_probe, "linear_probe"),
             (self.elbo, "elbo"),
             (self.l1, "l1"),
+            (self.stage_gap, "stage_gap"),
         ] {
             if on {
                 columns.push(column);
@@ -373,9 +393,10 @@ fn source(data: &ganc_check::ir::Data) -> Source {
         _ => None,
     };
     let base = unpaired(data);
-    match pairing {
-        Some(pairing) => Source::Derived { base: Box::new(base), pairing },
-        None => base,
+    match (pairing, a.get("embeddings")) {
+        (Some(pairing), _) => Source::Derived { base: Box::new(base), pairing },
+        (None, Some(Const::Str(path))) => Source::Embedded { base: Box::new(base), path: path.into() },
+        (None, _) => base,
     }
 }
 
@@ -410,7 +431,7 @@ fn latent(model: &Model, name: &str) -> Option<Latent> {
     let a = &input.source.args;
     let dim = a.int("dim").max(0) as usize;
     Some(match (input.kind, input.source.name) {
-        (InputKind::Condition, "paired") => {
+        (InputKind::Condition, "paired" | "embeddings") => {
             Latent::Paired(input.shape.dims().map(|d| d.iter().map(|x| *x as usize).collect()).unwrap_or_default())
         }
         (InputKind::Condition, _) => Latent::Labels(match input.shape {
@@ -478,6 +499,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
     let mut penalties = Vec::new();
     let (mut orthogonal, mut historical) = (PerNetwork::default(), PerNetwork::default());
     let (mut feature_matching, mut nagarajan_kolter, mut paired_features) = (None, None, None);
+    let mut color_consistency = None;
     let (mut weight_clip, mut instance_noise, mut privacy) = (None, None, None);
     let loss_targets = registry::lookup(Kind::Loss, model.loss.name).and_then(|s| s.loss()).is_some_and(|l| l.targets);
     for r in &model.regularizers {
@@ -519,6 +541,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
             }
             "nagarajan_kolter" => nagarajan_kolter = Some(c.args.float("weight")),
             "paired_feature_matching" => paired_features = Some(c.args.float("weight")),
+            "color_consistency" => color_consistency = Some((c.args.float("mean"), c.args.float("covariance"))),
             "differential_privacy" => {
                 privacy = Some(Privacy {
                     clip: c.args.float("clip"),
@@ -564,6 +587,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
             linear_probe: false,
             elbo: false,
             l1: false,
+            stage_gap: false,
         };
         for m in &eval.metrics {
             let flag = match m.name {
@@ -572,6 +596,7 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
                 "linear_probe" => Some(&mut e.linear_probe),
                 "elbo" => Some(&mut e.elbo),
                 "l1" => Some(&mut e.l1),
+                "stage_gap" => Some(&mut e.stage_gap),
                 _ => None,
             };
             if let Some(flag) = flag {
@@ -627,13 +652,18 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         source: source(&model.data),
         data_shape: model.data.shape.iter().map(|x| *x as usize).collect(),
         classes: model.data.classes.map(|k| k as usize),
-        pair_shape: model.data.pair.as_ref().map(|p| p.iter().map(|x| *x as usize).collect()),
+        pair_shape: model.data.pair.as_ref().map(|p| p.iter().map(|x| *x as usize).collect()).or_else(|| {
+            let embedded =
+                model.inputs.iter().find(|i| i.kind == InputKind::Condition && i.source.name == "embeddings");
+            embedded.and_then(|i| i.shape.dims()).map(|d| d.iter().map(|x| *x as usize).collect())
+        }),
         labelled: match model.data.source.args.get("labels") {
             Some(Const::Int(n)) if model.loss.name == "semi_supervised" => Some((*n).max(1) as usize),
             _ => None,
         },
         g_inputs,
         d_takes_labels: d.inputs.len() > 1,
+        joint: d.output == "joint",
         encoder: encoders.first().map(|e| e.output.clone()),
         encoder_noise,
         opt_e: optimizer(encoders.first().map_or("", |e| e.name.as_str())),
@@ -668,7 +698,12 @@ pub fn plan(model: &Model) -> Result<Plan, Vec<Diagnostic>> {
         watch,
         evaluate,
         penalties,
-        progressive: schedule(model, g),
+        progressive: schedule(model, g).filter(|_| !stacked(model)),
+        stacked: match stacked(model) {
+            true => g.stage_resolutions().iter().rev().map(|r| *r as usize).collect(),
+            false => Vec::new(),
+        },
+        color_consistency,
         orthogonal,
         historical,
         feature_matching,

@@ -77,6 +77,8 @@ impl Net {
                         Value::Image(Tensor::cat(vec![r.reshape([rows, c, h, w]), x], 0))
                     }
                     Value::Flat(x) => Value::Flat(Tensor::cat(vec![r, x], 0)),
+                    // Only G's stages are stacked, and G's inputs are latents and conditions.
+                    stacked @ Value::Stacked(_) => stacked,
                 }
             })
             .collect()
@@ -90,6 +92,7 @@ impl Net {
             Value::Flat(t) => Value::Flat(t.narrow(0, rows, n)),
             Value::Image(t) => Value::Image(t.narrow(0, rows, n)),
             Value::Labels(t) => Value::Labels(t.narrow(0, rows, n)),
+            Value::Stacked(s) => Value::Stacked(s.into_iter().map(|t| t.narrow(0, rows, n)).collect()),
         }
     }
 }

@@ -166,6 +166,9 @@ pub fn networks(model: &Model, device: &Device) -> Result<(Net, Net), TrainError
         lower(g_ir, device).map(|g| regularized(model, g_ir, g)),
         lower(d_ir, device).map(|d| regularized(model, d_ir, d)),
     );
+    if let (Ok(g), true) = (&mut g, d_ir.stacked()) {
+        g.stack_stages();
+    }
     if let (Ok(g), Ok(p)) = (&mut g, plan(model)) {
         g.draw_reference(&p.g_inputs, p.seed, device);
     }
@@ -373,6 +376,7 @@ pub fn train(
     train_device.seed(plan.seed);
     let (g, d) = networks(model, &train_device)?;
     let data = ganc_data::open(&plan.source, &ganc_data::data_dir(opts.data_dir.as_deref()))?;
+    embeddings_fit(&plan, &data)?;
     // The test split of the metrics that read it, and a semi-supervised run's labelled subset.
     let data_dir = ganc_data::data_dir(opts.data_dir.as_deref());
     let test_set = match plan.evaluate.as_ref().filter(|e| e.reads_test_split()).and_then(|_| plan.source.test_split())
@@ -541,6 +545,9 @@ pub fn train(
             if let Some(test) = test_set.as_ref().filter(|_| eval.l1) {
                 measured.push(("l1", crate::paired::l1(&trainer.sampler(true), &plan, test, &device)));
             }
+            if eval.stage_gap {
+                measured.push(("stage_gap", crate::stacked::stage_gap(&trainer.sampler(true), &plan, &device)));
+            }
             if let Some(test) = test_set.as_ref().filter(|_| eval.test_error) {
                 measured.push(("test_error", crate::semi_supervised::test_error(&trainer.d, test, &device)));
             }
@@ -621,13 +628,29 @@ pub fn class_rows(classes: usize, cols: usize) -> Vec<i64> {
     (0..classes * cols).map(|i| (i / cols) as i64).collect()
 }
 
+/// Refuses embeddings whose width is not the `dim` their condition declares (the checker read
+/// the declaration; only the file says what it holds).
+fn embeddings_fit(plan: &Plan, data: &ganc_data::Data) -> Result<(), TrainError> {
+    let (Some(declared), Some(loaded)) = (plan.pair_shape.as_deref(), data.pair_dims()) else { return Ok(()) };
+    match (declared, loaded.as_slice()) {
+        ([dim], [width]) if dim != width => Err(TrainError::Refused {
+            message: format!("the embeddings file holds vectors of {width} values, but the condition declares {dim}"),
+            help: format!(
+                "write `condition t ~ embeddings({width})`, or point `embeddings:` at the file of {dim}-vectors"
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Writes the sample grid (or 2D scatter) of the fixed latent batch at `step`: one row per
 /// class for a conditional generator. A progressive run's grid shows the images at the
 /// resolution of the step just trained, each pixel repeated up to the data's size, and is named
 /// after that resolution and alpha (`step_000300_r14_a0.50.png`).
 ///
 /// A generator of paired data translates the first held-out inputs, and a second grid,
-/// `pairs_step_N.png`, shows rows of (input, output, target) triplets.
+/// `pairs_step_N.png`, shows rows of (input, output, target) triplets. A stacked generator's
+/// grid shows its top stage, and `stage{R}_step_N.png` every stage at its resolution R.
 fn write_samples(
     run: &Path,
     t: &Trainer,
@@ -657,6 +680,10 @@ fn write_samples(
             Some((s, g)) => s.to_full(fake, g),
             None => fake,
         };
+        // A stacked generator's images of every stage, each at its own resolution.
+        let samples = run.join("samples");
+        crate::stacked::write_stage_grids(&samples, &fake, dims[0], cols, step)
+            .map_err(|e| io_err("write", &samples, e))?;
         let fake = values(fake);
         images::grid_with_columns(&path, &fake, n, cols, dims).map_err(|e| io_err("write", &path, e))?;
         if let Some((triplets, n, cols)) = held_out.and_then(|h| crate::paired::triplets(&net, &t.plan, h, &t.device)) {
@@ -720,6 +747,13 @@ impl ImageEvaluation {
         device: &Device,
     ) -> Result<ImageEvaluation, TrainError> {
         let net = FeatureNet::choose(model.data.source.name, opts.inception_weights.clone(), device)?;
+        if e.images.contains(&Measure::ClassAccuracy) && !matches!(net, FeatureNet::Classifier(_)) {
+            return Err(TrainError::Refused {
+                message: "`class_accuracy` reads the classes of ganc's classifier, and Inception-v3 was given".into(),
+                help: "train without --inception-weights (and GANC_INCEPTION_WEIGHTS) to measure `class_accuracy`"
+                    .into(),
+            });
+        }
         let dims = plan.data_shape.clone();
         let real = data.batch(ganc_data::mix_seed(plan.seed, 5, 0), 0, e.image_samples).x;
         let (real, _) = net.features(&real, &dims, device);
@@ -729,23 +763,27 @@ impl ImageEvaluation {
     /// The metrics of the sampling generator's images (for a paired G, its translations of
     /// `held_out`'s inputs), by column.
     fn measure(&self, t: &Trainer, held_out: Option<&ganc_data::Data>) -> Vec<(&'static str, f64)> {
-        let fake = generated(t, self.samples, held_out);
+        // `class_accuracy` needs the class of each sample: the classes in turn.
+        let cycled = t.plan.g_classes().filter(|_| self.measures.contains(&Measure::ClassAccuracy));
+        let drawn_for: Option<Vec<i64>> = cycled.map(|k| (0..self.samples).map(|i| (i % k) as i64).collect());
+        let fake = generated(t, self.samples, held_out, drawn_for.as_deref());
         let (features, logits) = self.net.features(&fake, &self.dims, &t.device.clone().without_autodiff());
-        crate::evaluate::measure(&self.measures, &self.real, &features, &logits, self.seed)
+        crate::evaluate::measure(&self.measures, &self.real, &features, &logits, drawn_for.as_deref(), self.seed)
     }
 }
 
 /// `n` samples of the sampling generator (the EMA copy when kept) at the data's size, drawn in
-/// chunks from a fixed stream: a progressive run's images at the resolution of its step, each
-/// pixel repeated up to the data's size.
-fn generated(t: &Trainer, n: usize, held_out: Option<&ganc_data::Data>) -> Vec<f32> {
+/// chunks from a fixed stream (of the classes `drawn_for`, when given): a progressive run's
+/// images at the resolution of its step, each pixel repeated up to the data's size.
+fn generated(t: &Trainer, n: usize, held_out: Option<&ganc_data::Data>, drawn_for: Option<&[i64]>) -> Vec<f32> {
     let net = t.sampler(true);
     let growth = t.plan.progressive.as_ref().map(|s| (s, s.after(t.step)));
     let mut out = Vec::new();
     for (i, start) in (0..n).step_by(500).enumerate() {
         let m = 500.min(n - start);
         let pairs = held_out.and_then(|h| crate::paired::held_out(h, &t.plan, start, m, &t.device)).map(|(p, _)| p);
-        let draw = Draw { classes: None, psi: None, growth: growth.map_or(Growth::FULL, |(_, g)| g), pairs };
+        let classes = drawn_for.map(|c| c[start..start + m].to_vec());
+        let draw = Draw { classes, psi: None, growth: growth.map_or(Growth::FULL, |(_, g)| g), pairs };
         let fake = Trainer::generate_with(&net, &t.plan, m, Stream::Fixed, 100 + i as u64, &t.device, &draw);
         let fake = match growth {
             Some((s, g)) => s.to_full(fake, g),

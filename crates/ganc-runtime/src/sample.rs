@@ -55,9 +55,11 @@ pub fn load(path: &Path, device_name: &str, ema: bool) -> Result<Loaded, TrainEr
     let plan = resolve(&model, &with_saved_options(&TrainOptions::default(), &run))?;
     if plan.g_reads_pairs() {
         return Err(TrainError::Refused {
-            message: "the generator translates the inputs of paired data, and sampling has none to give it".into(),
-            help: "the run's samples/pairs_step_*.png show (input, output, target) on held-out pairs, and its \
-                   evaluate.csv the `l1` and FID measured on them"
+            message: "the generator reads what travels with each sample (a paired input or an embedding), and \
+                      sampling has none to give it"
+                .into(),
+            help: "the run's samples/ grids show G's outputs for held-out pairs or embeddings \
+                   (pairs_step_*.png: input, output, target), and its evaluate.csv what was measured on them"
                 .into(),
         });
     }

@@ -8,12 +8,14 @@ use crate::value::Value;
 use crate::walk::{walk, Flow, Observer};
 use burn::tensor::Tensor;
 
-/// The inputs of scale `k`: image inputs average-pooled 2x2 `k` times (labels and vectors as
-/// they are).
-fn pooled(inputs: &[Value], k: usize, ctx: &Ctx) -> Vec<Value> {
+/// The inputs of scale `k`: a stacked generator's images of the `k`-th stage from the top
+/// (StackGAN++), other image inputs average-pooled 2x2 `k` times (labels and vectors as they
+/// are).
+pub(crate) fn pooled(inputs: &[Value], k: usize, ctx: &Ctx) -> Vec<Value> {
     inputs
         .iter()
         .map(|v| match v {
+            Value::Stacked(stages) => Value::Image(stages[k].clone()),
             Value::Image(_) if k > 0 => AvgPool(1 << k).forward(v.clone(), None, ctx),
             _ => v.clone(),
         })

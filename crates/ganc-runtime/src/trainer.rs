@@ -7,9 +7,10 @@ use crate::fused_adam::FusedAdam;
 use crate::growth::Growth;
 use crate::history;
 use crate::inputs::{self, Stream};
+use crate::joint;
 use crate::layers::{Ctx, Decay};
 use crate::losses::Loss;
-use crate::network::Net;
+use crate::network::{Net, AUGMENTATION_KL};
 use crate::orthogonal;
 use crate::paired;
 use crate::param_grad::{self, Side};
@@ -19,6 +20,7 @@ use crate::plan::{Latent, Optimizer, Plan};
 use crate::privacy::{self, ClippedSum, Privacy};
 use crate::replay::Buffer;
 use crate::semi_supervised;
+use crate::stacked;
 use crate::styles::STYLE_AVERAGE_DECAY;
 use crate::unroll::{self, Rule};
 use crate::value::Value;
@@ -437,6 +439,15 @@ impl Trainer {
         if let Some(ce) = classes {
             loss = loss + ce;
         }
+        // StackGAN++'s joint D: real images with another sample's condition are fakes to its
+        // conditional head, at half the weight of the real and fake batches (the paper's D loss
+        // averages the wrong pairs with the fakes).
+        if let Some(condition) = b.real_labels.as_ref().filter(|_| plan.joint) {
+            let wrong = joint::conditional(self.d_forward(b.real.clone(), Some(joint::mismatched(condition)), ctx));
+            if let Some(term) = plan.loss.fake_side(wrong, b.fake_t.clone()) {
+                loss = loss + term.mul_scalar(0.5);
+            }
+        }
         let batch = penalty::Batch {
             real: &b.real,
             fake: &b.fake,
@@ -660,6 +671,15 @@ impl Trainer {
                 }
             };
             self.g.track_styles(&named, STYLE_AVERAGE_DECAY);
+            // StackGAN++: conditioning augmentation's KL term, and the colour consistency of
+            // neighbouring stages.
+            let kl = named.get(AUGMENTATION_KL).map(|kl| kl.clone().flat().reshape([1]));
+            let colors = match (plan.color_consistency, &fake) {
+                (Some((mean, covariance)), Value::Stacked(stages)) => {
+                    Some(stacked::color_consistency(stages, mean, covariance))
+                }
+                _ => None,
+            };
             let fake = self.with_instance_noise(fake);
             // D's loss on its last real batch and on G's fakes, still a graph of G, for what
             // differentiates D's parameter gradients (`unroll`, `nagarajan_kolter`).
@@ -723,8 +743,8 @@ impl Trainer {
             if let Some(ce) = classes {
                 loss = loss + ce;
             }
-            if let Some(matched) = matched {
-                loss = loss + matched;
+            for term in [matched, kl, colors].into_iter().flatten() {
+                loss = loss + term;
             }
             if let (Some(fm), Some((_, real_named))) = (&plan.feature_matching, &on_real) {
                 let mean = |named: &HashMap<String, Value>| Some(named.get(&fm.name)?.clone().flat().mean_dim(0));

@@ -1,4 +1,5 @@
-//! Values flowing through a network: a batch of vectors, of images, or of class labels.
+//! Values flowing through a network: a batch of vectors, of images, or of class labels; and a
+//! stacked generator's images at every stage.
 
 use burn::tensor::{Int, Tensor};
 
@@ -11,6 +12,9 @@ pub enum Value {
     Image(Tensor<4>),
     /// `[B]` class indices.
     Labels(Tensor<1, Int>),
+    /// A stacked generator's images (StackGAN++), one `[B, C, H, W]` per stage, the highest
+    /// resolution first, each side half the one before. Read as one image, it is the first.
+    Stacked(Vec<Tensor<4>>),
 }
 
 impl Value {
@@ -20,6 +24,7 @@ impl Value {
             Value::Flat(t) => t.dims()[0],
             Value::Image(t) => t.dims()[0],
             Value::Labels(t) => t.dims()[0],
+            Value::Stacked(s) => s[0].dims()[0],
         }
     }
 
@@ -27,6 +32,7 @@ impl Value {
     pub fn image(self) -> Tensor<4> {
         match self {
             Value::Image(t) => t,
+            Value::Stacked(mut s) => s.swap_remove(0),
             other => {
                 let t = other.flat();
                 let [b, n] = t.dims();
@@ -41,6 +47,7 @@ impl Value {
             Value::Flat(t) => Value::Flat(t.clone().narrow(0, i, 1)),
             Value::Image(t) => Value::Image(t.clone().narrow(0, i, 1)),
             Value::Labels(t) => Value::Labels(t.clone().narrow(0, i, 1)),
+            Value::Stacked(s) => Value::Stacked(s.iter().map(|t| t.clone().narrow(0, i, 1)).collect()),
         }
     }
 
@@ -50,6 +57,7 @@ impl Value {
             Value::Flat(t) => t.dims()[1..].to_vec(),
             Value::Image(t) => t.dims()[1..].to_vec(),
             Value::Labels(_) => vec![1],
+            Value::Stacked(s) => s[0].dims()[1..].to_vec(),
         }
     }
 
@@ -62,6 +70,7 @@ impl Value {
                 t.reshape([b, c * h * w])
             }
             Value::Labels(t) => t.float().unsqueeze_dim(1),
+            stacked @ Value::Stacked(_) => stacked.image().flatten(1, 3),
         }
     }
 
@@ -91,11 +100,12 @@ impl Value {
         }
     }
 
-    /// Applies `f` to the float tensor, whatever its rank.
-    pub fn map(self, f2: impl FnOnce(Tensor<2>) -> Tensor<2>, f4: impl FnOnce(Tensor<4>) -> Tensor<4>) -> Value {
+    /// Applies `f` to the float tensor, whatever its rank (to every stage's images).
+    pub fn map(self, f2: impl FnOnce(Tensor<2>) -> Tensor<2>, f4: impl Fn(Tensor<4>) -> Tensor<4>) -> Value {
         match self {
             Value::Flat(t) => Value::Flat(f2(t)),
             Value::Image(t) => Value::Image(f4(t)),
+            Value::Stacked(s) => Value::Stacked(s.into_iter().map(f4).collect()),
             labels => labels,
         }
     }

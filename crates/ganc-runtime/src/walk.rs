@@ -87,8 +87,9 @@ impl<'n, O: Observer<'n>> Walker<'_, '_, O> {
     }
 
     fn nodes(&mut self, nodes: &'n [Node], mut x: Flow) -> Flow {
-        for node in nodes {
+        for (i, node) in nodes.iter().enumerate() {
             x = match node {
+                Node::Stages(s) if s.stacked => return self.stacked(s, x, &nodes[i + 1..]),
                 Node::Layer(layer) => self.layer(layer, x),
                 Node::Residual(r) => {
                     let main = self.nodes(&r.main, x.clone());
@@ -127,6 +128,21 @@ impl<'n, O: Observer<'n>> Walker<'_, '_, O> {
         let slot = self.slot();
         self.observer.blend(old.slot, new.slot, alpha, slot);
         Flow { slot, value: blend(old.value, new.value, alpha) }
+    }
+
+    /// A stacked generator's stages (StackGAN++): each body continues from the one before, and
+    /// each stage's image is its `to_rgb` head followed by the layers after the stages (`rest`);
+    /// the output holds them all, the top stage's first.
+    fn stacked(&mut self, s: &'n Stages, x: Flow, rest: &'n [Node]) -> Flow {
+        let mut h = x;
+        let mut images = Vec::with_capacity(s.stages.len());
+        for stage in &s.stages {
+            h = self.nodes(&stage.body, h);
+            let head = self.nodes(&stage.head, h.clone());
+            images.push(self.nodes(rest, head).value.image());
+        }
+        images.reverse();
+        Flow { slot: self.slot(), value: Value::Stacked(images) }
     }
 
     /// The stages up to the growth's newest. G: each body continues from the one before and

@@ -82,21 +82,32 @@ fn the_measures_tell_the_data_from_noise_and_a_collapsed_generator() {
     let (rf, _) = net.features(&real, &dims, &device);
     // The same images: distance 0, full precision and recall.
     let (sf, sl) = net.features(&real, &dims, &device);
-    let same = measure(&ALL, &rf, &sf, &sl, 1);
+    let same = measure(&ALL, &rf, &sf, &sl, None, 1);
     let get = |v: &[(&str, f64)], name: &str| v.iter().find(|(n, _)| *n == name).unwrap().1;
     assert!(get(&same, "fid") < 1e-3, "{same:?}");
     assert_eq!((get(&same, "precision"), get(&same, "recall")), (1.0, 1.0));
+    // Class accuracy, only where the classes samples were drawn for are known: all of them when
+    // they are the classifier's own answers, none when each is shifted by one.
+    assert!(same.iter().all(|(n, _)| *n != "class_accuracy"));
+    let answers: Vec<i64> = sl
+        .values
+        .chunks(sl.dim)
+        .map(|row| (0..sl.dim).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap() as i64)
+        .collect();
+    let shifted: Vec<i64> = answers.iter().map(|c| (c + 1) % sl.dim as i64).collect();
+    let accuracy = |wanted: &[i64]| measure(&[Measure::ClassAccuracy], &rf, &sf, &sl, Some(wanted), 1)[0].1;
+    assert_eq!((accuracy(&answers), accuracy(&shifted)), (1.0, 0.0));
     // Uniform noise: far, and nothing inside the data's manifold.
     let noise: Vec<f32> = (0..200 * 784).map(|i| ((i * 7919 % 1000) as f32 / 500.0) - 1.0).collect();
     let (nf, nl) = net.features(&noise, &dims, &device);
-    let far = measure(&ALL, &rf, &nf, &nl, 1);
+    let far = measure(&ALL, &rf, &nf, &nl, None, 1);
     assert!(get(&far, "fid") > 100.0 * get(&same, "fid").max(1e-3), "{far:?}");
     assert!(get(&far, "kid") > 0.0 && get(&far, "precision") < 0.05, "{far:?}");
     // One image repeated: one class, an Inception Score of 1, and recall only of the real
     // images equal to it (labels 0 and 7 share its pattern: 2 of every 10).
     let one: Vec<f32> = real[..784].repeat(200);
     let (of, ol) = net.features(&one, &dims, &device);
-    let collapsed = measure(&ALL, &rf, &of, &ol, 1);
+    let collapsed = measure(&ALL, &rf, &of, &ol, None, 1);
     assert_eq!(get(&collapsed, "classes"), 1.0);
     assert!((get(&collapsed, "inception_score") - 1.0).abs() < 1e-6, "{collapsed:?}");
     assert_eq!(get(&collapsed, "recall"), 0.2, "{collapsed:?}");

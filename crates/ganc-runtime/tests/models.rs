@@ -37,6 +37,7 @@ const TRAINS: &[&str] = &[
     "sagan_fashion",
     "sngan_fashion",
     "sngan_hinge_cifar",
+    "stackgan_mnist",
     "stylegan_fashion",
     "stylegan_lite",
     "wgan_gp_mnist",

@@ -150,7 +150,7 @@ fn a_translating_generator_learns_the_map_from_inputs_to_targets() {
     assert_eq!((grid.width(), grid.height()), (12 * 8 + 13 * 2, 4 * 8 + 5 * 2));
     // Sampling has no inputs to give a translating G: refused with a reason.
     let refused = ganc_runtime::sample::load(&dir, "cpu", true).err().expect("refused");
-    assert!(refused.to_string().contains("paired"), "{refused}");
+    assert!(refused.to_string().contains("paired input"), "{refused}");
     let _ = std::fs::remove_dir_all(&data);
     let _ = std::fs::remove_dir_all(&out);
 }

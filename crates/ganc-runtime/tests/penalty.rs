@@ -115,7 +115,7 @@ fn input_gradient_equals_burns_first_order_gradient() {
         let theirs = match x {
             Value::Image(t) => Value::Image(t.grad(&grads).unwrap()),
             Value::Flat(t) => Value::Flat(t.grad(&grads).unwrap()),
-            Value::Labels(_) => unreachable!(),
+            Value::Labels(_) | Value::Stacked(_) => unreachable!(),
         };
         assert_close(&to_vec(ours), &to_vec(theirs), 1e-4, &format!("critic {i}"));
     }

@@ -31,6 +31,9 @@ struct Parts {
     encoder: bool,
     /// Image-to-image: G translates each pair's input, a multi-scale D reads it beside the image.
     paired: bool,
+    /// StackGAN++: G's two stacked stages, each judged by a joint D of its own; the condition
+    /// (`labels` or `embeddings(4)`), augmented at G's input.
+    stacked: Option<&'static str>,
 }
 
 impl Default for Parts {
@@ -49,6 +52,7 @@ impl Default for Parts {
             evaluate: String::new(),
             encoder: false,
             paired: false,
+            stacked: None,
         }
     }
 }
@@ -91,6 +95,39 @@ impl Parts {
         }
     }
 
+    /// StackGAN++ on class labels.
+    fn stacked() -> Parts {
+        Parts { d_out: "joint".into(), stacked: Some("labels"), ..Parts::default() }
+    }
+
+    /// The text of [`Parts::stacked`] models.
+    fn stacked_text(&self, condition: &str) -> String {
+        let (augmented, read) = match condition {
+            "labels" => ("embedding(4) |> conditioning_augmentation(4)", "let e = y |> embedding(4)\n concat(e)"),
+            _ => ("conditioning_augmentation(4)", "concat(y)"),
+        };
+        let stage = |body: &str| {
+            format!("{{ {body} conv(4, kernel: 3, padding: 1) relu }} to_rgb {{ conv(1, kernel: 3, padding: 1) }}")
+        };
+        format!(
+            "data {}\nlatent z ~ normal(4)\ncondition y ~ {condition}\ngenerator G(z, y) -> image {{\n \
+             let c = y |> {augmented}\n concat(c)\n linear(4 * 14 * 14)\n reshape(4, 14, 14)\n grow 14 {}\n \
+             grow 28 {}\n tanh\n}}\ndiscriminator D(image, y) -> {} at stages: 2 {{\n conv(4, kernel: 3, padding: 1)\n \
+             leaky_relu(0.2)\n global_avg_pool\n let f\n let u = f |> linear(1)\n {read}\n linear(1)\n concat(u)\n}}\n\
+             loss non_saturating\nregularize G {{ {} }}\n{}\n",
+            self.data,
+            stage(""),
+            stage("upsample(2)"),
+            self.d_out,
+            self.reg_g,
+            if self.evaluate.is_empty() {
+                String::new()
+            } else {
+                format!("evaluate every 10 steps {{ {} }}", self.evaluate)
+            },
+        )
+    }
+
     /// A model of data shaped `[c, h, w]` (or points when `c` is 0).
     fn data(source: &str, c: i64, h: i64) -> Parts {
         let g = if c == 0 {
@@ -103,6 +140,9 @@ impl Parts {
     }
 
     fn text(&self) -> String {
+        if let Some(condition) = self.stacked {
+            return self.stacked_text(condition);
+        }
         if self.paired {
             let channels = if self.data.starts_with("paired") { 3 } else { 1 };
             return format!(
@@ -190,6 +230,7 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
             "minibatch_discrimination" => "flatten\n minibatch_discrimination(kernels: 4, dims: 2)",
             "minibatch_stddev" => "minibatch_stddev(group: 2)",
             "projection" => "flatten\n projection(y)",
+            "conditioning_augmentation" => return Some(Parts::stacked()),
             _ => return None,
         }),
         Kind::Wrapper => d(&format!("{name} conv(8, kernel: 3, padding: 1)")),
@@ -204,6 +245,7 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
         Kind::Output => match name {
             "logits" => Parts::classified(),
             "patch" => Parts::paired(),
+            "joint" => Parts::stacked(),
             "classes" => Parts::semi_supervised(),
             _ => Parts { d_out: name.into(), ..Parts::default() },
         },
@@ -214,6 +256,7 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
             }
             "nagarajan_kolter" => Parts { reg_g: name.into(), ..Parts::default() },
             "paired_feature_matching" => Parts { reg_g: name.into(), ..Parts::paired() },
+            "color_consistency" => Parts { reg_g: name.into(), ..Parts::stacked() },
             _ => reg(name),
         },
         Kind::Optimizer => train(&format!("optimizer D: {name}")),
@@ -247,6 +290,11 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
         },
         Kind::Distribution => Parts { latent: format!("{name}(4)"), ..Parts::default() },
         Kind::Condition if name == "paired" => Parts::paired(),
+        Kind::Condition if name == "embeddings" => Parts {
+            data: "mnist(split: test, embeddings: \"captions.npy\")".into(),
+            stacked: Some("embeddings(4)"),
+            ..Parts::stacked()
+        },
         Kind::Condition => Parts::default(),
         Kind::Metric => match name {
             "modes" => Parts { evaluate: name.into(), ..Parts::data("ring(modes: 4)", 0, 0) },
@@ -254,6 +302,8 @@ fn model_for(kind: Kind, name: &str) -> Option<Parts> {
             "reconstruction" | "linear_probe" => Parts { evaluate: name.into(), ..Parts::bigan() },
             "elbo" => Parts { evaluate: name.into(), loss: "avb".into(), ..Parts::bigan() },
             "l1" => Parts { evaluate: name.into(), ..Parts::paired() },
+            "stage_gap" => Parts { evaluate: name.into(), ..Parts::stacked() },
+            "class_accuracy" => Parts { evaluate: name.into(), ..Parts::classified() },
             _ => Parts { evaluate: name.into(), ..Parts::default() },
         },
     })

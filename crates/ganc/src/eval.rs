@@ -77,6 +77,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    if measures.contains(&Measure::ClassAccuracy) {
+        return Err(miette!(
+            help = "measure it while training, with `evaluate every N steps { class_accuracy }`",
+            "`class_accuracy` needs the class each sample was drawn for, which samples on their own do not tell"
+        ));
+    }
     let request = Request {
         source: args.source.clone(),
         data: args.data,

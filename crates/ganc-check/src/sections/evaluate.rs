@@ -1,7 +1,7 @@
 //! The `evaluate every N { ... }` section: metrics computed during training.
 
 use super::{component, lookup, positive_steps};
-use crate::ir::{Data, Evaluate};
+use crate::ir::{Data, Evaluate, Model};
 use ganc_diagnostics::{codes, Diagnostic};
 use ganc_registry::Kind;
 use ganc_syntax::ast::Item;
@@ -50,6 +50,30 @@ pub(super) fn fits_data(evaluate: &Evaluate, data: &Data, diags: &mut Vec<Diagno
             Diagnostic::new(codes::METRIC_DATA_MISMATCH, m.span, what)
                 .label("this metric cannot measure this data")
                 .help(help),
+        );
+    }
+}
+
+/// `class_accuracy` reads the class each sample was drawn for, and ganc's classifier's classes:
+/// it needs a generator that takes class labels, on MNIST or Fashion-MNIST.
+pub(crate) fn class_accuracy(model: &Model, diags: &mut Vec<Diagnostic>) {
+    let metrics = model.evaluate.iter().flat_map(|e| e.metrics.iter()).filter(|m| m.name == "class_accuracy");
+    for m in metrics {
+        let labels = model.inputs.iter().find(|i| i.source.name == "labels");
+        let g_draws = labels.is_some_and(|y| model.generator().is_some_and(|g| g.inputs.contains(&y.name)));
+        let classified = matches!(model.data.source.name, "mnist" | "fashion_mnist");
+        let why = match (g_draws, classified) {
+            (false, _) => "the generator draws no classes",
+            (true, false) => "ganc's classifier reads MNIST and Fashion-MNIST only",
+            (true, true) => continue,
+        };
+        diags.push(
+            Diagnostic::new(codes::METRIC_DATA_MISMATCH, m.span, format!("`class_accuracy` cannot be measured: {why}"))
+                .label("needs the class of each sample")
+                .help(
+                    "give the generator class labels (`condition y ~ labels`, `generator G(z, y)`) on `mnist` or \
+                     `fashion_mnist`, or measure `classes_covered`",
+                ),
         );
     }
 }

@@ -158,6 +158,25 @@ fn condition_shape(
             }
         };
     }
+    if source.name == "embeddings" {
+        if data.source.args.get("embeddings").is_none() {
+            diags.push(
+                Diagnostic::new(
+                    codes::UNLABELLED_CONDITION,
+                    decl.source.span,
+                    format!("`{}` has no embeddings to condition on", data.source.name),
+                )
+                .label("per-sample embeddings that are not loaded")
+                .with_secondary(data_span.unwrap_or(decl.span), "no `embeddings` file")
+                .help(format!(
+                    "name the file of embedding vectors, one row per image: `{}(embeddings: \"captions.npy\")`",
+                    data.source.name
+                )),
+            );
+            return Shape::Unknown;
+        }
+        return Shape::Tensor(vec![source.args.int("dim")]);
+    }
     let Some(classes) = data.classes else {
         diags.push(
             Diagnostic::new(

@@ -10,6 +10,8 @@ mod network;
 mod regularize;
 mod train;
 
+pub(crate) use evaluate::class_accuracy as evaluate_class_accuracy;
+
 use crate::args::{bind, Args};
 use crate::graph::{check_block_names, check_recursion};
 use crate::ir::{Component, Model};

@@ -37,6 +37,9 @@ pub enum Measure {
     PrecisionRecall,
     /// Classes the classifier finds among the samples (`classes_covered`).
     Classes,
+    /// The share of a class-conditional G's samples the classifier labels as the class they
+    /// were drawn for (`class_accuracy`).
+    ClassAccuracy,
 }
 
 impl Measure {
@@ -48,6 +51,7 @@ impl Measure {
             "inception_score" => Some(Measure::InceptionScore { splits: splits.max(1) }),
             "precision_recall" => Some(Measure::PrecisionRecall),
             "classes_covered" => Some(Measure::Classes),
+            "class_accuracy" => Some(Measure::ClassAccuracy),
             _ => None,
         }
     }
@@ -60,11 +64,13 @@ impl Measure {
             Measure::InceptionScore { .. } => &["inception_score"],
             Measure::PrecisionRecall => &["precision", "recall"],
             Measure::Classes => &["classes"],
+            Measure::ClassAccuracy => &["class_accuracy"],
         }
     }
 }
 
-/// Every image metric with its default arguments, for `ganc eval`.
+/// Every image metric of the samples alone (not `class_accuracy`, which needs the classes they
+/// were drawn for) with its default arguments, for `ganc eval`.
 pub const ALL: [Measure; 5] =
     [Measure::Fid, Measure::Kid, Measure::InceptionScore { splits: 10 }, Measure::PrecisionRecall, Measure::Classes];
 
@@ -175,12 +181,14 @@ impl FeatureNet {
 }
 
 /// The measured values of `measures`, by column name, for generated `fake` features and logits
-/// against `real` features.
+/// against `real` features; `drawn_for`, the class each fake was drawn for, when known
+/// (`class_accuracy` is measured only then).
 pub fn measure(
     measures: &[Measure],
     real: &Features,
     fake: &Features,
     fake_logits: &Features,
+    drawn_for: Option<&[i64]>,
     seed: u64,
 ) -> Vec<(&'static str, f64)> {
     let mut out = Vec::new();
@@ -199,6 +207,12 @@ pub fn measure(
             }
             Measure::Classes => out
                 .push(("classes", ganc_metrics::classes_covered(&fake_logits.values, fake_logits.dim).covered as f64)),
+            Measure::ClassAccuracy => {
+                if let Some(wanted) = drawn_for {
+                    let accuracy = ganc_metrics::class_accuracy(&fake_logits.values, fake_logits.dim, wanted);
+                    out.push(("class_accuracy", accuracy));
+                }
+            }
         }
     }
     out

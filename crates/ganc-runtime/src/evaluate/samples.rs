@@ -126,7 +126,7 @@ pub fn evaluate(r: &Request) -> Result<Evaluation, EvalError> {
     let real = real_set.batch(ganc_data::mix_seed(r.seed, 5, 0), 0, n).x;
     let (real, _) = net.features(&real, &dims, &device);
     let (features, logits) = net.features(&fake, &dims, &device);
-    let values = measure(&r.measures, &real, &features, &logits, r.seed);
+    let values = measure(&r.measures, &real, &features, &logits, None, r.seed);
     Ok(Evaluation { network: net.name(), data: data.0, samples: n, step, values })
 }
 

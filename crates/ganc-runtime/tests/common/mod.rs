@@ -137,8 +137,13 @@ pub fn catalogue() -> Vec<PathBuf> {
 /// A run of `text` for 12 steps equals one stopped after 5 (its checkpoint holding `kept`) and
 /// resumed, metric for metric.
 pub fn assert_resumes_exactly(text: &str, name: &str, kept: &str) {
+    assert_resumes_exactly_on(text, name, kept, None);
+}
+
+/// [`assert_resumes_exactly`] with the data files under `data`.
+pub fn assert_resumes_exactly_on(text: &str, name: &str, kept: &str, data: Option<&Path>) {
     let (whole, halves) = (temp(&format!("{name}-whole")), temp(&format!("{name}-halves")));
-    let steps = |n| TrainOptions { steps: Some(n), ..TrainOptions::default() };
+    let steps = |n| TrainOptions { steps: Some(n), data_dir: data.map(Path::to_path_buf), ..TrainOptions::default() };
     let a = run(text, &whole, steps(12)).0.expect("trains");
     run(text, &halves, steps(5)).0.expect("trains");
     assert!(halves.join("checkpoint").join(kept).exists(), "{kept} is in the checkpoint");

@@ -70,7 +70,10 @@ pub(super) fn section(items: &[Item], cx: &Context<'_>, diags: &mut Vec<Diagnost
                     Diagnostic::new(codes::NETWORK_SIGNATURE, net.name.span, "a second generator")
                         .label("second generator")
                         .with_secondary(first, "the generator")
-                        .help("an experiment has one generator; stacked stages (StackGAN) are not supported yet"),
+                        .help(
+                            "an experiment has one generator; write StackGAN++'s stacked stages in it (`grow R { ... } \
+                             to_rgb { ... }`) and judge each with `discriminator D(image) -> logit at stages: N`",
+                        ),
                 );
                 continue;
             }
@@ -86,7 +89,7 @@ pub(super) fn section(items: &[Item], cx: &Context<'_>, diags: &mut Vec<Diagnost
 /// Checks one network: its inputs, its body, and its output against what its kind must produce.
 fn network(net: &ast::Network, cx: &Context<'_>, read_from_outside: &[&str], diags: &mut Vec<Diagnostic>) -> Network {
     let (names, mut scope) = signature::bind_inputs(net, cx, diags);
-    let scale_count = scales::count(net, cx, diags);
+    let scales = scales::count(net, cx, diags);
     let errors_before = diags.iter().filter(|d| d.is_error()).count();
     let start = scope.bindings.first().map_or(Shape::Unknown, |b| b.shape.clone());
     let grows = match net.kind {
@@ -124,7 +127,7 @@ fn network(net: &ast::Network, cx: &Context<'_>, read_from_outside: &[&str], dia
     output::check(net, &output_shape, last_stmt, cx, diags);
     // The coarser scales are checked only when the first is clean: their errors would repeat it.
     let clean = diags.iter().filter(|d| d.is_error()).count() == errors_before;
-    let coarser = if clean { scales::coarser(net, cx, scale_count, diags) } else { Vec::new() };
+    let coarser = if clean { scales::coarser(net, cx, scales, diags) } else { Vec::new() };
     Network {
         name: net.name.name.clone(),
         kind: net.kind,
@@ -133,6 +136,7 @@ fn network(net: &ast::Network, cx: &Context<'_>, read_from_outside: &[&str], dia
         body,
         output_shape,
         coarser,
+        stages: scales.stacked.then_some(scales.count),
         span: net.name.span,
     }
 }

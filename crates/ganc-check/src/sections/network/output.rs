@@ -84,6 +84,7 @@ fn discriminator(
             Some([_, h, w]) => Some(Shape::Tensor(vec![1, *h, *w])),
             _ => Some(Shape::Tensor(vec![1, 1, 1])),
         },
+        Some(Needs::Joint) => Some(Shape::Tensor(vec![2])),
         Some(Needs::ScoreAndClasses) => data.and_then(|d| d.classes).map(|k| Shape::Tensor(vec![1 + k as i64])),
         Some(Needs::Classes) => data.and_then(|d| d.classes).map(|k| Shape::Tensor(vec![k as i64])),
         Some(Needs::Reconstruction) => data.map(|d| Shape::Tensor(d.shape.clone())),
@@ -93,6 +94,21 @@ fn discriminator(
             None
         }
     };
+    if gives == Some(Needs::Joint) && net.inputs.len() < 2 {
+        diags.push(
+            Diagnostic::new(
+                codes::NETWORK_SIGNATURE,
+                out.span,
+                format!("`-> joint` needs a conditional score, but `{}` reads no condition", net.name.name),
+            )
+            .label("a joint output of an unconditional discriminator")
+            .with_secondary(net.name.span, "reads only the samples")
+            .help(format!(
+                "give `{}` the condition (`discriminator {}(image, y) -> joint`), or declare `-> logit`",
+                net.name.name, net.name.name
+            )),
+        );
+    }
     let classifies = matches!(gives, Some(Needs::ScoreAndClasses | Needs::Classes));
     if classifies && data.is_some_and(|d| d.classes.is_none()) {
         diags.push(

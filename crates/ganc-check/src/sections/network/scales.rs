@@ -9,26 +9,57 @@ use crate::value::{eval, Const, Env};
 use ganc_diagnostics::{codes, Diagnostic};
 use ganc_syntax::ast::{self, NetworkKind};
 
-/// The number of scales `net` asks for (`at scales: N`; 1 without), reporting options that
-/// do not apply.
-pub(super) fn count(net: &ast::Network, cx: &Context<'_>, diags: &mut Vec<Diagnostic>) -> usize {
-    let mut scales = 1;
+/// The scales a discriminator runs at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Scales {
+    /// How many (1 without an option).
+    pub count: usize,
+    /// Whether each reads a stage of a stacked generator (`at stages: N`, StackGAN++) rather
+    /// than the image pooled (`at scales: N`, pix2pixHD).
+    pub stacked: bool,
+}
+
+/// The scales `net` asks for (`at scales: N` or `at stages: N`; one scale without), reporting
+/// options that do not apply.
+pub(super) fn count(net: &ast::Network, cx: &Context<'_>, diags: &mut Vec<Diagnostic>) -> Scales {
+    let mut scales = Scales { count: 1, stacked: false };
+    let mut seen: Option<&ast::Ident> = None;
     for option in &net.options {
-        let Some(name) = option.name.as_ref().filter(|n| n.name == "scales") else {
+        let Some(name) = option.name.as_ref().filter(|n| matches!(n.name.as_str(), "scales" | "stages")) else {
             diags.push(
-                Diagnostic::new(codes::UNKNOWN_ARGUMENT, option.span, "a network takes only `scales` after `at`")
-                    .label("not a network option")
-                    .help("write `discriminator D(image) -> patch at scales: 3` for a multi-scale discriminator"),
+                Diagnostic::new(
+                    codes::UNKNOWN_ARGUMENT,
+                    option.span,
+                    "a network takes only `scales` or `stages` after `at`",
+                )
+                .label("not a network option")
+                .help(
+                    "write `discriminator D(image) -> patch at scales: 3` for a multi-scale discriminator, or \
+                         `at stages: 3` for one per stage of a stacked generator",
+                ),
             );
             continue;
         };
+        if let Some(first) = seen.replace(name) {
+            diags.push(
+                Diagnostic::new(codes::MULTI_SCALE, name.span, format!("`{}` after `{}`", name.name, first.name))
+                    .label("a second set of scales")
+                    .with_secondary(first.span, "the first")
+                    .help("keep one: `scales` pools the image (pix2pixHD), `stages` reads a stacked generator's stages (StackGAN++)"),
+            );
+            continue;
+        }
         let value = match eval(&option.value, &Env::new()) {
             Ok(Const::Int(n)) => n,
             Ok(other) => {
                 diags.push(
-                    Diagnostic::new(codes::WRONG_TYPE, option.value.span, format!("`scales` is {}", other.kind()))
-                        .label("not an integer")
-                        .help("write the number of scales: `at scales: 3`"),
+                    Diagnostic::new(
+                        codes::WRONG_TYPE,
+                        option.value.span,
+                        format!("`{}` is {}", name.name, other.kind()),
+                    )
+                    .label("not an integer")
+                    .help(format!("write the number of {}: `at {}: 3`", name.name, name.name)),
                 );
                 continue;
             }
@@ -42,18 +73,27 @@ pub(super) fn count(net: &ast::Network, cx: &Context<'_>, diags: &mut Vec<Diagno
                 Diagnostic::new(
                     codes::MULTI_SCALE,
                     name.span,
-                    format!("only a discriminator has scales, not the {} `{}`", net.kind.keyword(), net.name.name),
+                    format!(
+                        "only a discriminator has {}, not the {} `{}`",
+                        name.name,
+                        net.kind.keyword(),
+                        net.name.name
+                    ),
                 )
-                .label("scales of a network that is not a discriminator")
-                .help("remove `at scales`; pix2pixHD's coarse-to-fine generator is written in its body"),
+                .label(format!("{} of a network that is not a discriminator", name.name))
+                .help(format!(
+                    "remove `at {}`; pix2pixHD's coarse-to-fine generator is written in its body, a stacked \
+                     generator's stages with `grow R {{ ... }} to_rgb {{ ... }}`",
+                    name.name
+                )),
             );
             continue;
         }
         if value < 1 {
             diags.push(
-                Diagnostic::new(codes::OUT_OF_RANGE, option.value.span, format!("{value} scales"))
+                Diagnostic::new(codes::OUT_OF_RANGE, option.value.span, format!("{value} {}", name.name))
                     .label("at least 1")
-                    .help("write `at scales: 3` (pix2pixHD), or remove it for one scale"),
+                    .help(format!("write `at {}: 3`, or remove it for one scale", name.name)),
             );
             continue;
         }
@@ -68,7 +108,7 @@ pub(super) fn count(net: &ast::Network, cx: &Context<'_>, diags: &mut Vec<Diagno
                             option.value.span,
                             format!("{h}x{w} images cannot be halved {halvings} times"),
                         )
-                        .label(format!("{value} scales"))
+                        .label(format!("{value} {}", name.name))
                         .help(format!("use at most {} scales", 1 + h.trailing_zeros().min(w.trailing_zeros()))),
                     );
                     continue;
@@ -78,13 +118,13 @@ pub(super) fn count(net: &ast::Network, cx: &Context<'_>, diags: &mut Vec<Diagno
             Some(_) => {
                 diags.push(
                     Diagnostic::new(codes::MULTI_SCALE, option.value.span, "the data are not images")
-                        .label("scales of points")
-                        .help("a multi-scale discriminator pools images: remove `at scales`"),
+                        .label(format!("{} of points", name.name))
+                        .help(format!("a multi-scale discriminator reads images: remove `at {}`", name.name)),
                 );
                 continue;
             }
         }
-        scales = value as usize;
+        scales = Scales { count: value as usize, stacked: name.name == "stages" };
     }
     scales
 }
@@ -94,9 +134,10 @@ pub(super) fn count(net: &ast::Network, cx: &Context<'_>, diags: &mut Vec<Diagno
 pub(super) fn coarser(
     net: &ast::Network,
     cx: &Context<'_>,
-    scales: usize,
+    scales: Scales,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Vec<Node>> {
+    let Scales { count: scales, stacked } = scales;
     let mut bodies = Vec::new();
     for k in 1..scales {
         // Everything the first scale reported is reported once; only new errors count here.
@@ -118,17 +159,21 @@ pub(super) fn coarser(
             output::shaping_span(&body).unwrap_or_else(|| net.body.stmts.last().map_or(net.body.span, stmt_span));
         output::check(net, &shape, last, cx, &mut found);
         if let Some(error) = found.into_iter().find(|d| d.is_error()) {
+            let (unit, reads) = match stacked {
+                true => ("stage", format!("it judges the images of the stage {k} below the top one")),
+                false => ("scale", format!("its inputs are pooled {k} time(s) at scale {}", k + 1)),
+            };
             diags.push(
                 Diagnostic::new(
                     codes::MULTI_SCALE,
                     error.primary.span,
-                    format!("at scale {} ({start}), `{}` fails: {}", k + 1, net.name.name, error.message),
+                    format!("at {unit} {} ({start}), `{}` fails: {}", k + 1, net.name.name, error.message),
                 )
                 .label(error.primary.message)
-                .with_secondary(net.name.span, format!("its inputs are pooled {k} time(s) at scale {}", k + 1))
+                .with_secondary(net.name.span, reads)
                 .help(format!(
-                    "every scale runs the same layers on images halved once more: choose kernels, strides and \
-                     paddings that fit sides of {}, or use fewer scales",
+                    "every {unit} runs the same layers on images halved once more: choose kernels, strides and \
+                     paddings that fit sides of {}, or use fewer {unit}s",
                     sides(cx, scales)
                 )),
             );
