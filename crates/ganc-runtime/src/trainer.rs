@@ -441,9 +441,9 @@ impl Trainer {
         }
         // StackGAN++'s joint D: real images with another sample's condition are fakes to its
         // conditional head, at half the weight of the real and fake batches (the paper's D loss
-        // averages the wrong pairs with the fakes).
-        if let Some(condition) = b.real_labels.as_ref().filter(|_| plan.joint) {
-            let wrong = joint::conditional(self.d_forward(b.real.clone(), Some(joint::mismatched(condition)), ctx));
+        // averages the wrong pairs with the fakes). None in a batch of one (DP-SGD's rows).
+        if let Some(wrong) = b.real_labels.as_ref().filter(|_| plan.joint).and_then(joint::mismatched) {
+            let wrong = joint::conditional(self.d_forward(b.real.clone(), Some(wrong), ctx));
             if let Some(term) = plan.loss.fake_side(wrong, b.fake_t.clone()) {
                 loss = loss + term.mul_scalar(0.5);
             }

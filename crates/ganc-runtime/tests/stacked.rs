@@ -183,7 +183,7 @@ fn class_margin(data: &Path, matching: bool) -> f64 {
         let out = ganc_runtime::joint::conditional(t.d.forward(vec![x.clone(), y], &ctx()).flat());
         values(Value::Flat(out)).iter().map(|v| f64::from(*v)).sum::<f64>() / 300.0
     };
-    conditional(y.clone()) - conditional(ganc_runtime::joint::mismatched(&y))
+    conditional(y.clone()) - conditional(ganc_runtime::joint::mismatched(&y).expect("100 samples"))
 }
 
 #[test]
